@@ -1,0 +1,128 @@
+from functools import update_wrapper
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from reintegration.models import AuditEntry, Centre, Province, Region, User
+from reintegration.permissions import can_use_admin
+
+
+class ReintegrationAdminSite(admin.AdminSite):
+    """Headquarters' back office for accounts and reference data.
+
+    Access follows the role (national administrators), not Django's is_staff flag, so that the
+    role table stays the only source of truth.
+    """
+
+    site_header = _("Reintegration network administration")
+    site_title = _("Administration")
+    index_title = _("Accounts and reference data")
+
+    def has_permission(self, request):
+        return can_use_admin(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            # One sign-in page for everybody; a signed-in member of staff without the right
+            # gets 403, not a second sign-in form.
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, inner)
+
+    def login(self, request, extra_context=None):
+        # The admin's own sign-in form would bypass nothing (axes guards every backend call),
+        # but one sign-in page is simpler for staff.
+        return redirect_to_login(request.GET.get("next", "/admin/"), settings.LOGIN_URL)
+
+
+admin_site = ReintegrationAdminSite(name="admin")
+
+
+class NationalAdmin(admin.ModelAdmin):
+    """Full management for national administrators."""
+
+    def has_module_permission(self, request):
+        return can_use_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_use_admin(request.user)
+
+    def has_add_permission(self, request):
+        return can_use_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return can_use_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Nothing is hard-deleted from the UI: deactivate instead.
+        return False
+
+
+class ReadOnlyAdmin(NationalAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Region, site=admin_site)
+class RegionAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name_fr", "name_ar"]
+    search_fields = ["name_fr", "name_ar", "code"]
+
+
+@admin.register(Province, site=admin_site)
+class ProvinceAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name_fr", "name_ar", "kind", "region"]
+    list_filter = ["kind", "region"]
+    search_fields = ["name_fr", "name_ar", "code"]
+
+
+@admin.register(Centre, site=admin_site)
+class CentreAdmin(NationalAdmin):
+    list_display = ["code", "name_fr", "name_ar", "province", "active"]
+    list_filter = ["active", "province__region"]
+    search_fields = ["name_fr", "name_ar", "code"]
+    autocomplete_fields = ["province"]
+
+
+@admin.register(User, site=admin_site)
+class UserAdmin(NationalAdmin, DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "scope_label", "is_active"]
+    list_filter = ["role", "is_active", "region"]
+    list_select_related = ["centre", "region", "province"]
+    autocomplete_fields = ["centre", "province", "region"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
+        (_("Role and scope"), {"fields": ("role", "centre", "region", "province")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("username", "password1", "password2")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
+        (_("Role and scope"), {"fields": ("role", "centre", "region", "province")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+    @admin.display(description=_("scope"))
+    def scope_label(self, obj):
+        return obj.scope_label
+
+
+@admin.register(AuditEntry, site=admin_site)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_label", "action", "target_label", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "action", "target_label"]

@@ -1,0 +1,36 @@
+from importlib import import_module
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from reintegration import demo
+from reintegration.models import ROLE_SCOPE_FIELD
+
+
+class Command(BaseCommand):
+    help = "Create believable demo data (idempotent) and print the demo accounts."
+
+    # Each app that has demo data provides <app>.demo.seed(context); they run in this order,
+    # each receiving what the previous ones created.
+    APPS = ["reintegration", "beneficiaries", "projects", "partners"]
+
+    def handle(self, *args, **options):
+        context: dict = {}
+        with transaction.atomic():
+            for app in self.APPS:
+                try:
+                    module = import_module(f"{app}.demo")
+                except ModuleNotFoundError as error:
+                    if error.name != f"{app}.demo":
+                        raise
+                    continue
+                context.update(module.seed(**context))
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
+        for user in context["users"]:
+            scope_field = ROLE_SCOPE_FIELD.get(user.role)
+            scope = getattr(user, scope_field).name_fr if scope_field else "all of Morocco"
+            self.stdout.write(f"  {user.username:<18} {user.role:<12} {scope}")
+        if settings.DEBUG:
+            self.stdout.write("Open http://127.0.0.1:8000/ and sign in with one of them.")

@@ -1,0 +1,69 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from reintegration import audit
+
+
+class SessionTimeoutMiddleware:
+    """Sign out after SESSION_IDLE_TIMEOUT without a request, or SESSION_ABSOLUTE_TIMEOUT after
+    sign-in, whichever comes first: shared office computers are left unlocked."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            last_seen = session.get("last_seen", now)
+            login_at = session.get("login_at", now)
+            if (
+                now - last_seen > settings.SESSION_IDLE_TIMEOUT
+                or now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT
+            ):
+                audit.record("auth.session_expired", actor=user, request=request)
+                logout(request)
+                messages.info(request, _("Your session expired. Please sign in again."))
+                return redirect_to_login(request.get_full_path())
+            # Writing the session on every request would cost a write per page; once a minute
+            # is precise enough for a 30-minute idle limit.
+            if now - last_seen > 60 or "last_seen" not in session:
+                session["last_seen"] = now
+            session.setdefault("login_at", now)
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's saved language wins over the cookie; Arabic is the default for all.
+
+    Replaces Django's LocaleMiddleware on purpose: the browser's Accept-Language is not used,
+    because staff share office computers configured in whatever language the vendor chose.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        supported = {code for code, _name in settings.LANGUAGES}
+        user = getattr(request, "user", None)
+        language = None
+        if user is not None and user.is_authenticated and user.language in supported:
+            language = user.language
+        if language is None:
+            cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            language = cookie if cookie in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary = response.headers.get("Vary", "")
+        if "Cookie" not in patch_vary:
+            response.headers["Vary"] = ", ".join(filter(None, [patch_vary, "Cookie"]))
+        return response

@@ -1,0 +1,67 @@
+"""What each role may do. Each ``can_*`` function decides both whether a link or button shows
+and whether the request is accepted, so the two can never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from reintegration.models import Role
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def can_view_audit_log(user) -> bool:
+    return _active(user) and user.role in (Role.NATIONAL, Role.AUDITOR)
+
+
+def can_use_admin(user) -> bool:
+    # The Django admin maintains reference data and accounts: headquarters only.
+    return _active(user) and (user.is_superuser or user.role == Role.NATIONAL)
+
+
+def can_view_centres(user) -> bool:
+    return _active(user) and bool(user.role)
+
+
+def requires(check):
+    """View decorator: anonymous users go to the sign-in page, others without the right get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: Promise
+    check: object
+
+
+NAVIGATION = (
+    NavItem("home", _("Home"), _active),
+    NavItem("centre_list", _("Centres"), can_view_centres),
+    NavItem("audit_log", _("Audit log"), can_view_audit_log),
+    NavItem("admin:index", _("Administration"), can_use_admin),
+)
+
+
+def navigation_for(user) -> list[NavItem]:
+    return [item for item in NAVIGATION if item.check(user)]

@@ -1,0 +1,48 @@
+import pytest
+from django.utils import translation
+
+from reintegration import audit
+from reintegration.models import AuditEntry
+from reintegration.tests.factories import CentreFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_records_actor_target_and_changes():
+    user = UserFactory(username="karim")
+    centre = CentreFactory(code="OUJ")
+    entry = audit.record("user.language_changed", actor=user, target=centre, changes={"a": [1, 2]})
+    entry.refresh_from_db()
+    assert entry.actor == user
+    assert entry.actor_label == "karim"
+    assert (entry.target_type, entry.target_id) == ("reintegration.centre", str(centre.pk))
+    assert entry.changes == {"a": [1, 2]}
+
+
+def test_it_masks_secrets_whatever_the_caller_passes():
+    entry = audit.record(
+        "auth.password_changed",
+        actor_label="x",
+        changes={"password": ["old", "new"], "api_token": "abc", "language": ["ar", "fr"]},
+    )
+    entry.refresh_from_db()
+    assert entry.changes == {
+        "password": ["********", "********"],
+        "api_token": "********",
+        "language": ["ar", "fr"],
+    }
+
+
+def test_it_refuses_an_action_without_a_sentence():
+    with pytest.raises(ValueError, match="Unknown audit action"):
+        audit.record("project.teleported", actor_label="x")
+    assert not AuditEntry.objects.exists()
+
+
+def test_every_action_reads_as_a_sentence():
+    entry = audit.record("auth.login", actor_label="samira")
+    with translation.override("en"):
+        assert str(entry) == "samira signed in."
+    failed = audit.record("auth.login_failed", actor_label="")
+    with translation.override("en"):
+        assert str(failed) == "Failed sign-in attempt for “someone”."

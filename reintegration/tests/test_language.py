@@ -1,0 +1,53 @@
+import pytest
+
+from reintegration.models import AuditEntry
+from reintegration.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_arabic_is_the_default_and_is_right_to_left(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "bootstrap.rtl.min.css" in html
+
+
+def test_french_is_left_to_right_with_the_normal_stylesheet(client):
+    client.post("/language/", {"language": "fr", "next": "/accounts/login/"})
+    html = client.get("/accounts/login/").content.decode()
+    assert '<html lang="fr" dir="ltr">' in html
+    assert "bootstrap.min.css" in html and "bootstrap.rtl.min.css" not in html
+
+
+def test_a_signed_in_user_keeps_the_language_on_every_device(client):
+    user = UserFactory(language="ar")
+    client.force_login(user)
+    response = client.post("/language/", {"language": "fr", "next": "/centres/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/centres/"
+    user.refresh_from_db()
+    assert user.language == "fr"
+    entry = AuditEntry.objects.get(action="user.language_changed")
+    assert entry.changes == {"language": ["ar", "fr"]}
+    # Another browser without the cookie still gets French for this user.
+    other = type(client)()
+    other.force_login(user)
+    assert '<html lang="fr"' in other.get("/").content.decode()
+
+
+def test_an_unknown_language_changes_nothing(client):
+    user = UserFactory(language="ar")
+    client.force_login(user)
+    client.post("/language/", {"language": "xx", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "ar"
+    assert "language" not in client.cookies
+
+
+def test_the_switch_never_redirects_to_another_site(client):
+    response = client.post("/language/", {"language": "fr", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_the_switch_only_accepts_post(client):
+    assert client.get("/language/?language=fr").status_code == 405

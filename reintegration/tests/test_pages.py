@@ -1,0 +1,82 @@
+import pytest
+from django.core.management import call_command
+
+from reintegration.models import AuditEntry, Centre, User
+from reintegration.tests.factories import CentreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_a_working_database(client):
+    response = client.get("/healthz")
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_says_unavailable_when_the_database_fails(client, monkeypatch):
+    from reintegration.views import pages
+
+    def broken_cursor():
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(pages.connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+def test_the_centre_list_shows_only_the_centres_in_scope(client, users):
+    CentreFactory(code="CAS", name_fr="CAR Casablanca", province__code="06.141")
+    User.objects.filter(pk=users["coordinator"].pk).update(language="fr")
+    client.force_login(users["coordinator"])
+    html = client.get("/centres/").content.decode()
+    assert "CAR TNG" in html and "CAR Casablanca" not in html
+
+
+def test_the_centre_list_costs_the_same_queries_for_8_or_80_centres(
+    client, users, django_assert_max_num_queries
+):
+    client.force_login(users["national"])
+    for index in range(80):
+        CentreFactory(code=f"Z{chr(65 + index // 26)}{chr(65 + index % 26)}")
+    with django_assert_max_num_queries(6):
+        assert client.get("/centres/").status_code == 200
+
+
+def test_navigation_shows_each_role_only_what_it_may_use(client, users):
+    client.force_login(users["coordinator"])
+    html = client.get("/").content.decode()
+    assert 'href="/centres/"' in html
+    assert 'href="/audit/"' not in html and 'href="/admin/"' not in html
+    client.force_login(users["national"])
+    html = client.get("/").content.decode()
+    assert 'href="/audit/"' in html and 'href="/admin/"' in html
+
+
+def test_the_audit_log_reads_as_sentences_and_filters_by_action(client, users):
+    User.objects.filter(pk=users["auditor"].pk).update(language="en")
+    client.force_login(users["auditor"])
+    AuditEntry.objects.create(action="auth.login_failed", actor_label="intruder")
+    AuditEntry.objects.create(action="auth.logout", actor_label="samira")
+    html = client.get("/audit/?action=auth.login_failed").content.decode()
+    assert "Failed sign-in attempt for “intruder”." in html
+    assert "samira signed out." not in html
+
+
+def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys):
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    for username in ("coordinator", "regional", "official", "national", "auditor"):
+        assert f"  {username} " in output
+    counts = (User.objects.count(), Centre.objects.count(), AuditEntry.objects.count())
+    passwords = list(User.objects.order_by("pk").values_list("password", flat=True))
+    call_command("seed_demo")
+    assert (User.objects.count(), Centre.objects.count(), AuditEntry.objects.count()) == counts
+    assert list(User.objects.order_by("pk").values_list("password", flat=True)) == passwords
+    assert set(User.objects.values_list("role", flat=True)) == {
+        "coordinator",
+        "regional",
+        "official",
+        "national",
+        "auditor",
+    }
+    assert Centre.objects.count() == 8

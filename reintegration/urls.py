@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth import views as django_auth_views
+from django.urls import path
+
+from reintegration.admin import admin_site
+from reintegration.views import auth, pages
+
+admin.autodiscover()
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("centres/", pages.centre_list, name="centre_list"),
+    path("audit/", pages.audit_log, name="audit_log"),
+    path("language/", pages.set_language, name="set_language"),
+    path("healthz", pages.healthz, name="healthz"),
+    path("accounts/login/", auth.SignInView.as_view(), name="login"),
+    path("accounts/logout/", django_auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("admin/", admin_site.urls),
+]
+
+handler400 = "reintegration.views.errors.bad_request"
+handler500 = "reintegration.views.errors.server_error"

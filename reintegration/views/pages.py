@@ -1,0 +1,86 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from reintegration import audit
+from reintegration.models import AuditEntry, Centre
+from reintegration.permissions import can_view_audit_log, can_view_centres, requires
+
+
+@login_required
+def home(request):
+    return render(request, "reintegration/home.html")
+
+
+@requires(can_view_centres)
+def centre_list(request):
+    centres = Centre.objects.visible_to(request.user).select_related("province__region")
+    return render(request, "reintegration/centre_list.html", {"centres": centres})
+
+
+@requires(can_view_audit_log)
+def audit_log(request):
+    entries = AuditEntry.objects.all()
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reintegration/audit_log.html",
+        {"page": page, "action": action, "actions": sorted(audit.SENTENCES)},
+    )
+
+
+@require_POST
+def set_language(request):
+    """Switch the interface language; a signed-in user keeps the choice on every device."""
+    language = request.POST.get("language", "")
+    target = request.POST.get("next") or request.headers.get("referer") or reverse("home")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    response = HttpResponseRedirect(target)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+    )
+    user = request.user
+    if user.is_authenticated and user.language != language:
+        old = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit.record(
+            "user.language_changed",
+            actor=user,
+            target=user,
+            target_label=language,
+            changes={"language": [old, language]},
+            request=request,
+        )
+    return response
+
+
+@require_GET
+def healthz(request):
+    """For the load balancer: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets everything up, loads the demo data and serves the application on http://127.0.0.1:8000
+# (SQLite in db.sqlite3 unless DATABASE_URL says otherwise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+.venv/bin/python manage.py seed_demo
+exec .venv/bin/python manage.py runserver "${ADDRESS:-127.0.0.1:8000}"
