@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -7,11 +8,21 @@ class SignInForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _(
-            "The username or password is wrong. Both are case-sensitive. After 5 failed "
-            "attempts the account is locked for 30 minutes."
+            "The username or password is wrong. Both are case-sensitive. After %(limit)s failed "
+            "attempts the account is locked for %(minutes)s minutes."
         ),
         "inactive": _("This account is disabled. Ask your administrator."),
     }
+
+    def get_invalid_login_error(self):
+        return forms.ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={
+                "limit": settings.AXES_FAILURE_LIMIT,
+                "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            },
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

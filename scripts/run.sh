@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+.venv/bin/python manage.py migrate --no-input -v 0
 .venv/bin/python manage.py seed_demo
 exec .venv/bin/python manage.py runserver "${ADDRESS:-127.0.0.1:8000}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares this checkout: system packages, the Python virtual environment, npm packages,
-# compiled translations and the database schema. Idempotent: a second run only checks.
+# and compiled translations. Idempotent: a second run only checks.
 #
 #   scripts/setup.sh            what the application needs
 #   scripts/setup.sh --dev      plus the test tools and Chromium for browser tests
@@ -65,6 +65,5 @@ if [ "$(cat node_modules/.installed 2>/dev/null)" != "$digest" ]; then
   echo "$digest" > node_modules/.installed
 fi
 
-# --- Translations and database ------------------------------------------------------------
+# --- Translations -------------------------------------------------------------------------
 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
-.venv/bin/python manage.py migrate --no-input -v 0

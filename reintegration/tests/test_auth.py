@@ -29,9 +29,14 @@ def test_a_successful_sign_in_is_recorded_with_the_address(client):
 
 def test_a_wrong_password_shows_the_reason_and_is_recorded(client):
     UserFactory(username="samira")
+    client.cookies["language"] = "fr"
     response = sign_in(client, "samira", "wrong", ip="192.0.2.7")
     assert response.status_code == 200
-    assert "The username or password is wrong." in response.content.decode()
+    assert (
+        "Le nom d&#x27;utilisateur ou le mot de passe est incorrect. Les deux tiennent compte des "
+        "majuscules et des minuscules. Après 5 tentatives échouées, le compte est verrouillé "
+        "pendant 30 minutes."
+    ) in response.content.decode()
     assert actions() == [("auth.login_failed", "samira")]
 
 
@@ -41,7 +46,7 @@ def test_five_failures_lock_the_account_for_that_address(client):
         assert sign_in(client, "samira", "wrong").status_code == 200
     response = sign_in(client, "samira", "wrong")
     assert response.status_code == 429
-    assert "Account temporarily locked" in response.content.decode()
+    assert "الحساب مقفل مؤقتا" in response.content.decode()
     assert ("auth.locked_out", "samira") in actions()
     # Even the right password is refused while locked.
     response = sign_in(client, "samira", TEST_PASSWORD)

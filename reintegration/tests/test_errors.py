@@ -19,18 +19,12 @@ handler400 = "reintegration.views.errors.bad_request"
 handler500 = "reintegration.views.errors.server_error"
 
 
-@pytest.fixture
-def french_client(client):
-    client.cookies["language"] = "fr"
-    return client
-
-
 def test_an_unknown_address_gets_the_layout_and_a_plain_message(client, caplog):
     with caplog.at_level(logging.WARNING, logger="django.request"):
         response = client.get("/no-such-page/")
     assert response.status_code == 404
     html = response.content.decode()
-    assert "This page does not exist, or it is not within your area of work." in html
+    assert "هذه الصفحة غير موجودة، أو لا تدخل ضمن نطاق اختصاصك." in html
     assert 'dir="rtl"' in html
     assert "Not Found: /no-such-page/" in caplog.text
 
@@ -39,13 +33,12 @@ def test_a_crash_shows_a_calm_page_without_a_stack_trace(client, settings, caplo
     settings.ROOT_URLCONF = __name__
     settings.DEBUG = False
     client.raise_request_exception = False
-    user = UserFactory()
-    client.force_login(user)
+    client.force_login(UserFactory(language="fr"))
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = client.get("/boom/")
     assert response.status_code == 500
     html = response.content.decode()
-    assert "Something went wrong" in html
+    assert "Un problème est survenu" in html
     assert "RuntimeError" not in html and "Traceback" not in html
     assert "Internal Server Error: /boom/" in caplog.text
 
@@ -55,12 +48,13 @@ def test_a_form_sent_without_its_token_is_refused_with_a_page_that_says_why(capl
     with caplog.at_level(logging.WARNING, logger="django.security.csrf"):
         response = client.post("/accounts/login/", {"username": "a", "password": "b"})
     assert response.status_code == 403
-    assert "The form was open too long or was sent twice." in response.content.decode()
+    assert "ظلت الاستمارة مفتوحة مدة طويلة أو تم إرسالها مرتين." in response.content.decode()
     assert "CSRF failure on /accounts/login/" in caplog.text
 
 
 def test_a_forbidden_page_says_the_role_does_not_allow_it(client, users):
     client.force_login(users["coordinator"])
+    client.cookies["language"] = "fr"  # the user's saved language (Arabic) wins
     response = client.get("/audit/")
     assert response.status_code == 403
-    assert "Your role does not allow this action." in response.content.decode()
+    assert "لا يسمح دورك بالقيام بهذا الإجراء." in response.content.decode()

@@ -47,9 +47,12 @@ def test_the_database_refuses_a_role_with_the_wrong_scope(role, scope):
 
 def test_validation_says_a_coordinator_needs_a_centre():
     user = User(username="x", role=Role.COORDINATOR)
-    with translation.override("en"), pytest.raises(ValidationError) as error:
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
         user.full_clean(exclude=["password"])
-    assert error.value.message_dict["centre"] == ["A centre coordinator must belong to a centre."]
+    with translation.override("fr"):
+        assert error.value.message_dict["centre"] == [
+            "Un coordinateur de centre doit être rattaché à un centre."
+        ]
 
 
 def test_validation_refuses_a_scope_the_role_does_not_take():
