@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reintegration import network
 from reintegration.models import AuditEntry
 
 MASK = "********"
@@ -22,6 +23,24 @@ SENTENCES = {
     "auth.session_expired": _("The session of %(actor)s expired."),
     "auth.password_changed": _("%(actor)s changed their password."),
     "user.language_changed": _("%(actor)s switched the interface to %(target)s."),
+    "beneficiary.created": _("%(actor)s opened the file %(target)s."),
+    "beneficiary.updated": _("%(actor)s edited the file %(target)s."),
+    "beneficiary.archived": _("%(actor)s archived the file %(target)s."),
+    "beneficiary.restored": _("%(actor)s restored the file %(target)s."),
+    "beneficiary.anonymised": _(
+        "The file %(target)s was anonymised at the end of its retention period."
+    ),
+    "beneficiary.exported": _("%(actor)s exported the list of files (%(target)s)."),
+    "beneficiary.imported": _("%(actor)s imported a sheet of files into %(target)s."),
+    "beneficiary.access_exported": _(
+        "%(actor)s exported everything held about %(target)s (right of access)."
+    ),
+    "detention.created": _("%(actor)s recorded the detention record of %(target)s."),
+    "detention.updated": _("%(actor)s edited the detention record of %(target)s."),
+    "detention.viewed": _("%(actor)s viewed the detention record of %(target)s."),
+    "consent.recorded": _("%(actor)s recorded the consent of %(target)s."),
+    "document.attached": _("%(actor)s attached a document to %(target)s."),
+    "document.viewed": _("%(actor)s opened a document of %(target)s."),
 }
 
 
@@ -38,12 +57,14 @@ def _mask(changes: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
+def _label(target) -> str:
+    # Models holding personal data give an audit_label without the person's name, so that the
+    # append-only log never keeps a name that anonymisation must later remove.
+    return getattr(target, "audit_label", None) or str(target)
+
+
 def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    # Axes resolves the address the same way it does for lockouts (proxy-aware when configured).
-    ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
-    return ip or None
+    return network.client_ip(request) if request is not None else None
 
 
 def record(
@@ -67,7 +88,7 @@ def record(
         actor_label=actor_label or (actor.get_username() if actor else ""),
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_label=(target_label or str(target))[:300] if target is not None else target_label,
+        target_label=(target_label or _label(target))[:300] if target is not None else target_label,
         changes=_mask(changes or {}),
         ip_address=client_ip(request),
     )

@@ -55,8 +55,15 @@ class NavItem:
     check: object
 
 
+def _can_view_beneficiaries(user) -> bool:
+    from beneficiaries.permissions import can_view_beneficiaries
+
+    return can_view_beneficiaries(user)
+
+
 NAVIGATION = (
     NavItem("home", _("Home"), _active),
+    NavItem("beneficiary_list", _("Beneficiaries"), _can_view_beneficiaries),
     NavItem("centre_list", _("Centres"), can_view_centres),
     NavItem("audit_log", _("Audit log"), can_view_audit_log),
     NavItem("admin:index", _("Administration"), can_use_admin),

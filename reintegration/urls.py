@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as django_auth_views
-from django.urls import path
+from django.urls import include, path
 
 from reintegration.admin import admin_site
 from reintegration.views import auth, pages
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("centres/", pages.centre_list, name="centre_list"),
     path("audit/", pages.audit_log, name="audit_log"),
+    path("beneficiaries/", include("beneficiaries.urls")),
     path("language/", pages.set_language, name="set_language"),
     path("healthz", pages.healthz, name="healthz"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),

@@ -6,4 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/python manage.py migrate --no-input -v 0
 .venv/bin/python manage.py seed_demo
-exec .venv/bin/python manage.py runserver "${ADDRESS:-127.0.0.1:8000}"
+ADDRESS=${ADDRESS:-127.0.0.1:8000}
+echo "Open http://$ADDRESS/ and sign in with one of these accounts (Ctrl+C stops the server)."
+# DEBUG stays off so that the demo shows the real error pages, never a stack trace.
+export DEBUG=${DEBUG:-false}
+exec .venv/bin/python manage.py runserver "$ADDRESS"

@@ -22,7 +22,7 @@ fi
 # --- Debian packages ----------------------------------------------------------------------
 # HarfBuzz subsetting and Amiri make Arabic PDFs fast and correct; gettext compiles the
 # translations; Node.js/npm fetch Bootstrap; Chromium drives the browser tests.
-packages=(libharfbuzz-subset0 fonts-hosny-amiri gettext)
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-hosny-amiri gettext)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 [ "$DEV" = 1 ] && packages+=(chromium)
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -46,7 +46,12 @@ else
 fi
 
 # --- Python virtual environment -----------------------------------------------------------
-[ -x .venv/bin/python ] || { say "Creating the virtual environment (.venv)"; "$PYTHON" -m venv .venv; }
+if [ ! -x .venv/bin/pip ]; then
+  # Also repairs a .venv left half-made by an earlier failure.
+  say "Creating the virtual environment (.venv)"
+  rm -rf .venv
+  "$PYTHON" -m venv .venv
+fi
 requirements=requirements.txt
 [ "$DEV" = 1 ] && requirements=requirements-dev.txt
 stamp=".venv/.installed-$(basename "$requirements")"

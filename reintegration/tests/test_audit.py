@@ -39,6 +39,23 @@ def test_it_refuses_an_action_without_a_sentence():
     assert not AuditEntry.objects.exists()
 
 
+def test_sentences_read_in_french_and_arabic():
+    entry = audit.record("auth.login", actor_label="samira")
+    with translation.override("fr"):
+        assert str(entry) == "Connexion de l'utilisateur samira."
+    with translation.override("ar"):
+        assert str(entry) == "تسجيل دخول samira."
+
+
+def test_every_action_has_a_translated_sentence():
+    with translation.override("en"):
+        english = {code: str(sentence) for code, sentence in audit.SENTENCES.items()}
+    for language in ("ar", "fr"):
+        with translation.override(language):
+            same = [code for code, text in english.items() if str(audit.SENTENCES[code]) == text]
+        assert same == [], language
+
+
 def test_every_action_reads_as_a_sentence():
     entry = audit.record("auth.login", actor_label="samira")
     with translation.override("en"):

@@ -54,6 +54,38 @@ def test_five_failures_lock_the_account_for_that_address(client):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_lock_page_says_how_long_it_lasts(client, settings):
+    settings.AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=45)
+    UserFactory(username="samira")
+    client.cookies["language"] = "fr"
+    for _attempt in range(5):
+        response = sign_in(client, "samira", "wrong")
+    assert response.status_code == 429
+    assert "verrouillé" in response.content.decode()
+    assert "45" in response.content.decode()
+
+
+def test_behind_a_proxy_the_lock_applies_to_the_real_client(client, settings):
+    settings.PROXY_COUNT = 1
+    UserFactory(username="samira")
+    for _attempt in range(5):
+        client.post(
+            LOGIN,
+            {"username": "samira", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.254",
+            HTTP_X_FORWARDED_FOR="198.51.100.1",
+        )
+    # Another office behind the same proxy can still sign in.
+    response = client.post(
+        LOGIN,
+        {"username": "samira", "password": TEST_PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="198.51.100.2",
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="auth.login").get().ip_address == "198.51.100.2"
+
+
 def test_the_lockout_is_per_username_and_address(client):
     UserFactory(username="samira")
     for _attempt in range(5):

@@ -49,7 +49,7 @@ def test_a_form_sent_without_its_token_is_refused_with_a_page_that_says_why(capl
         response = client.post("/accounts/login/", {"username": "a", "password": "b"})
     assert response.status_code == 403
     assert "ظلت الاستمارة مفتوحة مدة طويلة أو تم إرسالها مرتين." in response.content.decode()
-    assert "CSRF failure on /accounts/login/" in caplog.text
+    assert "Forbidden (CSRF cookie not set.): /accounts/login/" in caplog.text
 
 
 def test_a_forbidden_page_says_the_role_does_not_allow_it(client, users):

@@ -29,6 +29,7 @@ def test_a_signed_in_user_keeps_the_language_on_every_device(client):
     assert user.language == "fr"
     entry = AuditEntry.objects.get(action="user.language_changed")
     assert entry.changes == {"language": ["ar", "fr"]}
+    assert entry.target_label == "français"
     # Another browser without the cookie still gets French for this user.
     other = type(client)()
     other.force_login(user)

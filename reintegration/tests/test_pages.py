@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from reintegration.models import AuditEntry, Centre, User
 from reintegration.tests.factories import CentreFactory
@@ -62,11 +62,24 @@ def test_the_audit_log_reads_as_sentences_and_filters_by_action(client, users):
     assert "samira signed out." not in html
 
 
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="refuses to run"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_healthz_answers_plain_http_even_when_https_is_enforced(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 301
+
+
 def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys):
     call_command("seed_demo")
     output = capsys.readouterr().out
-    for username in ("coordinator", "regional", "official", "national", "auditor"):
-        assert f"  {username} " in output
+    assert "  coordinator        Centre coordinator       CAR Tanger" in output
+    assert "  auditor            Auditor                  all of Morocco" in output
     counts = (User.objects.count(), Centre.objects.count(), AuditEntry.objects.count())
     passwords = list(User.objects.order_by("pk").values_list("password", flat=True))
     call_command("seed_demo")

@@ -18,23 +18,66 @@ def everyone(status, anonymous=LOGIN):
     return {ANONYMOUS: anonymous, **dict.fromkeys(ROLES, status)}
 
 
-def only(allowed, anonymous=LOGIN, denied=403):
-    return {ANONYMOUS: anonymous, **{r: 200 if r in allowed else denied for r in ROLES}}
+def only(allowed, status=200, anonymous=LOGIN, denied=403):
+    return {ANONYMOUS: anonymous, **{r: status if r in allowed else denied for r in ROLES}}
 
 
-# url name -> (method, expected status per visitor). POST entries send an empty form.
+READERS = {"coordinator", "regional", "national", "auditor"}
+WRITERS = {"coordinator", "national"}
+
+# url name -> (method, object the URL is about, expected status per visitor). POST entries send
+# an empty form. Objects belong to the users' own centre (see the ``objects`` fixture).
 MATRIX = {
-    "home": ("get", everyone(200)),
-    "centre_list": ("get", everyone(200)),
-    "audit_log": ("get", only({"national", "auditor"})),
-    "set_language": ("post", everyone(302, anonymous=302)),
-    "healthz": ("get", everyone(200, anonymous=200)),
-    "login": ("get", {ANONYMOUS: 200, **dict.fromkeys(ROLES, 302)}),
-    "logout": ("post", everyone(302, anonymous=302)),
-    "password_change": ("get", everyone(200)),
-    "password_change_done": ("get", everyone(200)),
-    "admin:index": ("get", only({"national"})),
+    "home": ("get", None, everyone(200)),
+    "centre_list": ("get", None, everyone(200)),
+    "audit_log": ("get", None, only({"national", "auditor"})),
+    "set_language": ("post", None, everyone(302, anonymous=302)),
+    "healthz": ("get", None, everyone(200, anonymous=200)),
+    "login": ("get", None, {ANONYMOUS: 200, **dict.fromkeys(ROLES, 302)}),
+    "logout": ("post", None, everyone(302, anonymous=302)),
+    "password_change": ("get", None, everyone(200)),
+    "password_change_done": ("get", None, everyone(200)),
+    "admin:index": ("get", None, only({"national"})),
+    "beneficiary_list": ("get", None, only(READERS)),
+    "beneficiary_create": ("get", None, only(WRITERS)),
+    "beneficiary_import": ("get", None, only(WRITERS)),
+    "beneficiary_export": ("get", "csv", only(READERS)),
+    "beneficiary_detail": ("get", "person", only(READERS)),
+    "beneficiary_edit": ("get", "person", only(WRITERS)),
+    "detention_edit": ("get", "person", only(WRITERS)),
+    "consent_add": ("get", "person", only(WRITERS)),
+    "document_add": ("get", "person", only(WRITERS)),
+    "document_download": ("get", "document", only(READERS)),
+    "beneficiary_archive": ("post", "person", only(WRITERS, status=302)),
+    "beneficiary_restore": ("post", "archived", only(WRITERS, status=302)),
+    "beneficiary_access_request": ("get", "person", only(WRITERS)),
 }
+
+
+@pytest.fixture
+def objects(users, centre):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beneficiaries import services
+    from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory
+
+    person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    archived = BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    services.beneficiary_archive(beneficiary=archived, by=users["coordinator"], reason="moved")
+    document = services.document_attach(
+        beneficiary=person,
+        by=users["coordinator"],
+        upload=SimpleUploadedFile("a.pdf", PDF_BYTES),
+        kind="other",
+    )
+    return {
+        None: {},
+        "csv": {"fmt": "csv"},
+        "person": {"pk": person.pk},
+        "archived": {"pk": archived.pk},
+        "document": {"pk": person.pk, "document_pk": document.pk},
+    }
+
 
 # The Django admin's generated URLs all pass through one gate, AdminSite.has_permission,
 # covered here by "admin:index" and in test_admin.py per model.
@@ -63,11 +106,36 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.mark.parametrize("visitor", [ANONYMOUS, *ROLES])
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
-def test_permission_matrix(client, users, url_name, visitor):
-    method, expected = MATRIX[url_name]
+def test_permission_matrix(client, users, objects, url_name, visitor):
+    method, about, expected = MATRIX[url_name]
     if visitor != ANONYMOUS:
         client.force_login(users[visitor])
-    response = getattr(client, method)(reverse(url_name))
+    response = getattr(client, method)(reverse(url_name, kwargs=objects[about]))
     assert response.status_code == expected[visitor], (url_name, visitor)
     if visitor == ANONYMOUS and expected[visitor] == LOGIN and method == "get":
         assert response["Location"].startswith(reverse("login"))
+    if hasattr(response, "streaming_content"):
+        response.close()
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    sorted(
+        n for n, (_m, about, _e) in MATRIX.items() if about in ("person", "archived", "document")
+    ),
+)
+@pytest.mark.parametrize("outsider", ["coordinator", "regional"])
+def test_a_file_outside_the_scope_is_not_found(client, objects, url_name, outsider):
+    """Staff of Casablanca asking for a Tanger file get 404, as if it did not exist."""
+    from reintegration.tests.factories import CentreFactory, UserFactory
+
+    casablanca = CentreFactory(code="CAS", province__code="06.141")
+    user = (
+        UserFactory(coordinator=True, centre=casablanca)
+        if outsider == "coordinator"
+        else UserFactory(regional=True, region=casablanca.province.region)
+    )
+    client.force_login(user)
+    method, about, _expected = MATRIX[url_name]
+    response = getattr(client, method)(reverse(url_name, kwargs=objects[about]))
+    assert response.status_code == 404

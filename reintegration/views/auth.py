@@ -1,10 +1,18 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reintegration import audit
 from reintegration.forms import SignInForm
+
+
+def locked_out(request, *args, **kwargs):
+    """Axes calls this instead of the login view while a username and address are locked."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
 
 
 class SignInView(auth_views.LoginView):

@@ -1,16 +1,12 @@
 """Error pages in the site's layout and the user's language, never a stack trace."""
 
-import logging
-
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-logger = logging.getLogger("django.security.csrf")
-
 
 def csrf_failure(request, reason=""):
-    logger.warning("CSRF failure on %s: %s", request.path, reason)
+    # Django's CSRF middleware has already logged the failure and its reason.
     return render(request, "403_csrf.html", status=403)
 
 

@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -67,7 +68,7 @@ def set_language(request):
             "user.language_changed",
             actor=user,
             target=user,
-            target_label=language,
+            target_label=translation.get_language_info(language)["name_local"],
             changes={"language": [old, language]},
             request=request,
         )

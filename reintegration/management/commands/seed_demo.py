@@ -1,8 +1,9 @@
 from importlib import import_module
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 
 from reintegration import demo
 from reintegration.models import ROLE_SCOPE_FIELD
@@ -16,6 +17,9 @@ class Command(BaseCommand):
     APPS = ["reintegration", "beneficiaries", "projects", "partners"]
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # It creates accounts whose password is printed here and in the README.
+            raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
         context: dict = {}
         with transaction.atomic():
             for app in self.APPS:
@@ -31,6 +35,6 @@ class Command(BaseCommand):
         for user in context["users"]:
             scope_field = ROLE_SCOPE_FIELD.get(user.role)
             scope = getattr(user, scope_field).name_fr if scope_field else "all of Morocco"
-            self.stdout.write(f"  {user.username:<18} {user.role:<12} {scope}")
-        if settings.DEBUG:
-            self.stdout.write("Open http://127.0.0.1:8000/ and sign in with one of them.")
+            with translation.override("en"):
+                role = str(user.get_role_display())
+            self.stdout.write(f"  {user.username:<18} {role:<24} {scope}")

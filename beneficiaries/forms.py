@@ -1,0 +1,284 @@
+import datetime
+import re
+
+import phonenumbers
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.models import (
+    Beneficiary,
+    Consent,
+    ConsentText,
+    DetentionRecord,
+    Document,
+    Establishment,
+    ProgrammeTrack,
+)
+from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
+from reintegration.models import Centre, Province
+
+# DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
+CIN_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
+MIN_AGE, MAX_AGE = 15, 100
+# Age of criminal responsibility in Morocco.
+MIN_AGE_AT_ENTRY = 12
+
+
+def normalise_cin(value: str | None) -> str | None:
+    value = re.sub(r"[\s\-.]", "", value or "").upper()
+    return value or None
+
+
+def validate_cin(value: str | None) -> str | None:
+    value = normalise_cin(value)
+    if value and not CIN_PATTERN.match(value):
+        raise ValidationError(
+            _("A CIN is one or two letters followed by up to six digits, e.g. BE123456.")
+        )
+    return value
+
+
+def normalise_phone(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "MA")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("Enter a Moroccan phone number such as 0612345678 or +212612345678.")
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def not_in_future(value: datetime.date | None) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date is in the future."))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class BeneficiaryForm(forms.ModelForm):
+    # The version the form was opened at; a save is refused if the file changed since.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Longer than what is stored: people type spaces and dashes that clean_* removes.
+    cin = forms.CharField(
+        label=_("CIN"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("phone"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"dir": "ltr", "type": "tel"}),
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "date_of_birth": DateInput(),
+            "first_name_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
+            "last_name_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
+            "first_name_latin": forms.TextInput(attrs={"dir": "ltr"}),
+            "last_name_latin": forms.TextInput(attrs={"dir": "ltr"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["track"].queryset = ProgrammeTrack.objects.filter(active=True)
+        self.fields["residence_province"].queryset = Province.objects.order_by("name_fr")
+        self.fields["cin"].help_text = _("Optional. Letters and digits, e.g. BE123456.")
+        self.fields["phone"].help_text = _("Mobile or fixed, e.g. 0612345678.")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_cin(self):
+        cin = validate_cin(self.cleaned_data.get("cin"))
+        if cin:
+            others = Beneficiary.objects.filter(cin=cin).exclude(pk=self.instance.pk)
+            if others.exists():
+                raise ValidationError(
+                    _(
+                        "This CIN is already registered in another file. If the person moved "
+                        "to your centre, ask headquarters to transfer the file."
+                    )
+                )
+        return cin
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data.get("date_of_birth")
+        if born:
+            not_in_future(born)
+            today = timezone.localdate()
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            if not MIN_AGE <= age <= MAX_AGE:
+                raise ValidationError(
+                    _("An age of %(age)s years is not plausible: check the date of birth.")
+                    % {"age": age}
+                )
+        return born
+
+
+class DetentionRecordForm(forms.ModelForm):
+    class Meta:
+        model = DetentionRecord
+        fields = [
+            "establishment",
+            "entry_date",
+            "release_date",
+            "sentence_months",
+            "training_in_prison",
+            "training_certificate",
+        ]
+        widgets = {"entry_date": DateInput(), "release_date": DateInput()}
+
+    def __init__(self, *args, beneficiary=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beneficiary = beneficiary
+        self.fields["establishment"].queryset = Establishment.objects.filter(active=True)
+
+    def clean_entry_date(self):
+        entry = self.cleaned_data.get("entry_date")
+        not_in_future(entry)
+        born = self.beneficiary.date_of_birth if self.beneficiary else None
+        if entry and born and entry < born.replace(year=born.year + MIN_AGE_AT_ENTRY):
+            raise ValidationError(
+                _("The person would have been under 12 at entry: check the dates.")
+            )
+        return entry
+
+    def clean_release_date(self):
+        release = self.cleaned_data.get("release_date")
+        not_in_future(release)
+        return release
+
+    def clean(self):
+        cleaned = super().clean()
+        entry, release = cleaned.get("entry_date"), cleaned.get("release_date")
+        if entry and release and release < entry:
+            self.add_error("release_date", _("The release date must be after the entry date."))
+        return cleaned
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ["given_on", "language", "text", "scan"]
+        widgets = {"given_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].queryset = ConsentText.objects.all()
+        latest = ConsentText.objects.first()
+        if latest:
+            self.fields["text"].initial = latest.pk
+        self.fields["given_on"].initial = timezone.localdate()
+
+    def clean_given_on(self):
+        given = self.cleaned_data.get("given_on")
+        not_in_future(given)
+        return given
+
+    def clean_scan(self):
+        scan = self.cleaned_data.get("scan")
+        if scan:
+            sniff_upload(scan)
+        return scan
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = ["kind", "file"]
+        widgets = {"file": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"})}
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            sniff_upload(upload)
+        return upload
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for archiving"), max_length=300, widget=forms.TextInput()
+    )
+
+
+class SearchForm(forms.Form):
+    SORTS = {
+        "-created": ("-created_at", "-pk"),
+        "created": ("created_at", "pk"),
+        "name": ("last_name_latin", "first_name_latin", "pk"),
+        "-name": ("-last_name_latin", "-first_name_latin", "-pk"),
+        "number": ("file_number",),
+        "-number": ("-file_number",),
+    }
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("all")), *Beneficiary.Status.choices]
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"), required=False, choices=[("", _("all")), *Beneficiary.Sex.choices]
+    )
+    track = forms.ModelChoiceField(
+        label=_("Programme track"),
+        required=False,
+        queryset=ProgrammeTrack.objects.all(),
+        empty_label=_("all"),
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province of residence"),
+        required=False,
+        queryset=Province.objects.order_by("name_fr"),
+        empty_label=_("all"),
+    )
+    centre = forms.ModelChoiceField(
+        label=_("Centre"), required=False, queryset=Centre.objects.none(), empty_label=_("all")
+    )
+    archived = forms.BooleanField(label=_("Include archived files"), required=False)
+    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS])
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        centres = Centre.objects.visible_to(user)
+        self.fields["centre"].queryset = centres
+        self.several_centres = user.role != "coordinator"
+        if not self.several_centres:
+            del self.fields["centre"]
+
+    def filter(self, queryset):
+        from reintegration.text import search_terms
+
+        data = self.cleaned_data if self.is_valid() else {}
+        for term in search_terms(data.get("q")):
+            queryset = queryset.filter(search_text__contains=term)
+        for field in ("status", "sex"):
+            if data.get(field):
+                queryset = queryset.filter(**{field: data[field]})
+        if data.get("track"):
+            queryset = queryset.filter(track=data["track"])
+        if data.get("province"):
+            queryset = queryset.filter(residence_province=data["province"])
+        if data.get("centre"):
+            queryset = queryset.filter(centre=data["centre"])
+        if not data.get("archived"):
+            queryset = queryset.filter(archived_at__isnull=True)
+        return queryset.order_by(*self.SORTS.get(data.get("sort") or "-created"))

@@ -1,0 +1,325 @@
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from reintegration.models import BilingualNameMixin, Centre, Province
+from reintegration.scoping import ScopedQuerySet
+
+# Roles that may see a detention record (ARCHITECTURE.md, role table): never officials, never
+# auditors.
+DETENTION_READER_ROLES = ("coordinator", "regional", "national")
+
+
+class ProgrammeTrack(BilingualNameMixin):
+    """Standard, conditional release, Moussalaha…: reference data, so a new programme needs no
+    code change."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("programme track")
+        verbose_name_plural = _("programme tracks")
+
+
+class Establishment(BilingualNameMixin):
+    """A prison establishment (DGAPR). No public list exists; headquarters maintains it."""
+
+    class Kind(models.TextChoices):
+        CENTRAL = "central", _("central prison")
+        LOCAL = "local", _("local prison")
+        AGRICULTURAL = "agricultural", _("agricultural prison")
+        REEDUCATION = "reeducation", _("reform and re-education centre")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("province")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("prison establishment")
+        verbose_name_plural = _("prison establishments")
+
+
+class FileNumberCounter(models.Model):
+    """The last file number used per centre and year. Numbers come from here under a row lock,
+    so they are unique and never reused, even if a file is later anonymised."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "year"], name="one_counter_per_centre_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}-{self.year}: {self.last}"
+
+
+class BeneficiaryQuerySet(ScopedQuerySet):
+    # Officials get no path: they never see personal files (aggregates only).
+    scope_paths = {"centre": "centre", "region": "centre__province__region"}
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Beneficiary(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("man")
+        FEMALE = "F", _("woman")
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        DIAGNOSIS = "diagnosis", _("diagnosis")
+        PROJECT = "project", _("project in preparation")
+        FUNDED = "funded", _("project funded")
+        EQUIPPED = "equipped", _("equipped")
+        FOLLOW_UP = "follow_up", _("in follow-up")
+        CLOSED = "closed", _("closed")
+
+    class Education(models.TextChoices):
+        NONE = "none", _("no schooling")
+        PRIMARY = "primary", _("primary")
+        MIDDLE = "middle", _("lower secondary")
+        SECONDARY = "secondary", _("upper secondary")
+        VOCATIONAL = "vocational", _("vocational training")
+        HIGHER = "higher", _("higher education")
+
+    class Family(models.TextChoices):
+        SINGLE = "single", _("single")
+        MARRIED = "married", _("married")
+        DIVORCED = "divorced", _("divorced")
+        WIDOWED = "widowed", _("widowed")
+
+    file_number = models.CharField(_("file number"), max_length=20, unique=True, editable=False)
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="beneficiaries", verbose_name=_("centre")
+    )
+    first_name_ar = models.CharField(_("first name (Arabic)"), max_length=100)
+    last_name_ar = models.CharField(_("last name (Arabic)"), max_length=100)
+    first_name_latin = models.CharField(_("first name (Latin script)"), max_length=100)
+    last_name_latin = models.CharField(_("last name (Latin script)"), max_length=100)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    date_of_birth = models.DateField(_("date of birth"))
+    # Law 09-08 art. 12-1-e: a CIN makes the file need prior authorisation, so it is optional.
+    # NULL, not "", when absent, so that the uniqueness constraint ignores files without one.
+    cin = models.CharField(_("CIN"), max_length=8, null=True, blank=True)  # noqa: DJ001
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    residence_province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("province of residence"),
+    )
+    commune = models.CharField(_("commune"), max_length=100, blank=True)
+    education = models.CharField(
+        _("education level"), max_length=16, choices=Education.choices, blank=True
+    )
+    family_situation = models.CharField(
+        _("family situation"), max_length=16, choices=Family.choices, blank=True
+    )
+    dependants = models.PositiveSmallIntegerField(_("dependants"), null=True, blank=True)
+    track = models.ForeignKey(
+        ProgrammeTrack, on_delete=models.PROTECT, verbose_name=_("programme track")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REGISTERED
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    # Folded names, number, CIN and phone (reintegration.text.fold), kept by the services.
+    search_text = models.TextField(editable=False, default="")
+    # Optimistic locking: an edit saves only if nobody saved since the form was opened.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    archived_at = models.DateTimeField(_("archived on"), null=True, blank=True)
+    archive_reason = models.CharField(_("reason for archiving"), max_length=300, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
+    objects = BeneficiaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cin"], condition=Q(cin__isnull=False), name="unique_cin_when_present"
+            ),
+            models.CheckConstraint(condition=~Q(cin=""), name="cin_null_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["centre", "archived_at", "-created_at"]),
+            models.Index(fields=["status"]),
+            models.Index(fields=["last_name_latin", "first_name_latin"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_number} {self.full_name_latin}"
+
+    @property
+    def audit_label(self) -> str:
+        return self.file_number
+
+    @property
+    def full_name_ar(self) -> str:
+        return f"{self.first_name_ar} {self.last_name_ar}"
+
+    @property
+    def full_name_latin(self) -> str:
+        return f"{self.first_name_latin} {self.last_name_latin}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class DetentionRecordQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "centre": "beneficiary__centre",
+        "region": "beneficiary__centre__province__region",
+    }
+    reader_roles = DETENTION_READER_ROLES
+
+
+class DetentionRecord(models.Model):
+    """Restricted (law 09-08 art. 12-1-d): only the roles in DETENTION_READER_ROLES see it, and
+    every view is written to the audit log."""
+
+    beneficiary = models.OneToOneField(
+        Beneficiary, on_delete=models.PROTECT, related_name="detention"
+    )
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, verbose_name=_("establishment")
+    )
+    entry_date = models.DateField(_("date of entry"))
+    release_date = models.DateField(_("date of release"))
+    sentence_months = models.PositiveSmallIntegerField(_("sentence (months)"))
+    training_in_prison = models.CharField(
+        _("training followed in prison"), max_length=200, blank=True
+    )
+    training_certificate = models.CharField(_("certificate obtained"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DetentionRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("detention record")
+        verbose_name_plural = _("detention records")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(release_date__gte=models.F("entry_date")),
+                name="release_after_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Detention record of %(number)s")) % {"number": self.beneficiary.file_number}
+
+
+class ConsentText(models.Model):
+    """A version of the consent notice a person agrees to; kept forever for the record."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    text_ar = models.TextField(_("text in Arabic"))
+    text_fr = models.TextField(_("text in French"))
+    published_on = models.DateField(_("published on"))
+
+    class Meta:
+        ordering = ["-published_on"]
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+
+    def __str__(self) -> str:
+        return self.version
+
+
+def _random_upload_path(instance, filename: str) -> str:
+    # Never the uploaded name: it may hold a person's name and could collide or traverse.
+    suffix = Path(filename).suffix.lower()[:5]
+    return f"documents/{secrets.token_hex(2)}/{secrets.token_urlsafe(24)}{suffix}"
+
+
+class Consent(models.Model):
+    class Language(models.TextChoices):
+        ARABIC = "ar", _("Arabic")
+        FRENCH = "fr", _("French")
+        AMAZIGH = "zgh", _("Amazigh")
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="consents")
+    given_on = models.DateField(_("date given"))
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("collected by"),
+    )
+    language = models.CharField(_("language"), max_length=3, choices=Language.choices)
+    text = models.ForeignKey(
+        ConsentText, on_delete=models.PROTECT, verbose_name=_("text version agreed to")
+    )
+    scan = models.FileField(
+        _("signed scan"), upload_to=_random_upload_path, blank=True, max_length=200
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_on", "-pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.text.version} ({self.given_on})"
+
+
+class DocumentQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "centre": "beneficiary__centre",
+        "region": "beneficiary__centre__province__region",
+    }
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        CIN_COPY = "cin", _("copy of the CIN")
+        RELEASE = "release", _("release certificate")
+        DIPLOMA = "diploma", _("diploma or certificate")
+        PHOTO = "photo", _("photo")
+        SIGNED = "signed", _("signed paper")
+        OTHER = "other", _("other")
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=_random_upload_path, max_length=200)
+    original_name = models.CharField(_("original name"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,288 @@
+"""Every write to a beneficiary file goes through here: numbering, optimistic locking, archive,
+restricted data and documents, each recorded in the audit log in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaries.models import (
+    Beneficiary,
+    Consent,
+    DetentionRecord,
+    Document,
+    FileNumberCounter,
+)
+from reintegration import audit
+from reintegration.text import fold
+
+# Fields a person's file is edited through; everything else is managed by the services.
+EDITABLE_FIELDS = (
+    "first_name_ar",
+    "last_name_ar",
+    "first_name_latin",
+    "last_name_latin",
+    "sex",
+    "date_of_birth",
+    "cin",
+    "phone",
+    "residence_province",
+    "commune",
+    "education",
+    "family_situation",
+    "dependants",
+    "track",
+    "notes",
+)
+
+
+class ConcurrentEditError(Exception):
+    """Someone else saved the file after this form was opened."""
+
+
+def _search_text(beneficiary: Beneficiary) -> str:
+    parts = [
+        beneficiary.first_name_ar,
+        beneficiary.last_name_ar,
+        beneficiary.first_name_latin,
+        beneficiary.last_name_latin,
+        beneficiary.file_number,
+        beneficiary.cin or "",
+        beneficiary.phone,
+    ]
+    if beneficiary.phone.startswith("+212"):
+        parts.append("0" + beneficiary.phone[4:])  # as people type it: 06…
+    return fold(" ".join(parts))
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return str(value)
+    return value
+
+
+def next_file_number(centre, year: int) -> str:
+    """TNG-2025-0042: per centre and year, from a locked counter row, never reused."""
+    counter, _created = FileNumberCounter.objects.select_for_update().get_or_create(
+        centre=centre, year=year
+    )
+    FileNumberCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    return f"{centre.code}-{year}-{counter.last:04d}"
+
+
+@transaction.atomic
+def beneficiary_create(*, by, centre, data: dict[str, Any], request=None) -> Beneficiary:
+    beneficiary = Beneficiary(centre=centre, created_by=by)
+    for field in EDITABLE_FIELDS:
+        if field in data:
+            setattr(beneficiary, field, data[field])
+    beneficiary.file_number = next_file_number(centre, timezone.localdate().year)
+    beneficiary.search_text = _search_text(beneficiary)
+    beneficiary.save()
+    audit.record("beneficiary.created", actor=by, target=beneficiary, request=request)
+    return beneficiary
+
+
+@transaction.atomic
+def beneficiary_update(
+    *, beneficiary: Beneficiary, by, data: dict[str, Any], version: int, request=None
+) -> Beneficiary:
+    """Save the edited fields only if nobody saved since ``version`` was read.
+
+    The version check and the write are one conditional UPDATE, so two people saving at the same
+    moment cannot both succeed: the second gets ConcurrentEditError instead of silently
+    overwriting the first.
+    """
+    current = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    if current.version != version:
+        raise ConcurrentEditError
+    changes = {}
+    for field in EDITABLE_FIELDS:
+        if field in data and getattr(current, field) != data[field]:
+            changes[field] = [_display(getattr(current, field)), _display(data[field])]
+            setattr(current, field, data[field])
+    if not changes:
+        return current
+    current.search_text = _search_text(current)
+    current.updated_at = timezone.now()
+    attnames = [Beneficiary._meta.get_field(name).attname for name in changes]
+    values = {name: getattr(current, name) for name in attnames}
+    values.update(search_text=current.search_text, updated_at=current.updated_at)
+    updated = Beneficiary.objects.filter(pk=current.pk, version=version).update(
+        version=F("version") + 1, **values
+    )
+    if updated != 1:
+        raise ConcurrentEditError
+    current.version = version + 1
+    audit.record("beneficiary.updated", actor=by, target=current, changes=changes, request=request)
+    return current
+
+
+@transaction.atomic
+def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str, request=None) -> None:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the file is archived.")})
+    locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    if locked.archived_at is not None:
+        raise ValidationError(_("This file is already archived."))
+    locked.archived_at = timezone.now()
+    locked.archive_reason = reason.strip()[:300]
+    locked.save(update_fields=["archived_at", "archive_reason"])
+    audit.record(
+        "beneficiary.archived",
+        actor=by,
+        target=locked,
+        changes={"reason": locked.archive_reason},
+        request=request,
+    )
+
+
+@transaction.atomic
+def beneficiary_restore(*, beneficiary: Beneficiary, by, request=None) -> None:
+    locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    if locked.archived_at is None or locked.anonymised_at is not None:
+        raise ValidationError(_("Only an archived, not anonymised file can be restored."))
+    locked.archived_at = None
+    locked.archive_reason = ""
+    locked.save(update_fields=["archived_at", "archive_reason"])
+    audit.record("beneficiary.restored", actor=by, target=locked, request=request)
+
+
+@transaction.atomic
+def detention_record_save(
+    *, beneficiary: Beneficiary, by, data: dict[str, Any], request=None
+) -> DetentionRecord:
+    record = DetentionRecord.objects.select_for_update().filter(beneficiary=beneficiary).first()
+    created = record is None
+    record = record or DetentionRecord(beneficiary=beneficiary)
+    changes = {}
+    for field, value in data.items():
+        old = getattr(record, field, None) if not created else None
+        if created or old != value:
+            # The values themselves are restricted: the log says which fields changed, not to what.
+            changes[field] = "changed"
+        setattr(record, field, value)
+    record.save()
+    audit.record(
+        "detention.created" if created else "detention.updated",
+        actor=by,
+        target=beneficiary,
+        changes=changes,
+        request=request,
+    )
+    return record
+
+
+def detention_record_viewed(*, beneficiary: Beneficiary, by, request=None) -> None:
+    audit.record("detention.viewed", actor=by, target=beneficiary, request=request)
+
+
+@transaction.atomic
+def consent_record(*, beneficiary: Beneficiary, by, data: dict[str, Any], request=None) -> Consent:
+    consent = Consent.objects.create(beneficiary=beneficiary, collected_by=by, **data)
+    audit.record(
+        "consent.recorded",
+        actor=by,
+        target=beneficiary,
+        changes={"text": consent.text.version, "language": consent.language},
+        request=request,
+    )
+    return consent
+
+
+# Accepted uploads, recognised by their first bytes, never by the name a browser sends.
+SIGNATURES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+}
+
+
+def sniff_upload(upload) -> tuple[str, str]:
+    """Return (content type, extension) of an accepted upload, or raise ValidationError."""
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is too large: %(size)s MB at most.")
+            % {"size": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, kind in SIGNATURES.items():
+        if head.startswith(signature):
+            return kind
+    raise ValidationError(_("Only PDF, JPEG and PNG files are accepted."))
+
+
+@transaction.atomic
+def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str, request=None) -> Document:
+    content_type, extension = sniff_upload(upload)
+    original = (upload.name or "document").rsplit("/", 1)[-1][:200]
+    document = Document(
+        beneficiary=beneficiary,
+        kind=kind,
+        original_name=original,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    document.file.save(f"upload{extension}", upload, save=False)
+    document.save()
+    audit.record(
+        "document.attached",
+        actor=by,
+        target=beneficiary,
+        changes={"document": original, "kind": kind},
+        request=request,
+    )
+    return document
+
+
+ANONYMOUS = "—"
+
+
+def anonymise_archived(*, years: int, dry_run: bool = False) -> int:
+    """Strip identity from files archived more than ``years`` ago, one file per transaction.
+
+    What stays is what statistics need: sex, year of birth, province, track, status, centre and
+    the projects' outcomes. Documents and consent scans are deleted from storage; the detention
+    record is removed. Each file gets an audit entry.
+    """
+    cutoff = timezone.now() - datetime.timedelta(days=365 * years)
+    due = Beneficiary.objects.filter(archived_at__lt=cutoff, anonymised_at__isnull=True)
+    if dry_run:
+        return due.count()
+    done = 0
+    for pk in due.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            person = Beneficiary.objects.select_for_update().get(pk=pk)
+            files = [d.file for d in person.documents.all()]
+            files += [c.scan for c in person.consents.all() if c.scan]
+            person.documents.all().delete()
+            person.consents.update(scan="")
+            DetentionRecord.objects.filter(beneficiary=person).delete()
+            for name in ("first_name_ar", "last_name_ar", "first_name_latin", "last_name_latin"):
+                setattr(person, name, ANONYMOUS)
+            person.date_of_birth = person.date_of_birth.replace(month=1, day=1)
+            person.cin = None
+            person.phone = ""
+            person.commune = ""
+            person.notes = ""
+            person.archive_reason = ""
+            person.search_text = fold(person.file_number)
+            person.anonymised_at = timezone.now()
+            person.save()
+            audit.record("beneficiary.anonymised", target=person)
+            transaction.on_commit(lambda files=files: [f.delete(save=False) for f in files])
+        done += 1
+    return done

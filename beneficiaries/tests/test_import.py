@@ -1,0 +1,125 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from beneficiaries.models import Beneficiary
+from beneficiaries.tests.factories import BeneficiaryFactory
+from reintegration.models import AuditEntry, User
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "first_name_ar,last_name_ar,first_name_latin,last_name_latin,sex,date_of_birth,cin,phone,"
+    "residence_province,commune,track\n"
+)
+GOOD = [
+    "يوسف,بنعلي,Youssef,Benali,M,12/03/1988,ab123456,0612345678,01.511,السواني,standard",
+    "خديجة,التازي,Khadija,Tazi,F,1992-07-01,,0661000000,Tanger-Assilah,,moussalaha",
+]
+BAD = [
+    "عمر,الفاسي,Omar,El Fassi,M,31/02/1990,,,01.511,,standard",  # no such date
+    "سعيد,الزياني,Said,Zyani,X,01/01/1980,,0112,99.999,,standard",  # sex, phone, province
+    "يوسف,بنعلي,Youssef,Benali,M,12/03/1988,AB123456,0612345678,01.511,,standard",  # twice
+]
+
+
+def csv_upload(lines, name="sheet.csv"):
+    return SimpleUploadedFile(name, (HEADER + "\n".join(lines) + "\n").encode("utf-8-sig"))
+
+
+@pytest.fixture
+def coordinator(client, users):
+    User.objects.filter(pk=users["coordinator"].pk).update(language="en")
+    client.force_login(users["coordinator"])
+    return users["coordinator"]
+
+
+def dry_run(client, upload):
+    response = client.post("/beneficiaries/import/", {"sheet": upload})
+    assert response.status_code == 200
+    return response
+
+
+def confirm(client, response):
+    token = response.context["token"]
+    return client.post("/beneficiaries/import/", {"confirm": "1", "token": token})
+
+
+def test_the_dry_run_explains_each_row_and_saves_nothing(client, coordinator):
+    response = dry_run(client, csv_upload(GOOD + BAD))
+    plan = response.context["plan"]
+    assert [(row.line, row.action) for row in plan] == [
+        (2, "create"),
+        (3, "create"),
+        (4, "refuse"),
+        (5, "refuse"),
+        (6, "refuse"),
+    ]
+    assert any("date" in error.lower() for error in plan[2].errors)
+    assert len(plan[3].errors) == 3
+    assert plan[4].errors == ["This person appears twice in the sheet."]
+    assert not Beneficiary.objects.exists()
+
+
+def test_confirming_commits_the_accepted_rows_together(client, coordinator, centre):
+    response = confirm(client, dry_run(client, csv_upload(GOOD + BAD)))
+    assert response.status_code == 302
+    people = Beneficiary.objects.order_by("pk")
+    assert [(b.last_name_latin, b.centre, b.cin) for b in people] == [
+        ("Benali", centre, "AB123456"),
+        ("Tazi", centre, None),
+    ]
+    assert people[1].track.code == "moussalaha"
+    entry = AuditEntry.objects.get(action="beneficiary.imported")
+    assert entry.changes == {"created": 2, "updated": 0, "refused": 3, "unchanged": 0}
+
+
+def test_importing_the_same_sheet_twice_creates_nothing_new(client, coordinator):
+    confirm(client, dry_run(client, csv_upload(GOOD)))
+    response = dry_run(client, csv_upload(GOOD))
+    assert [row.action for row in response.context["plan"]] == ["unchanged", "unchanged"]
+    confirm(client, response)
+    assert Beneficiary.objects.count() == 2
+
+
+def test_a_row_with_a_known_cin_updates_that_file(client, coordinator, centre, users):
+    existing = BeneficiaryFactory(centre=centre, by=users["coordinator"], cin="AB123456")
+    response = dry_run(client, csv_upload(GOOD[:1]))
+    assert [row.action for row in response.context["plan"]] == ["update"]
+    confirm(client, response)
+    existing.refresh_from_db()
+    assert (existing.last_name_latin, existing.commune) == ("Benali", "السواني")
+    assert Beneficiary.objects.count() == 1
+
+
+def test_a_file_of_another_centre_is_refused(client, coordinator, elsewhere):
+    BeneficiaryFactory(centre=elsewhere["centre"], by=elsewhere["coordinator"], cin="AB123456")
+    plan = dry_run(client, csv_upload(GOOD[:1])).context["plan"]
+    assert (plan[0].action, plan[0].errors) == ("refuse", ["This file belongs to another centre."])
+
+
+def test_an_xlsx_sheet_works_like_a_csv(client, coordinator):
+    workbook = Workbook()
+    sheet = workbook.active
+    for line in [HEADER.strip(), *GOOD]:
+        sheet.append(line.split(","))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile("sheet.xlsx", buffer.getvalue())
+    plan = dry_run(client, upload).context["plan"]
+    assert [row.action for row in plan] == ["create", "create"]
+
+
+def test_a_sheet_without_the_required_columns_is_explained(client, coordinator):
+    upload = SimpleUploadedFile("sheet.csv", b"name,phone\nAli,0612345678\n")
+    response = dry_run(client, upload)
+    assert response.context["plan"] is None
+    assert "Columns missing from the first row:" in response.content.decode()
+
+
+def test_a_confirmation_without_a_pending_import_saves_nothing(client, coordinator):
+    response = client.post("/beneficiaries/import/", {"confirm": "1", "token": "forged"})
+    assert response.status_code == 302
+    assert not Beneficiary.objects.exists()

@@ -1,0 +1,23 @@
+from django.urls import path, re_path
+
+from beneficiaries import views
+
+urlpatterns = [
+    path("", views.beneficiary_list, name="beneficiary_list"),
+    path("new/", views.beneficiary_create, name="beneficiary_create"),
+    path("import/", views.beneficiary_import, name="beneficiary_import"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.beneficiary_export, name="beneficiary_export"),
+    path("<int:pk>/", views.beneficiary_detail, name="beneficiary_detail"),
+    path("<int:pk>/edit/", views.beneficiary_edit, name="beneficiary_edit"),
+    path("<int:pk>/detention/", views.detention_edit, name="detention_edit"),
+    path("<int:pk>/consent/", views.consent_add, name="consent_add"),
+    path("<int:pk>/documents/", views.document_add, name="document_add"),
+    path(
+        "<int:pk>/documents/<int:document_pk>/",
+        views.document_download,
+        name="document_download",
+    ),
+    path("<int:pk>/archive/", views.beneficiary_archive, name="beneficiary_archive"),
+    path("<int:pk>/restore/", views.beneficiary_restore, name="beneficiary_restore"),
+    path("<int:pk>/access-request.pdf", views.access_request, name="beneficiary_access_request"),
+]

@@ -1,0 +1,366 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from beneficiaries import exporting, importing, permissions, services
+from beneficiaries.forms import (
+    ArchiveForm,
+    BeneficiaryForm,
+    ConsentForm,
+    DetentionRecordForm,
+    DocumentForm,
+    SearchForm,
+)
+from beneficiaries.models import Beneficiary, DetentionRecord, Document
+from reintegration import audit
+from reintegration.models import AuditEntry, Centre
+from reintegration.pdf import render_pdf
+from reintegration.permissions import requires
+from reintegration.scoping import get_visible_or_404
+
+PAGE_SIZE = 25
+
+
+def _get_beneficiary(request, pk) -> Beneficiary:
+    return get_visible_or_404(
+        Beneficiary.objects.select_related("centre", "track", "residence_province"),
+        request.user,
+        pk=pk,
+    )
+
+
+def _allow(check, *args) -> None:
+    if not check(*args):
+        raise PermissionDenied
+
+
+@requires(permissions.can_view_beneficiaries)
+def beneficiary_list(request):
+    form = SearchForm(request.GET or None, user=request.user)
+    queryset = form.filter(
+        Beneficiary.objects.visible_to(request.user).select_related(
+            "centre", "track", "residence_province"
+        )
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    consented = set(
+        Beneficiary.objects.filter(
+            pk__in=[b.pk for b in page.object_list], consents__withdrawn_on__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "beneficiaries/list.html",
+        {
+            "form": form,
+            "page": page,
+            "consented": consented,
+            "sort": form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else "",
+            "can_create": permissions.can_create_beneficiary(request.user),
+            "can_import": permissions.can_import_beneficiaries(request.user),
+        },
+    )
+
+
+def _centre_for_new_file(request):
+    """Coordinators open files in their own centre; headquarters picks one."""
+    if request.user.role == "coordinator":
+        return request.user.centre
+    centre_id = request.POST.get("centre") or request.GET.get("centre")
+    return Centre.objects.visible_to(request.user).filter(pk=centre_id or 0).first()
+
+
+@requires(permissions.can_create_beneficiary)
+def beneficiary_create(request):
+    form = BeneficiaryForm(request.POST or None)
+    centres = None if request.user.role == "coordinator" else Centre.objects.filter(active=True)
+    centre = _centre_for_new_file(request)
+    if request.method == "POST":
+        if centre is None:
+            form.add_error(None, _("Choose the centre that owns the file."))
+        elif form.is_valid():
+            beneficiary = services.beneficiary_create(
+                by=request.user, centre=centre, data=form.cleaned_data, request=request
+            )
+            messages.success(
+                request, _("File %(number)s opened.") % {"number": beneficiary.file_number}
+            )
+            return redirect("beneficiary_detail", pk=beneficiary.pk)
+    return render(
+        request,
+        "beneficiaries/form.html",
+        {"form": form, "centres": centres, "centre": centre, "creating": True},
+    )
+
+
+@requires(permissions.can_view_beneficiaries)
+def beneficiary_detail(request, pk):
+    beneficiary = _get_beneficiary(request, pk)
+    user = request.user
+    detention = None
+    if permissions.can_view_detention(user):
+        detention = (
+            DetentionRecord.objects.visible_to(user)
+            .select_related("establishment")
+            .filter(beneficiary=beneficiary)
+            .first()
+        )
+        if detention is not None:
+            services.detention_record_viewed(beneficiary=beneficiary, by=user, request=request)
+    timeline = AuditEntry.objects.filter(
+        target_type="beneficiaries.beneficiary", target_id=str(beneficiary.pk)
+    )[:50]
+    return render(
+        request,
+        "beneficiaries/detail.html",
+        {
+            "b": beneficiary,
+            "detention": detention,
+            "can_view_detention": permissions.can_view_detention(user),
+            "consents": beneficiary.consents.select_related("text", "collected_by"),
+            "documents": beneficiary.documents.select_related("uploaded_by"),
+            "timeline": timeline,
+            "document_form": DocumentForm(),
+            "archive_form": ArchiveForm(),
+            "can_edit": permissions.can_edit_beneficiary(user, beneficiary),
+            "can_archive": permissions.can_archive_beneficiary(user, beneficiary),
+            "can_restore": permissions.can_restore_beneficiary(user, beneficiary),
+            "can_access_request": permissions.can_export_access_request(user, beneficiary),
+        },
+    )
+
+
+@requires(permissions.can_view_beneficiaries)
+def beneficiary_edit(request, pk):
+    beneficiary = _get_beneficiary(request, pk)
+    _allow(permissions.can_edit_beneficiary, request.user, beneficiary)
+    form = BeneficiaryForm(request.POST or None, instance=beneficiary)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.beneficiary_update(
+                beneficiary=beneficiary,
+                by=request.user,
+                data=form.cleaned_data,
+                version=form.cleaned_data.get("version") or 0,
+                request=request,
+            )
+        except services.ConcurrentEditError:
+            form.add_error(
+                None,
+                _(
+                    "Someone else saved this file while you were editing it. Your changes are "
+                    "below but were not saved: open the file in a new tab to see theirs, then "
+                    "save again."
+                ),
+            )
+        else:
+            messages.success(request, _("The file was saved."))
+            return redirect("beneficiary_detail", pk=beneficiary.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "b": beneficiary})
+
+
+@requires(permissions.can_view_detention)
+def detention_edit(request, pk):
+    beneficiary = _get_beneficiary(request, pk)
+    _allow(permissions.can_edit_detention, request.user, beneficiary)
+    record = DetentionRecord.objects.visible_to(request.user).filter(beneficiary=beneficiary)
+    instance = record.first()
+    if instance is not None and request.method == "GET":
+        services.detention_record_viewed(beneficiary=beneficiary, by=request.user, request=request)
+    form = DetentionRecordForm(request.POST or None, instance=instance, beneficiary=beneficiary)
+    if request.method == "POST" and form.is_valid():
+        services.detention_record_save(
+            beneficiary=beneficiary, by=request.user, data=form.cleaned_data, request=request
+        )
+        messages.success(request, _("The detention record was saved."))
+        return redirect("beneficiary_detail", pk=beneficiary.pk)
+    return render(
+        request,
+        "beneficiaries/detention_form.html",
+        {"form": form, "b": beneficiary, "heading": _("Detention record")},
+    )
+
+
+@requires(permissions.can_view_beneficiaries)
+def consent_add(request, pk):
+    beneficiary = _get_beneficiary(request, pk)
+    _allow(permissions.can_record_consent, request.user, beneficiary)
+    form = ConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        services.consent_record(
+            beneficiary=beneficiary, by=request.user, data=form.cleaned_data, request=request
+        )
+        messages.success(request, _("The consent was recorded."))
+        return redirect("beneficiary_detail", pk=beneficiary.pk)
+    return render(
+        request,
+        "beneficiaries/consent_form.html",
+        {"form": form, "b": beneficiary, "heading": _("Record consent")},
+    )
+
+
+@requires(permissions.can_view_beneficiaries)
+def document_add(request, pk):
+    beneficiary = _get_beneficiary(request, pk)
+    _allow(permissions.can_attach_document, request.user, beneficiary)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        services.document_attach(
+            beneficiary=beneficiary,
+            by=request.user,
+            upload=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            request=request,
+        )
+        messages.success(request, _("The document was attached."))
+        return redirect("beneficiary_detail", pk=beneficiary.pk)
+    return render(
+        request,
+        "beneficiaries/document_form.html",
+        {"form": form, "b": beneficiary, "heading": _("Attach a document")},
+    )
+
+
+@requires(permissions.can_view_beneficiaries)
+def document_download(request, pk, document_pk):
+    beneficiary = _get_beneficiary(request, pk)
+    document = get_visible_or_404(
+        Document.objects.filter(beneficiary=beneficiary), request.user, pk=document_pk
+    )
+    audit.record(
+        "document.viewed",
+        actor=request.user,
+        target=beneficiary,
+        changes={"document": document.original_name},
+        request=request,
+    )
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=request.GET.get("download") == "1",
+        filename=document.original_name,
+    )
+    # The bytes were checked at upload; the browser must not guess another type.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@require_POST
+@requires(permissions.can_view_beneficiaries)
+def beneficiary_archive(request, pk):
+    beneficiary = _get_beneficiary(request, pk)
+    _allow(permissions.can_archive_beneficiary, request.user, beneficiary)
+    form = ArchiveForm(request.POST)
+    if form.is_valid():
+        services.beneficiary_archive(
+            beneficiary=beneficiary,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        messages.success(request, _("The file was archived."))
+    else:
+        messages.error(request, _("Say why the file is archived."))
+    return redirect("beneficiary_detail", pk=beneficiary.pk)
+
+
+@require_POST
+@requires(permissions.can_view_beneficiaries)
+def beneficiary_restore(request, pk):
+    beneficiary = _get_beneficiary(request, pk)
+    _allow(permissions.can_restore_beneficiary, request.user, beneficiary)
+    services.beneficiary_restore(beneficiary=beneficiary, by=request.user, request=request)
+    messages.success(request, _("The file was restored."))
+    return redirect("beneficiary_detail", pk=beneficiary.pk)
+
+
+@requires(permissions.can_view_beneficiaries)
+def access_request(request, pk):
+    """Everything held about one person, as one PDF (law 09-08 art. 7, right of access)."""
+    beneficiary = _get_beneficiary(request, pk)
+    _allow(permissions.can_export_access_request, request.user, beneficiary)
+    detention = None
+    if permissions.can_view_detention(request.user):
+        detention = DetentionRecord.objects.filter(beneficiary=beneficiary).first()
+    audit.record(
+        "beneficiary.access_exported", actor=request.user, target=beneficiary, request=request
+    )
+    context = {
+        "b": beneficiary,
+        "detention": detention,
+        "consents": beneficiary.consents.select_related("text", "collected_by"),
+        "documents": beneficiary.documents.all(),
+        "timeline": AuditEntry.objects.filter(
+            target_type="beneficiaries.beneficiary", target_id=str(beneficiary.pk)
+        ),
+        "generated_at": timezone.now(),
+    }
+    pdf = render_pdf("pdf/access_request.html", context)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{beneficiary.file_number}-access.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@requires(permissions.can_view_beneficiaries)
+def beneficiary_export(request, fmt):
+    form = SearchForm(request.GET or None, user=request.user)
+    queryset = form.filter(Beneficiary.objects.visible_to(request.user))
+    columns = exporting.columns_for(request.user)
+    rows = exporting.rows(
+        queryset, columns, with_detention=permissions.can_view_detention(request.user)
+    )
+    audit.record(
+        "beneficiary.exported",
+        actor=request.user,
+        target_label=fmt,
+        changes={"rows": len(rows), "format": fmt},
+        request=request,
+    )
+    return exporting.response(fmt, columns, rows)
+
+
+@requires(permissions.can_import_beneficiaries)
+def beneficiary_import(request):
+    centres = None if request.user.role == "coordinator" else Centre.objects.filter(active=True)
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.get("beneficiary_import")
+        if not pending or pending.get("token") != request.POST.get("token"):
+            messages.error(request, _("This import expired: upload the sheet again."))
+            return redirect("beneficiary_import")
+        result = importing.commit(pending, by=request.user, request=request)
+        del request.session["beneficiary_import"]
+        messages.success(
+            request,
+            _("Import done: %(created)s created, %(updated)s updated, %(refused)s refused.")
+            % result,
+        )
+        return redirect("beneficiary_list")
+    form = importing.ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            pending, plan = importing.prepare(
+                form.cleaned_data["sheet"], centre=form.selected_centre(), by=request.user
+            )
+        except ValidationError as error:
+            form.add_error("sheet", error)
+        else:
+            request.session["beneficiary_import"] = pending
+    return render(
+        request,
+        "beneficiaries/import.html",
+        {
+            "form": form,
+            "plan": plan,
+            "centres": centres,
+            "token": request.session.get("beneficiary_import", {}).get("token"),
+            "columns": importing.COLUMNS,
+        },
+    )
