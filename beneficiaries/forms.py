@@ -263,6 +263,9 @@ class SearchForm(forms.Form):
         self.several_centres = user.role != "coordinator"
         if not self.several_centres:
             del self.fields["centre"]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select"
 
     def filter(self, queryset):
         from reintegration.text import search_terms

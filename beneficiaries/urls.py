@@ -17,6 +17,7 @@ urlpatterns = [
         views.document_download,
         name="document_download",
     ),
+    path("<int:pk>/consent/<int:consent_pk>/scan/", views.consent_scan, name="consent_scan"),
     path("<int:pk>/archive/", views.beneficiary_archive, name="beneficiary_archive"),
     path("<int:pk>/restore/", views.beneficiary_restore, name="beneficiary_restore"),
     path("<int:pk>/access-request.pdf", views.access_request, name="beneficiary_access_request"),

@@ -213,13 +213,16 @@ def test_documents_are_served_only_within_scope(client, users, person, elsewhere
     assert response.status_code == 302
     document = Document.objects.get()
     url = f"/beneficiaries/{person.pk}/documents/{document.pk}/"
+    client.force_login(elsewhere["coordinator"])
+    assert client.get(url).status_code == 404
+    client.force_login(users["coordinator"])
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF_BYTES
+    # Last: closing a streamed response ends the request, which closes the test's connection
+    # on PostgreSQL.
     response.close()
-    client.force_login(elsewhere["coordinator"])
-    assert client.get(url).status_code == 404
 
 
 def test_exports_hold_exactly_the_columns_the_role_may_see(client, users, person):

@@ -48,6 +48,7 @@ MATRIX = {
     "consent_add": ("get", "person", only(WRITERS)),
     "document_add": ("get", "person", only(WRITERS)),
     "document_download": ("get", "document", only(READERS)),
+    "consent_scan": ("get", "consent", only(READERS)),
     "beneficiary_archive": ("post", "person", only(WRITERS, status=302)),
     "beneficiary_restore": ("post", "archived", only(WRITERS, status=302)),
     "beneficiary_access_request": ("get", "person", only(WRITERS)),
@@ -59,6 +60,7 @@ def objects(users, centre):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from beneficiaries import services
+    from beneficiaries.models import ConsentText
     from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory
 
     person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
@@ -70,8 +72,19 @@ def objects(users, centre):
         upload=SimpleUploadedFile("a.pdf", PDF_BYTES),
         kind="other",
     )
+    consent = services.consent_record(
+        beneficiary=person,
+        by=users["coordinator"],
+        data={
+            "given_on": person.created_at.date(),
+            "language": "ar",
+            "text": ConsentText.objects.get(),
+            "scan": SimpleUploadedFile("signed.pdf", PDF_BYTES),
+        },
+    )
     return {
         None: {},
+        "consent": {"pk": person.pk, "consent_pk": consent.pk},
         "csv": {"fmt": "csv"},
         "person": {"pk": person.pk},
         "archived": {"pk": archived.pk},
@@ -121,7 +134,9 @@ def test_permission_matrix(client, users, objects, url_name, visitor):
 @pytest.mark.parametrize(
     "url_name",
     sorted(
-        n for n, (_m, about, _e) in MATRIX.items() if about in ("person", "archived", "document")
+        n
+        for n, (_m, about, _e) in MATRIX.items()
+        if about in ("person", "archived", "document", "consent")
     ),
 )
 @pytest.mark.parametrize("outsider", ["coordinator", "regional"])
