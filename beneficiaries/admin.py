@@ -6,7 +6,7 @@ from reintegration.admin import NationalAdmin, admin_site
 
 @admin.register(ProgrammeTrack, site=admin_site)
 class ProgrammeTrackAdmin(NationalAdmin):
-    list_display = ["code", "name_fr", "name_ar", "active"]
+    list_display = ["code", "name_fr", "name_ar", "ceiling", "active"]
 
 
 @admin.register(Establishment, site=admin_site)

@@ -19,6 +19,15 @@ class ProgrammeTrack(BilingualNameMixin):
     code change."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
+    # Above this, a life project's budget needs a written justification.
+    ceiling = models.DecimalField(
+        _("per-beneficiary ceiling (DH)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Budgets above it need a justification. Empty: no ceiling."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from beneficiaries.forms import (
     SearchForm,
 )
 from beneficiaries.models import Beneficiary, DetentionRecord, Document
+from projects.permissions import can_create_project
 from reintegration import audit
 from reintegration.models import AuditEntry, Centre
 from reintegration.pdf import render_pdf
@@ -98,6 +100,14 @@ def beneficiary_create(request):
     )
 
 
+def _timeline(beneficiary, projects):
+    """What happened to the person and to their projects, newest first."""
+    return AuditEntry.objects.filter(
+        Q(target_type="beneficiaries.beneficiary", target_id=str(beneficiary.pk))
+        | Q(target_type="projects.lifeproject", target_id__in=[str(p.pk) for p in projects])
+    )
+
+
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_detail(request, pk):
     beneficiary = _get_beneficiary(request, pk)
@@ -112,9 +122,7 @@ def beneficiary_detail(request, pk):
         )
         if detention is not None:
             services.detention_record_viewed(beneficiary=beneficiary, by=user, request=request)
-    timeline = AuditEntry.objects.filter(
-        target_type="beneficiaries.beneficiary", target_id=str(beneficiary.pk)
-    )[:50]
+    projects = list(beneficiary.projects.select_related("trade"))
     return render(
         request,
         "beneficiaries/detail.html",
@@ -124,7 +132,9 @@ def beneficiary_detail(request, pk):
             "can_view_detention": permissions.can_view_detention(user),
             "consents": beneficiary.consents.select_related("text", "collected_by"),
             "documents": beneficiary.documents.select_related("uploaded_by"),
-            "timeline": timeline,
+            "timeline": _timeline(beneficiary, projects)[:50],
+            "projects": projects,
+            "can_start_project": can_create_project(user, beneficiary),
             "document_form": DocumentForm(),
             "archive_form": ArchiveForm(),
             "can_edit": permissions.can_edit_beneficiary(user, beneficiary),
@@ -314,9 +324,7 @@ def access_request(request, pk):
         "detention": detention,
         "consents": beneficiary.consents.select_related("text", "collected_by"),
         "documents": beneficiary.documents.all(),
-        "timeline": AuditEntry.objects.filter(
-            target_type="beneficiaries.beneficiary", target_id=str(beneficiary.pk)
-        ),
+        "timeline": _timeline(beneficiary, beneficiary.projects.all()),
         "generated_at": timezone.now(),
     }
     pdf = render_pdf("pdf/access_request.html", context)

@@ -41,6 +41,20 @@ SENTENCES = {
     "consent.recorded": _("%(actor)s recorded the consent of %(target)s."),
     "document.attached": _("%(actor)s attached a document to %(target)s."),
     "document.viewed": _("%(actor)s opened a document of %(target)s."),
+    "project.created": _("%(actor)s started the life project %(target)s."),
+    "project.updated": _("%(actor)s edited the life project %(target)s."),
+    "project.budget_changed": _("%(actor)s changed the budget of %(target)s."),
+    "project.submit": _("%(actor)s submitted the life project %(target)s for approval."),
+    "project.approve_regional": _(
+        "%(actor)s approved %(target)s at regional level; headquarters must approve it too."
+    ),
+    "project.approve": _("%(actor)s approved the life project %(target)s."),
+    "project.return": _("%(actor)s returned the life project %(target)s for changes."),
+    "project.reject": _("%(actor)s rejected the life project %(target)s."),
+    "project.fund": _("%(actor)s marked the life project %(target)s as funded."),
+    "project.equip": _("%(actor)s recorded the equipment handover of %(target)s."),
+    "project.close": _("%(actor)s closed the life project %(target)s."),
+    "project.visit_recorded": _("%(actor)s recorded a follow-up visit for %(target)s."),
 }
 
 

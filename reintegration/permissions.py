@@ -61,9 +61,24 @@ def _can_view_beneficiaries(user) -> bool:
     return can_view_beneficiaries(user)
 
 
+def _can_view_projects(user) -> bool:
+    from projects.permissions import can_view_projects
+
+    return can_view_projects(user)
+
+
+def _can_use_inbox(user) -> bool:
+    from projects.permissions import can_use_inbox
+
+    return can_use_inbox(user)
+
+
 NAVIGATION = (
     NavItem("home", _("Home"), _active),
     NavItem("beneficiary_list", _("Beneficiaries"), _can_view_beneficiaries),
+    NavItem("project_list", _("Life projects"), _can_view_projects),
+    NavItem("approval_inbox", _("Approvals"), _can_use_inbox),
+    NavItem("overdue_visits", _("Overdue visits"), _can_view_projects),
     NavItem("centre_list", _("Centres"), can_view_centres),
     NavItem("audit_log", _("Audit log"), can_view_audit_log),
     NavItem("admin:index", _("Administration"), can_use_admin),

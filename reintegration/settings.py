@@ -6,6 +6,7 @@ refuses to start without a real SECRET_KEY.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -181,6 +182,11 @@ DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES + 1024 * 1024
 # Law 09-08: files archived longer than this are anonymised by `manage.py anonymise_archived`.
 BENEFICIARY_RETENTION_YEARS = env.int("BENEFICIARY_RETENTION_YEARS", default=10)
+
+# Life projects: regional staff approve budgets up to this amount; above it headquarters must
+# approve as well. Follow-up visits fall due this many months after the equipment handover.
+REGIONAL_APPROVAL_CEILING = Decimal(env.str("REGIONAL_APPROVAL_CEILING", default="40000"))
+FOLLOW_UP_MILESTONES = tuple(env.list("FOLLOW_UP_MILESTONES", cast=int, default=[3, 6, 12, 24]))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -47,14 +47,25 @@ def browser():
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+# The data migrations whose rows the browser tests need back after each flush.
+DATA_MIGRATIONS = [
+    ("reintegration.migrations.0002_load_territories", "load_territories"),
+    ("beneficiaries.migrations.0002_reference_data", "load"),
+    ("beneficiaries.migrations.0005_track_ceilings_data", "load"),
+    ("projects.migrations.0002_trade_catalogue", "load"),
+]
+
+
 @pytest.fixture
 def reference_data(transactional_db):
-    # Browser tests run against a live server, so their database is flushed after each test,
-    # which also removes the regions and provinces the migration loaded: load them again.
-    from reintegration import territories
-    from reintegration.models import Province, Region
+    """Browser tests run against a live server, so their database is emptied after each test,
+    which also removes what the data migrations loaded: run those again (they are idempotent)."""
+    from importlib import import_module
 
-    territories.load(Region, Province)
+    from django.apps import apps
+
+    for module, function in DATA_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)
 
 
 @pytest.fixture
@@ -70,9 +81,9 @@ def page(browser, live_server, reference_data):
 def screenshot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name: str) -> Path:
+    def take(name: str, target=None) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (target or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take

@@ -13,6 +13,7 @@ def test_a_coordinator_signs_in_switches_to_arabic_and_sees_a_right_to_left_page
     assert page.locator("h1").inner_text() == "Bienvenue, Samira Test"
     screenshot("home-fr")
 
+    page.click("#language-menu")
     page.click("button[name=language][value=ar]")
     page.wait_for_load_state("domcontentloaded")
 

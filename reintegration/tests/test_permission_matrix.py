@@ -52,6 +52,18 @@ MATRIX = {
     "beneficiary_archive": ("post", "person", only(WRITERS, status=302)),
     "beneficiary_restore": ("post", "archived", only(WRITERS, status=302)),
     "beneficiary_access_request": ("get", "person", only(WRITERS)),
+    "project_list": ("get", None, only(READERS)),
+    "approval_inbox": ("get", None, only({"regional", "national"})),
+    "overdue_visits": ("get", None, only(READERS)),
+    "project_create": ("get", "newcomer", only(WRITERS)),
+    "project_detail": ("get", "project", only(READERS)),
+    "project_edit": ("get", "project", only(WRITERS)),
+    "budget_line_add": ("get", "project", only(WRITERS)),
+    "budget_line_edit": ("get", "line", only(WRITERS)),
+    "budget_line_delete": ("post", "line", only(WRITERS, status=302)),
+    # An empty POST: the drafting roles may submit (refused with a message, so a redirect).
+    "project_action": ("post", "submit", only(WRITERS, status=302)),
+    "visit_record": ("get", "visit", only(WRITERS)),
 }
 
 
@@ -82,8 +94,27 @@ def objects(users, centre):
             "scan": SimpleUploadedFile("signed.pdf", PDF_BYTES),
         },
     )
+    from projects import services as project_services
+    from projects.tests.factories import make_project
+
+    project = make_project(person, users["coordinator"])
+    followed = make_project(archived, users["coordinator"])
+    for action, role in (("submit", "coordinator"), ("approve", "regional"), ("fund", "national")):
+        project_services.project_transition(project=followed, by=users[role], action=action)
+    project_services.project_transition(
+        project=followed,
+        by=users["coordinator"],
+        action="equip",
+        handover_date=person.date_of_birth.replace(year=2025),
+    )
+    newcomer = BeneficiaryFactory(centre=centre, by=users["coordinator"])
     return {
         None: {},
+        "project": {"pk": project.pk},
+        "line": {"pk": project.pk, "line_pk": project.lines.get().pk},
+        "submit": {"pk": project.pk, "action": "submit"},
+        "visit": {"pk": followed.pk, "visit_pk": followed.visits.first().pk},
+        "newcomer": {"beneficiary_pk": newcomer.pk},
         "consent": {"pk": person.pk, "consent_pk": consent.pk},
         "csv": {"fmt": "csv"},
         "person": {"pk": person.pk},
@@ -136,7 +167,18 @@ def test_permission_matrix(client, users, objects, url_name, visitor):
     sorted(
         n
         for n, (_m, about, _e) in MATRIX.items()
-        if about in ("person", "archived", "document", "consent")
+        if about
+        in (
+            "person",
+            "archived",
+            "document",
+            "consent",
+            "project",
+            "line",
+            "submit",
+            "visit",
+            "newcomer",
+        )
     ),
 )
 @pytest.mark.parametrize("outsider", ["coordinator", "regional"])

@@ -1,0 +1,126 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.forms import DateInput, not_in_future
+from projects.models import BudgetLine, FollowUpVisit, LifeProject, Trade
+from projects.services import LINE_FIELDS, PLAN_FIELDS
+
+POSITIVE = MinValueValidator(Decimal("0.01"), message=_("Enter an amount greater than zero."))
+
+
+class ProjectForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = LifeProject
+        fields = PLAN_FIELDS
+        widgets = {
+            "training_start": DateInput(),
+            "training_end": DateInput(),
+            **{
+                name: forms.Textarea(attrs={"rows": 3})
+                for name in (
+                    "skills",
+                    "experience",
+                    "needs",
+                    "market_fit",
+                    "description",
+                    "ceiling_justification",
+                )
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trade"].queryset = Trade.objects.filter(active=True).select_related("sector")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("training_start"), cleaned.get("training_end")
+        if start and end and end < start:
+            self.add_error("training_end", _("The training cannot end before it starts."))
+        return cleaned
+
+
+class BudgetLineForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = BudgetLine
+        fields = LINE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("quantity", "unit_price"):
+            self.fields[name].validators.append(POSITIVE)
+            self.fields[name].widget.attrs.update({"min": "0.01", "step": "0.01", "dir": "ltr"})
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EquipForm(forms.Form):
+    handover_date = forms.DateField(label=_("Equipment handover date"), widget=DateInput())
+
+    def clean_handover_date(self):
+        day = self.cleaned_data["handover_date"]
+        not_in_future(day)
+        return day
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=LifeProject.Outcome.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpVisit
+        fields = [
+            "done_on",
+            "kind",
+            "business_active",
+            "monthly_income",
+            "jobs_created",
+            "equipment_in_use",
+            "difficulties",
+            "next_steps",
+            "reincarcerated_on",
+            "reincarceration_source",
+        ]
+        widgets = {
+            "done_on": DateInput(),
+            "reincarcerated_on": DateInput(),
+            "difficulties": forms.Textarea(attrs={"rows": 2}),
+            "next_steps": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("done_on", "kind", "business_active", "equipment_in_use"):
+            self.fields[name].required = True
+        self.fields["done_on"].initial = timezone.localdate()
+
+    def clean_done_on(self):
+        day = self.cleaned_data["done_on"]
+        not_in_future(day)
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("reincarcerated_on")
+        if day:
+            if day > timezone.localdate():
+                self.add_error("reincarcerated_on", _("This date is in the future."))
+            if not cleaned.get("reincarceration_source"):
+                self.add_error("reincarceration_source", _("Say where the information comes from."))
+        return cleaned

@@ -1,0 +1,276 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.models import Beneficiary
+from reintegration.models import BilingualNameMixin
+from reintegration.scoping import ScopedQuerySet
+
+CENT = Decimal("0.01")
+
+
+class Sector(BilingualNameMixin):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+
+class Trade(BilingualNameMixin):
+    code = models.SlugField(_("code"), max_length=48, unique=True)
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="trades", verbose_name=_("sector")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("trade")
+        verbose_name_plural = _("trades")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    RETURNED = "returned", _("returned for changes")
+    AWAITING_NATIONAL = "awaiting_national", _("awaiting headquarters approval")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    FUNDED = "funded", _("funded")
+    EQUIPPED = "equipped", _("equipped")
+    FOLLOW_UP = "follow_up", _("in follow-up")
+    CLOSED = "closed", _("closed")
+
+
+# A person has at most one project in these states at a time.
+OPEN_STATUSES = [s for s in Status.values if s not in (Status.REJECTED, Status.CLOSED)]
+
+
+class LifeProjectQuerySet(ScopedQuerySet):
+    # Officials see no individual project (aggregates only, in the dashboards).
+    scope_paths = {
+        "centre": "beneficiary__centre",
+        "region": "beneficiary__centre__province__region",
+    }
+
+
+class LifeProject(models.Model):
+    class Outcome(models.TextChoices):
+        ACTIVE = "active", _("business active")
+        FAILED = "failed", _("business failed")
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("beneficiary"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+
+    # Diagnosis
+    skills = models.TextField(_("skills"), blank=True)
+    experience = models.TextField(_("experience"), blank=True)
+    needs = models.TextField(_("needs"), blank=True)
+    market_fit = models.TextField(_("market fit"), blank=True)
+
+    # Training and qualification
+    training_course = models.CharField(_("training course"), max_length=200, blank=True)
+    training_provider = models.CharField(_("training provider"), max_length=200, blank=True)
+    training_start = models.DateField(_("training start"), null=True, blank=True)
+    training_end = models.DateField(_("training end"), null=True, blank=True)
+    training_completed = models.BooleanField(_("training completed"), default=False)
+    training_certificate = models.CharField(_("certificate obtained"), max_length=200, blank=True)
+
+    # Business plan
+    trade = models.ForeignKey(
+        Trade, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("trade")
+    )
+    title = models.CharField(_("project title"), max_length=200)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    expected_monthly_income = models.DecimalField(
+        _("expected monthly income (DH)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    # Money: the requested total is the sum of the budget lines, kept by the services.
+    requested_total = models.DecimalField(
+        _("requested total (DH)"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    approved_total = models.DecimalField(
+        _("approved total (DH)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    ceiling_justification = models.TextField(
+        _("justification for exceeding the ceiling"), blank=True
+    )
+
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    handover_date = models.DateField(_("equipment handover date"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, blank=True)
+    closing_reason = models.TextField(_("reason for closing"), blank=True)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LifeProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("life project")
+        verbose_name_plural = _("life projects")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="one_open_project_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_total__gte=0), name="requested_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_total__isnull=True) | Q(approved_total__gt=0),
+                name="approved_total_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.beneficiary.file_number} · {self.title}"
+
+    @property
+    def ceiling(self) -> Decimal | None:
+        return self.beneficiary.track.ceiling
+
+    @property
+    def over_ceiling(self) -> bool:
+        return self.ceiling is not None and self.requested_total > self.ceiling
+
+
+class BudgetLine(models.Model):
+    class Category(models.TextChoices):
+        EQUIPMENT = "equipment", _("equipment")
+        TOOLS = "tools", _("tools")
+        VEHICLE = "vehicle", _("vehicle or motorcycle")
+        STOCK = "stock", _("stock")
+        WORKING_CAPITAL = "working_capital", _("working capital")
+
+    project = models.ForeignKey(LifeProject, on_delete=models.CASCADE, related_name="lines")
+    designation = models.CharField(_("designation"), max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price (DH)"), max_digits=12, decimal_places=2)
+    supplier = models.CharField(_("supplier"), max_length=200, blank=True)
+    quote_reference = models.CharField(_("quote reference"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="unit_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.designation
+
+    @property
+    def total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(CENT)
+
+
+class Decision(models.Model):
+    """One row per transition: who moved the project from which state to which, and why."""
+
+    project = models.ForeignKey(LifeProject, on_delete=models.PROTECT, related_name="decisions")
+    action = models.CharField(_("action"), max_length=16)
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("comment"), blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class FollowUpVisitQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "centre": "project__beneficiary__centre",
+        "region": "project__beneficiary__centre__province__region",
+    }
+
+
+class FollowUpVisit(models.Model):
+    class Kind(models.TextChoices):
+        HOME = "home", _("home visit")
+        WORKPLACE = "workplace", _("workplace visit")
+        PHONE = "phone", _("phone call")
+
+    project = models.ForeignKey(LifeProject, on_delete=models.PROTECT, related_name="visits")
+    milestone_months = models.PositiveSmallIntegerField(_("milestone (months)"))
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("date of the visit"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True)
+    business_active = models.BooleanField(_("business active"), null=True)
+    monthly_income = models.DecimalField(
+        _("monthly income (DH)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    jobs_created = models.PositiveSmallIntegerField(_("jobs created"), null=True, blank=True)
+    equipment_in_use = models.BooleanField(_("equipment still in use"), null=True)
+    difficulties = models.TextField(_("difficulties"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    reincarcerated_on = models.DateField(_("re-incarceration date"), null=True, blank=True)
+    reincarceration_source = models.CharField(
+        _("source of the information"), max_length=200, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    objects = FollowUpVisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("follow-up visit")
+        verbose_name_plural = _("follow-up visits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "milestone_months"], name="one_visit_per_milestone"
+            )
+        ]
+        indexes = [models.Index(fields=["done_on", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} +{self.milestone_months}"

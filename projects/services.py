@@ -1,0 +1,421 @@
+"""Every write to a life project: its plan and budget while it is a draft, and each transition
+of its status. A transition locks the row, checks the state and the role with the same
+``can_<action>`` the page uses, saves with update_fields, writes the Decision and the audit
+entry in the same transaction, and sends e-mail only after commit."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from beneficiaries.models import Beneficiary
+from projects import permissions
+from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
+from reintegration import audit
+from reintegration.models import Role, User
+
+logger = logging.getLogger(__name__)
+
+PLAN_FIELDS = (
+    "skills",
+    "experience",
+    "needs",
+    "market_fit",
+    "training_course",
+    "training_provider",
+    "training_start",
+    "training_end",
+    "training_completed",
+    "training_certificate",
+    "trade",
+    "title",
+    "location",
+    "description",
+    "expected_monthly_income",
+    "ceiling_justification",
+)
+LINE_FIELDS = ("designation", "category", "quantity", "unit_price", "supplier", "quote_reference")
+# The person's pipeline status follows their project.
+PERSON_STATUS = {
+    Status.SUBMITTED: Beneficiary.Status.PROJECT,
+    Status.FUNDED: Beneficiary.Status.FUNDED,
+    Status.EQUIPPED: Beneficiary.Status.EQUIPPED,
+    Status.FOLLOW_UP: Beneficiary.Status.FOLLOW_UP,
+    Status.CLOSED: Beneficiary.Status.CLOSED,
+}
+
+
+class TransitionError(Exception):
+    """A transition that cannot happen; the message is for the user, in their language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ConcurrentEditError(Exception):
+    pass
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+# --- Drafting ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_create(
+    *, beneficiary: Beneficiary, by, data: dict[str, Any], request=None
+) -> LifeProject:
+    if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
+        raise ValidationError(_("This person already has an open project."))
+    project = LifeProject(beneficiary=beneficiary, created_by=by)
+    for field in PLAN_FIELDS:
+        if field in data:
+            setattr(project, field, data[field])
+    project.save()
+    audit.record("project.created", actor=by, target=project, request=request)
+    return project
+
+
+def _bump(project: LifeProject, version: int) -> None:
+    """Claim the next version, or fail if someone saved since ``version`` was read."""
+    updated = LifeProject.objects.filter(pk=project.pk, version=version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated != 1:
+        raise ConcurrentEditError
+    project.version = version + 1
+
+
+def _lock_editable(project: LifeProject, by) -> LifeProject:
+    locked = (
+        LifeProject.objects.select_for_update()
+        .select_related("beneficiary__track")
+        .get(pk=project.pk)
+    )
+    if not permissions.can_edit_project(by, locked):
+        raise TransitionError(
+            _("This project can no longer be changed: it is %(status)s.")
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+@transaction.atomic
+def project_update(
+    *, project: LifeProject, by, data: dict[str, Any], version: int, request=None
+) -> LifeProject:
+    locked = _lock_editable(project, by)
+    _bump(locked, version)
+    changes = {}
+    for field in PLAN_FIELDS:
+        if field in data and getattr(locked, field) != data[field]:
+            changes[field] = [str(getattr(locked, field) or ""), str(data[field] or "")]
+            setattr(locked, field, data[field])
+    locked.save(update_fields=[*PLAN_FIELDS, "updated_at"])
+    if changes:
+        audit.record("project.updated", actor=by, target=locked, changes=changes, request=request)
+    return locked
+
+
+def _refresh_total(project: LifeProject) -> None:
+    # Each line is rounded to the centime, then added up: the total is what the lines show.
+    total = sum((line.total for line in project.lines.all()), Decimal("0.00"))
+    project.requested_total = total
+    project.save(update_fields=["requested_total", "updated_at"])
+
+
+@transaction.atomic
+def budget_line_save(
+    *,
+    project: LifeProject,
+    by,
+    data: dict[str, Any],
+    version: int,
+    line: BudgetLine | None = None,
+    request=None,
+) -> BudgetLine:
+    locked = _lock_editable(project, by)
+    _bump(locked, version)
+    line = line or BudgetLine(project=locked)
+    for field in LINE_FIELDS:
+        setattr(line, field, data.get(field, getattr(line, field)))
+    line.save()
+    _refresh_total(locked)
+    audit.record(
+        "project.budget_changed",
+        actor=by,
+        target=locked,
+        changes={"line": line.designation, "total": str(locked.requested_total)},
+        request=request,
+    )
+    project.requested_total, project.version = locked.requested_total, locked.version
+    return line
+
+
+@transaction.atomic
+def budget_line_delete(
+    *, project: LifeProject, by, line: BudgetLine, version: int, request=None
+) -> None:
+    locked = _lock_editable(project, by)
+    _bump(locked, version)
+    designation = line.designation
+    BudgetLine.objects.filter(pk=line.pk, project=locked).delete()
+    _refresh_total(locked)
+    audit.record(
+        "project.budget_changed",
+        actor=by,
+        target=locked,
+        changes={"removed": designation, "total": str(locked.requested_total)},
+        request=request,
+    )
+
+
+# --- Transitions ---------------------------------------------------------------------------
+
+
+def _check_submission(project: LifeProject) -> None:
+    missing = [
+        str(LifeProject._meta.get_field(name).verbose_name)
+        for name in ("skills", "needs", "market_fit", "trade")
+        if not getattr(project, name)
+    ]
+    if missing:
+        raise TransitionError(
+            _("Complete the diagnosis and the plan before submitting: %(fields)s.")
+            % {"fields": ", ".join(missing)}
+        )
+    if not project.lines.exists():
+        raise TransitionError(_("Add at least one budget line before submitting."))
+    if project.over_ceiling and not project.ceiling_justification.strip():
+        raise TransitionError(
+            _(
+                "The budget exceeds the ceiling of its programme track: write a justification "
+                "in the plan before submitting."
+            )
+        )
+
+
+def _next_status(action: str, project: LifeProject, by) -> str:
+    if action == "approve":
+        if project.status == Status.SUBMITTED and not permissions.within_regional_ceiling(project):
+            return Status.AWAITING_NATIONAL
+        return Status.APPROVED
+    return {
+        "submit": Status.SUBMITTED,
+        "return": Status.RETURNED,
+        "reject": Status.REJECTED,
+        "fund": Status.FUNDED,
+        "equip": Status.EQUIPPED,
+        "close": Status.CLOSED,
+    }[action]
+
+
+# Which states each action starts from, to tell "already decided" from "not allowed".
+FROM_STATES = {
+    "submit": (Status.DRAFT, Status.RETURNED),
+    "approve": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
+    "return": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
+    "reject": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
+    "fund": (Status.APPROVED,),
+    "equip": (Status.FUNDED,),
+    "close": (Status.EQUIPPED, Status.FOLLOW_UP),
+}
+NEEDS_COMMENT = ("return", "reject")
+
+
+@transaction.atomic
+def project_transition(
+    *, project: LifeProject, by, action: str, comment: str = "", request=None, **data: Any
+) -> LifeProject:
+    if action not in permissions.CAN:
+        raise TransitionError(_("Unknown action."))
+    # The row lock makes a double click or two approvers at once queue here; the second one
+    # then finds the new status and is told the project was already decided.
+    locked = (
+        LifeProject.objects.select_for_update()
+        .select_related("beneficiary__track", "beneficiary__centre__province")
+        .get(pk=project.pk)
+    )
+    if not LifeProject.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise TransitionError(_("This project is outside your area of work."))
+    if locked.status not in FROM_STATES[action]:
+        raise TransitionError(
+            _("This project was already decided: it is now %(status)s.")
+            % {"status": locked.get_status_display()}
+        )
+    if not permissions.CAN[action](by, locked):
+        raise TransitionError(_("Your role does not allow this action on this project."))
+    comment = comment.strip()
+    if action in NEEDS_COMMENT and not comment:
+        raise TransitionError(_("Write a comment for the centre: say what must change or why."))
+    if action == "submit":
+        _check_submission(locked)
+
+    old = locked.status
+    locked.status = _next_status(action, locked, by)
+    fields = ["status", "updated_at"]
+    if action == "submit":
+        locked.submitted_at = timezone.now()
+        fields.append("submitted_at")
+    if locked.status == Status.APPROVED:
+        locked.approved_total = locked.requested_total
+        fields.append("approved_total")
+    if action == "equip":
+        locked.handover_date = data["handover_date"]
+        fields.append("handover_date")
+    if action == "close":
+        locked.outcome = data["outcome"]
+        locked.closing_reason = data.get("reason", "")
+        fields += ["outcome", "closing_reason"]
+    locked.save(update_fields=fields)
+
+    if action == "equip":
+        _schedule_visits(locked)
+    _sync_person(locked)
+    amount = locked.approved_total if locked.status == Status.APPROVED else None
+    Decision.objects.create(
+        project=locked,
+        action=action,
+        from_status=old,
+        to_status=locked.status,
+        actor=by,
+        comment=comment,
+        amount=amount,
+    )
+    audit.record(
+        f"project.{action}"
+        if locked.status != Status.AWAITING_NATIONAL
+        else "project.approve_regional",
+        actor=by,
+        target=locked,
+        changes={"status": [old, locked.status], **({"comment": comment} if comment else {})},
+        request=request,
+    )
+    transaction.on_commit(lambda: notify(locked.pk, action, by.pk))
+    return locked
+
+
+def _sync_person(project: LifeProject) -> None:
+    status = PERSON_STATUS.get(project.status)
+    if status:
+        Beneficiary.objects.filter(pk=project.beneficiary_id).update(status=status)
+
+
+def _schedule_visits(project: LifeProject) -> None:
+    FollowUpVisit.objects.bulk_create(
+        [
+            FollowUpVisit(
+                project=project,
+                milestone_months=months,
+                due_on=add_months(project.handover_date, months),
+            )
+            for months in settings.FOLLOW_UP_MILESTONES
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def visit_record(*, visit: FollowUpVisit, by, data: dict[str, Any], request=None) -> FollowUpVisit:
+    project = LifeProject.objects.select_for_update().get(pk=visit.project_id)
+    if not permissions.can_record_visit(by, project):
+        raise TransitionError(
+            _("Visits can only be recorded for an equipped project in follow-up.")
+        )
+    locked = FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
+    for field, value in data.items():
+        setattr(locked, field, value)
+    locked.recorded_by = by
+    locked.save()
+    if project.status == Status.EQUIPPED:
+        Decision.objects.create(
+            project=project,
+            action="follow_up",
+            from_status=project.status,
+            to_status=Status.FOLLOW_UP,
+            actor=by,
+        )
+        project.status = Status.FOLLOW_UP
+        project.save(update_fields=["status", "updated_at"])
+        _sync_person(project)
+    audit.record(
+        "project.visit_recorded",
+        actor=by,
+        target=project,
+        changes={
+            "milestone": locked.milestone_months,
+            **(
+                {"reincarcerated_on": locked.reincarcerated_on.isoformat()}
+                if locked.reincarcerated_on
+                else {}
+            ),
+        },
+        request=request,
+    )
+    return locked
+
+
+def overdue_visits(user, today: datetime.date | None = None):
+    today = today or timezone.localdate()
+    return (
+        FollowUpVisit.objects.visible_to(user)
+        .filter(done_on__isnull=True, due_on__lt=today, project__status__in=permissions.FOLLOWED)
+        .select_related("project__beneficiary__centre", "project__trade")
+        .order_by("due_on", "pk")
+    )
+
+
+# --- Notifications -------------------------------------------------------------------------
+
+# Who hears about each action: the centre's coordinators or the deciders of its region.
+TO_CENTRE = ("return", "reject", "approve", "fund")
+TO_DECIDERS = ("submit",)
+
+
+def notify(project_pk: int, action: str, actor_pk: int) -> None:
+    """Tell the people who act next. Runs after commit; a mail failure never undoes a decision."""
+    project = LifeProject.objects.select_related("beneficiary__centre__province").get(pk=project_pk)
+    centre = project.beneficiary.centre
+    if action in TO_CENTRE:
+        recipients = User.objects.filter(role=Role.COORDINATOR, centre=centre)
+    elif action in TO_DECIDERS or project.status == Status.AWAITING_NATIONAL:
+        recipients = User.objects.filter(role=Role.REGIONAL, region=centre.province.region_id)
+        if project.status == Status.AWAITING_NATIONAL:
+            recipients = User.objects.filter(role=Role.NATIONAL)
+    else:
+        return
+    messages = []
+    for user in recipients.filter(is_active=True).exclude(pk=actor_pk).exclude(email=""):
+        with translation.override(user.language):
+            subject = _("Life project %(number)s: %(status)s") % {
+                "number": project.beneficiary.file_number,
+                "status": project.get_status_display(),
+            }
+            body = _("The project “%(title)s” of file %(number)s is now %(status)s.") % {
+                "title": project.title,
+                "number": project.beneficiary.file_number,
+                "status": project.get_status_display(),
+            }
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except OSError:
+        logger.exception("Could not send the notifications for project %s", project_pk)

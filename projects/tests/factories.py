@@ -1,0 +1,30 @@
+from decimal import Decimal
+
+from projects import services
+from projects.models import Trade
+
+PLAN = {
+    "title": "ورشة خياطة",
+    "skills": "خياطة",
+    "needs": "آلات",
+    "market_fit": "طلب محلي",
+}
+
+
+def make_project(beneficiary, by, *, lines=(("ماكينة خياطة", "2", "6800.00"),), **plan):
+    data = {**PLAN, "trade": Trade.objects.get(code="sewing"), **plan}
+    project = services.project_create(beneficiary=beneficiary, by=by, data=data)
+    for designation, quantity, price in lines:
+        services.budget_line_save(
+            project=project,
+            by=by,
+            version=project.version,
+            data={
+                "designation": designation,
+                "category": "equipment",
+                "quantity": Decimal(quantity),
+                "unit_price": Decimal(price),
+            },
+        )
+    project.refresh_from_db()
+    return project

@@ -1,0 +1,207 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.utils import translation
+
+from projects import services
+from projects.models import Decision, FollowUpVisit, LifeProject, Status
+from projects.tests.factories import make_project
+from reintegration.models import AuditEntry, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # The messages below are pinned in the source language; the catalogues are tested elsewhere.
+    with translation.override("en"):
+        yield
+
+
+def step(project, user, action, **data):
+    return services.project_transition(project=project, by=user, action=action, **data)
+
+
+def test_the_total_is_the_sum_of_the_lines_to_the_centime(person, users):
+    project = make_project(
+        person,
+        users["coordinator"],
+        lines=[("آلة", "2", "6800.00"), ("أقمشة", "3.5", "120.33"), ("مقص", "1", "85.50")],
+    )
+    # 13,600.00 + 421.155 -> 421.16 + 85.50
+    assert project.requested_total == Decimal("14106.66")
+
+
+def test_a_submission_needs_a_diagnosis_lines_and_a_justification_above_the_ceiling(person, users):
+    coordinator = users["coordinator"]
+    project = make_project(person, coordinator, lines=(), market_fit="")
+    with pytest.raises(services.TransitionError) as error:
+        step(project, coordinator, "submit")
+    assert error.value.message == (
+        "Complete the diagnosis and the plan before submitting: market fit."
+    )
+    services.project_update(
+        project=project, by=coordinator, version=project.version, data={"market_fit": "x"}
+    )
+    with pytest.raises(services.TransitionError, match="at least one budget line"):
+        step(project, coordinator, "submit")
+    project.refresh_from_db()
+    services.budget_line_save(
+        project=project,
+        by=coordinator,
+        version=project.version,
+        data={
+            "designation": "دراجة",
+            "category": "vehicle",
+            "quantity": 1,
+            "unit_price": Decimal("36000"),
+        },
+    )
+    with pytest.raises(services.TransitionError, match="exceeds the ceiling"):
+        step(project, coordinator, "submit")
+    project.refresh_from_db()
+    services.project_update(
+        project=project,
+        by=coordinator,
+        version=project.version,
+        data={"ceiling_justification": "ضروري"},
+    )
+    assert step(project, coordinator, "submit").status == Status.SUBMITTED
+
+
+def test_regional_staff_approve_within_their_ceiling(project, users, settings):
+    settings.REGIONAL_APPROVAL_CEILING = Decimal("40000")
+    step(project, users["coordinator"], "submit")
+    approved = step(project, users["regional"], "approve", comment="ok")
+    assert (approved.status, approved.approved_total) == (Status.APPROVED, Decimal("13600.00"))
+    assert list(Decision.objects.values_list("from_status", "to_status", "actor__username")) == [
+        ("draft", "submitted", users["coordinator"].username),
+        ("submitted", "approved", users["regional"].username),
+    ]
+
+
+def test_above_the_regional_ceiling_headquarters_must_approve_too(project, users, settings):
+    settings.REGIONAL_APPROVAL_CEILING = Decimal("10000")
+    step(project, users["coordinator"], "submit")
+    with pytest.raises(services.TransitionError, match="Your role does not allow"):
+        step(project, users["national"], "approve")
+    assert step(project, users["regional"], "approve").status == Status.AWAITING_NATIONAL
+    assert LifeProject.objects.get().approved_total is None
+    approved = step(project, users["national"], "approve")
+    assert approved.status == Status.APPROVED
+    assert AuditEntry.objects.filter(action="project.approve_regional").count() == 1
+
+
+@pytest.mark.parametrize("action", ["return", "reject"])
+def test_returning_or_rejecting_needs_a_comment(project, users, action):
+    step(project, users["coordinator"], "submit")
+    with pytest.raises(services.TransitionError, match="Write a comment"):
+        step(project, users["regional"], action, comment="  ")
+    decided = step(project, users["regional"], action, comment="عرض أثمان ثان")
+    assert decided.status == {"return": Status.RETURNED, "reject": Status.REJECTED}[action]
+    entry = AuditEntry.objects.get(action=f"project.{action}")
+    assert entry.changes["comment"] == "عرض أثمان ثان"
+
+
+def test_a_second_approval_is_told_the_project_was_already_decided(project, users):
+    step(project, users["coordinator"], "submit")
+    stale = LifeProject.objects.get(pk=project.pk)
+    step(project, users["regional"], "approve")
+    with pytest.raises(services.TransitionError) as error:
+        step(stale, users["national"], "approve")
+    assert error.value.message == "This project was already decided: it is now approved."
+    assert Decision.objects.filter(action="approve").count() == 1
+
+
+def test_an_approval_outside_the_region_is_refused(project, users, elsewhere):
+    step(project, users["coordinator"], "submit")
+    with pytest.raises(services.TransitionError) as error:
+        step(project, elsewhere["regional"], "approve")
+    assert error.value.message == "This project is outside your area of work."
+
+
+def test_one_open_project_per_person(project, person, users):
+    with pytest.raises(Exception, match="already has an open project"):
+        make_project(person, users["coordinator"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LifeProject.objects.create(beneficiary=person, title="x", created_by=users["coordinator"])
+
+
+def test_equipping_schedules_visits_and_the_first_visit_starts_follow_up(project, users):
+    for action, user in (("submit", "coordinator"), ("approve", "regional"), ("fund", "national")):
+        step(project, users[user], action)
+    step(project, users["coordinator"], "equip", handover_date=datetime.date(2025, 8, 31))
+    visits = list(FollowUpVisit.objects.order_by("milestone_months"))
+    assert [(v.milestone_months, v.due_on) for v in visits] == [
+        (3, datetime.date(2025, 11, 30)),
+        (6, datetime.date(2026, 2, 28)),
+        (12, datetime.date(2026, 8, 31)),
+        (24, datetime.date(2027, 8, 31)),
+    ]
+    assert project.beneficiary.__class__.objects.get().status == "equipped"
+    overdue = list(services.overdue_visits(users["regional"], today=datetime.date(2026, 3, 1)))
+    assert [v.milestone_months for v in overdue] == [3, 6]
+    services.visit_record(
+        visit=visits[0],
+        by=users["coordinator"],
+        data={
+            "done_on": datetime.date(2025, 12, 2),
+            "kind": "workplace",
+            "business_active": True,
+            "monthly_income": Decimal("3200"),
+            "equipment_in_use": True,
+        },
+    )
+    assert LifeProject.objects.get().status == Status.FOLLOW_UP
+    overdue = list(services.overdue_visits(users["coordinator"], today=datetime.date(2026, 3, 1)))
+    assert [v.milestone_months for v in overdue] == [6]
+    closed = step(project, users["coordinator"], "close", outcome="active", reason="نهاية التتبع")
+    assert (closed.status, closed.outcome) == (Status.CLOSED, "active")
+
+
+def test_the_centre_is_told_by_mail_after_the_decision_commits(
+    project, users, django_capture_on_commit_callbacks
+):
+    User.objects.filter(pk=users["coordinator"].pk).update(
+        email="samira@example.org", language="fr"
+    )
+    step(project, users["coordinator"], "submit")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        step(project, users["regional"], "return", comment="devis manquant")
+    assert mail.outbox == []  # nothing is sent inside the transaction
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mail.outbox] == [["samira@example.org"]]
+    assert mail.outbox[0].subject.startswith(f"Projet de vie {project.beneficiary.file_number}")
+
+
+def test_budget_changes_after_submission_are_refused(project, users):
+    step(project, users["coordinator"], "submit")
+    with pytest.raises(services.TransitionError, match="can no longer be changed"):
+        services.budget_line_save(
+            project=project,
+            by=users["coordinator"],
+            version=2,
+            data={"designation": "x", "category": "tools", "quantity": 1, "unit_price": 1},
+        )
+
+
+def test_a_stale_plan_edit_is_refused(project, users):
+    version = project.version
+    services.project_update(
+        project=project, by=users["coordinator"], version=version, data={"location": "a"}
+    )
+    with pytest.raises(services.ConcurrentEditError):
+        services.project_update(
+            project=project, by=users["national"], version=version, data={"location": "b"}
+        )
+    assert LifeProject.objects.get().location == "a"
+
+
+def test_a_rejected_project_lets_the_person_start_again(project, person, users):
+    step(project, users["coordinator"], "submit")
+    step(project, users["regional"], "reject", comment="non")
+    assert make_project(person, users["coordinator"]).status == Status.DRAFT

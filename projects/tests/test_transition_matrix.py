@@ -1,0 +1,67 @@
+"""Every status x action x role: the transition happens exactly when the role table allows it.
+
+The expectation is written out here independently of projects.permissions, from the process:
+centres draft and submit, regional staff decide first (headquarters may stand in within the
+regional ceiling), headquarters approves what is above it and funds, centres record the handover
+and close after follow-up; officials and auditors never move a project.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from projects import services
+from projects.models import LifeProject, Status
+from projects.tests.factories import make_project
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("coordinator", "regional", "official", "national", "auditor")
+WRITERS = {"coordinator", "national"}
+
+
+def expected(action: str, status: str, over_regional_ceiling: bool) -> set[str]:
+    if action == "submit" and status in ("draft", "returned"):
+        return WRITERS
+    if action == "approve" and status == "submitted":
+        return {"regional"} if over_regional_ceiling else {"regional", "national"}
+    if action in ("approve", "return", "reject") and status == "awaiting_national":
+        return {"national"}
+    if action in ("return", "reject") and status == "submitted":
+        return {"regional", "national"}
+    if action == "fund" and status == "approved":
+        return {"national"}
+    if action == "equip" and status == "funded":
+        return WRITERS
+    if action == "close" and status in ("equipped", "follow_up"):
+        return WRITERS
+    return set()
+
+
+DATA = {
+    "return": {"comment": "à revoir"},
+    "reject": {"comment": "non"},
+    "equip": {"handover_date": datetime.date(2026, 1, 15)},
+    "close": {"outcome": "active", "reason": "fin du suivi"},
+}
+
+
+@pytest.mark.parametrize("over", [False, True], ids=["within-ceiling", "over-ceiling"])
+@pytest.mark.parametrize("status", Status.values)
+@pytest.mark.parametrize("action", list(services.FROM_STATES))
+def test_transition_matrix(person, users, settings, action, status, over):
+    settings.REGIONAL_APPROVAL_CEILING = Decimal("10000") if over else Decimal("40000")
+    project = make_project(person, users["coordinator"])  # 13,600 DH
+    allowed = expected(action, status, over)
+    for role in ROLES:
+        LifeProject.objects.filter(pk=project.pk).update(status=status, approved_total=None)
+        try:
+            services.project_transition(
+                project=project, by=users[role], action=action, **DATA.get(action, {})
+            )
+        except services.TransitionError:
+            happened = False
+        else:
+            happened = True
+        assert happened == (role in allowed), (action, status, role)

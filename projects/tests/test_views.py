@@ -1,0 +1,196 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from beneficiaries.tests.factories import BeneficiaryFactory
+from projects import services
+from projects.models import BudgetLine, Decision, LifeProject, Status
+from projects.tests.factories import make_project
+from reintegration.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def english(users):
+    User.objects.filter(pk__in=[u.pk for u in users.values()]).update(language="en")
+
+
+def submitted(centre, users, days_ago, title):
+    person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    project = make_project(person, users["coordinator"], title=title)
+    services.project_transition(project=project, by=users["coordinator"], action="submit")
+    LifeProject.objects.filter(pk=project.pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(days=days_ago)
+    )
+    return project
+
+
+def test_the_inbox_lists_the_region_oldest_first_with_days_waiting(
+    client, users, centre, elsewhere, django_assert_max_num_queries
+):
+    submitted(centre, users, 2, "recent")
+    submitted(centre, users, 9, "old")
+    other = BeneficiaryFactory(centre=elsewhere["centre"], by=elsewhere["coordinator"])
+    foreign = make_project(other, elsewhere["coordinator"], title="elsewhere")
+    services.project_transition(project=foreign, by=elsewhere["coordinator"], action="submit")
+    client.force_login(users["regional"])
+    # session, user, count, page (with centre and trade joined), plus the layout's few
+    with django_assert_max_num_queries(8):
+        response = client.get("/projects/inbox/")
+    rows = [(p.title, p.days_waiting) for p in response.context["page"].object_list]
+    assert rows == [("old", 9), ("recent", 2)]
+
+
+def test_coordinators_see_returned_projects_on_top(client, users, centre):
+    first = submitted(centre, users, 3, "returned one")
+    make_project(
+        BeneficiaryFactory(centre=centre, by=users["coordinator"]),
+        users["coordinator"],
+        title="newer draft",
+    )
+    services.project_transition(
+        project=first, by=users["regional"], action="return", comment="devis"
+    )
+    client.force_login(users["coordinator"])
+    titles = [p.title for p in client.get("/projects/").context["page"].object_list]
+    assert titles == ["returned one", "newer draft"]
+
+
+def test_a_double_click_on_approve_makes_one_decision(client, users, centre, english):
+    project = submitted(centre, users, 1, "p")
+    client.force_login(users["regional"])
+    first = client.post(f"/projects/{project.pk}/approve/", {"comment": ""}, follow=True)
+    second = client.post(f"/projects/{project.pk}/approve/", {"comment": ""}, follow=True)
+    assert "Done: the project is now approved." in first.content.decode()
+    assert "This project was already decided: it is now approved." in second.content.decode()
+    assert Decision.objects.filter(action="approve").count() == 1
+
+
+def test_the_buttons_shown_are_the_actions_allowed(client, users, centre):
+    project = submitted(centre, users, 1, "p")
+    client.force_login(users["coordinator"])
+    assert client.get(f"/projects/{project.pk}/").context["actions"] == []
+    client.force_login(users["regional"])
+    html = client.get(f"/projects/{project.pk}/").content.decode()
+    assert (
+        f"/projects/{project.pk}/approve/" in html and f"/projects/{project.pk}/fund/" not in html
+    )
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "message"),
+    [
+        ("0", "100", "Enter an amount greater than zero."),
+        ("1", "-5", "Enter an amount greater than zero."),
+        ("1", "10.555", "Ensure that there are no more than 2 decimal places."),
+    ],
+)
+def test_a_bad_budget_line_is_refused_and_keeps_what_was_typed(
+    client, users, person, english, quantity, price, message
+):
+    project = make_project(person, users["coordinator"], lines=())
+    client.force_login(users["coordinator"])
+    response = client.post(
+        f"/projects/{project.pk}/lines/new/",
+        {
+            "designation": "فرن",
+            "category": "equipment",
+            "quantity": quantity,
+            "unit_price": price,
+            "version": project.version,
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert 'value="فرن"' in html
+    assert not BudgetLine.objects.exists()
+
+
+def test_adding_lines_updates_the_total_shown(client, users, person):
+    project = make_project(person, users["coordinator"], lines=())
+    client.force_login(users["coordinator"])
+    for designation, price in (("فرن", "8900.00"), ("ثلاجة", "7600.50")):
+        project.refresh_from_db()
+        client.post(
+            f"/projects/{project.pk}/lines/new/",
+            {
+                "designation": designation,
+                "category": "equipment",
+                "quantity": "1",
+                "unit_price": price,
+                "version": project.version,
+            },
+        )
+    html = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "\u206616.500,50\u2069 درهم" in html
+
+
+def test_submitting_without_a_diagnosis_says_what_is_missing(client, users, person, english):
+    project = make_project(person, users["coordinator"], skills="", needs="")
+    client.force_login(users["coordinator"])
+    response = client.post(f"/projects/{project.pk}/submit/", follow=True)
+    assert (
+        "Complete the diagnosis and the plan before submitting: skills, needs."
+        in response.content.decode()
+    )
+    assert LifeProject.objects.get().status == Status.DRAFT
+
+
+def test_the_beneficiary_timeline_shows_decisions_with_author_and_comment(client, users, centre):
+    project = submitted(centre, users, 1, "p")
+    services.project_transition(
+        project=project, by=users["regional"], action="return", comment="عرض أثمان ثان"
+    )
+    client.force_login(users["coordinator"])
+    html = client.get(f"/beneficiaries/{project.beneficiary_id}/").content.decode()
+    assert "عرض أثمان ثان" in html
+    assert users["regional"].username in html
+
+
+def test_the_overdue_list_shows_late_visits_of_the_centre(client, users, person):
+    project = make_project(person, users["coordinator"])
+    for action, role in (("submit", "coordinator"), ("approve", "regional"), ("fund", "national")):
+        services.project_transition(project=project, by=users[role], action=action)
+    handover = timezone.localdate() - datetime.timedelta(days=200)
+    services.project_transition(
+        project=project, by=users["coordinator"], action="equip", handover_date=handover
+    )
+    client.force_login(users["coordinator"])
+    visits = client.get("/projects/visits/overdue/").context["page"].object_list
+    assert [v.milestone_months for v in visits] == [3, 6]
+
+
+def test_a_visit_with_a_reincarceration_needs_its_source(client, users, person, english):
+    project = make_project(person, users["coordinator"])
+    for action, role in (("submit", "coordinator"), ("approve", "regional"), ("fund", "national")):
+        services.project_transition(project=project, by=users[role], action=action)
+    services.project_transition(
+        project=project,
+        by=users["coordinator"],
+        action="equip",
+        handover_date=timezone.localdate() - datetime.timedelta(days=100),
+    )
+    visit = project.visits.get(milestone_months=3)
+    client.force_login(users["coordinator"])
+    data = {
+        "done_on": timezone.localdate().isoformat(),
+        "kind": "phone",
+        "business_active": "false",
+        "equipment_in_use": "false",
+        "monthly_income": "0",
+        "reincarcerated_on": timezone.localdate().isoformat(),
+    }
+    response = client.post(f"/projects/{project.pk}/visits/{visit.pk}/", data)
+    assert "Say where the information comes from." in response.content.decode()
+    response = client.post(
+        f"/projects/{project.pk}/visits/{visit.pk}/", {**data, "reincarceration_source": "famille"}
+    )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.business_active, visit.reincarceration_source) == (False, "famille")
+    assert LifeProject.objects.get().status == Status.FOLLOW_UP
+    assert Decimal(visit.monthly_income) == 0

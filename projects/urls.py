@@ -1,0 +1,23 @@
+from django.urls import path, re_path
+
+from projects import views
+
+urlpatterns = [
+    path("", views.project_list, name="project_list"),
+    path("inbox/", views.approval_inbox, name="approval_inbox"),
+    path("visits/overdue/", views.overdue_visits, name="overdue_visits"),
+    path("new/<int:beneficiary_pk>/", views.project_create, name="project_create"),
+    path("<int:pk>/", views.project_detail, name="project_detail"),
+    path("<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("<int:pk>/lines/new/", views.budget_line, name="budget_line_add"),
+    path("<int:pk>/lines/<int:line_pk>/", views.budget_line, name="budget_line_edit"),
+    path(
+        "<int:pk>/lines/<int:line_pk>/delete/", views.budget_line_delete, name="budget_line_delete"
+    ),
+    path("<int:pk>/visits/<int:visit_pk>/", views.visit_record, name="visit_record"),
+    re_path(
+        r"^(?P<pk>[0-9]+)/(?P<action>submit|approve|return|reject|fund|equip|close)/$",
+        views.project_action,
+        name="project_action",
+    ),
+]

@@ -1,0 +1,275 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from beneficiaries.models import Beneficiary
+from projects import permissions, services
+from projects.forms import BudgetLineForm, CloseForm, CommentForm, EquipForm, ProjectForm, VisitForm
+from projects.models import LifeProject, Status
+from reintegration.permissions import requires
+from reintegration.scoping import get_visible_or_404
+
+CONCURRENT = _(
+    "Someone else changed this project while you were editing it. Your input is below but was "
+    "not saved: reload the project to see the changes, then try again."
+)
+
+
+def _get_project(request, pk) -> LifeProject:
+    return get_visible_or_404(
+        LifeProject.objects.select_related(
+            "beneficiary__centre", "beneficiary__track", "trade__sector"
+        ),
+        request.user,
+        pk=pk,
+    )
+
+
+@requires(permissions.can_view_projects)
+def project_list(request):
+    projects = LifeProject.objects.visible_to(request.user).select_related(
+        "beneficiary__centre", "trade"
+    )
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        projects = projects.filter(status=status)
+    # Returned projects need the centre's attention first, then the newest.
+    projects = projects.annotate(
+        returned_first=Case(
+            When(status=Status.RETURNED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("returned_first", "-updated_at", "-pk")
+    page = Paginator(projects, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/list.html",
+        {"page": page, "status": status, "statuses": Status.choices},
+    )
+
+
+@requires(permissions.can_use_inbox)
+def approval_inbox(request):
+    """What waits for this approver, oldest first."""
+    waiting = LifeProject.objects.visible_to(request.user).select_related(
+        "beneficiary__centre", "trade"
+    )
+    if request.user.role == "national":
+        waiting = waiting.filter(status=Status.AWAITING_NATIONAL)
+    else:
+        waiting = waiting.filter(status=Status.SUBMITTED)
+    page = Paginator(waiting.order_by("submitted_at", "pk"), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for project in page.object_list:
+        project.days_waiting = (today - timezone.localdate(project.submitted_at)).days
+    return render(request, "projects/inbox.html", {"page": page})
+
+
+@requires(permissions.can_view_projects)
+def project_create(request, beneficiary_pk):
+    beneficiary = get_visible_or_404(
+        Beneficiary.objects.select_related("track"), request.user, pk=beneficiary_pk
+    )
+    if not permissions.can_create_project(request.user, beneficiary):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(
+                beneficiary=beneficiary, by=request.user, data=form.cleaned_data, request=request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Project created: now add its budget lines."))
+            return redirect("project_detail", pk=project.pk)
+    return render(request, "projects/form.html", {"form": form, "b": beneficiary})
+
+
+@requires(permissions.can_view_projects)
+def project_detail(request, pk):
+    project = _get_project(request, pk)
+    user = request.user
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            "project": project,
+            "b": project.beneficiary,
+            "lines": project.lines.all(),
+            "decisions": project.decisions.select_related("actor"),
+            "visits": project.visits.all(),
+            "actions": permissions.allowed_actions(user, project),
+            "can_edit": permissions.can_edit_project(user, project),
+            "can_record_visit": permissions.can_record_visit(user, project),
+            "line_form": BudgetLineForm(initial={"version": project.version}),
+            "comment_form": CommentForm(),
+            "equip_form": EquipForm(),
+            "close_form": CloseForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@requires(permissions.can_view_projects)
+def project_edit(request, pk):
+    project = _get_project(request, pk)
+    if not permissions.can_edit_project(request.user, project):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(
+                project=project,
+                by=request.user,
+                data=form.cleaned_data,
+                version=form.cleaned_data.get("version") or 0,
+                request=request,
+            )
+        except services.ConcurrentEditError:
+            form.add_error(None, CONCURRENT)
+        except services.TransitionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The project was saved."))
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request, "projects/form.html", {"form": form, "b": project.beneficiary, "project": project}
+    )
+
+
+@requires(permissions.can_view_projects)
+def budget_line(request, pk, line_pk=None):
+    project = _get_project(request, pk)
+    if not permissions.can_edit_project(request.user, project):
+        raise PermissionDenied
+    line = get_object_or_404(project.lines, pk=line_pk) if line_pk else None
+    form = BudgetLineForm(request.POST or None, instance=line, initial={"version": project.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.budget_line_save(
+                project=project,
+                by=request.user,
+                data=form.cleaned_data,
+                version=form.cleaned_data["version"],
+                line=line,
+                request=request,
+            )
+        except services.ConcurrentEditError:
+            form.add_error(None, CONCURRENT)
+        except services.TransitionError as error:
+            form.add_error(None, error.message)
+        else:
+            if project.over_ceiling:
+                messages.warning(
+                    request,
+                    _(
+                        "The budget now exceeds the ceiling of the programme track: a "
+                        "justification will be needed to submit it."
+                    ),
+                )
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request, "projects/line_form.html", {"form": form, "project": project, "line": line}
+    )
+
+
+@require_POST
+@requires(permissions.can_view_projects)
+def budget_line_delete(request, pk, line_pk):
+    project = _get_project(request, pk)
+    if not permissions.can_edit_project(request.user, project):
+        raise PermissionDenied
+    line = get_object_or_404(project.lines, pk=line_pk)
+    try:
+        services.budget_line_delete(
+            project=project,
+            by=request.user,
+            line=line,
+            version=int(request.POST.get("version") or 0),
+            request=request,
+        )
+    except services.ConcurrentEditError:
+        messages.error(request, CONCURRENT)
+    return redirect("project_detail", pk=project.pk)
+
+
+ACTION_FORMS = {"equip": EquipForm, "close": CloseForm}
+
+
+@require_POST
+@requires(permissions.can_view_projects)
+def project_action(request, pk, action):
+    project = _get_project(request, pk)
+    check = permissions.CAN.get(action)
+    if check is None:
+        raise PermissionDenied
+    if not check(request.user, project) and project.status not in services.FROM_STATES[action]:
+        # A second click, or a colleague was faster: say so rather than refuse bluntly.
+        messages.warning(
+            request,
+            _("This project was already decided: it is now %(status)s.")
+            % {"status": project.get_status_display()},
+        )
+        return redirect("project_detail", pk=project.pk)
+    if not check(request.user, project):
+        raise PermissionDenied
+    form = ACTION_FORMS.get(action, CommentForm)(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("project_detail", pk=project.pk)
+    try:
+        services.project_transition(
+            project=project,
+            by=request.user,
+            action=action,
+            comment=form.cleaned_data.get("comment", ""),
+            request=request,
+            **{k: v for k, v in form.cleaned_data.items() if k != "comment"},
+        )
+    except services.TransitionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Done: the project is now %(status)s.")
+            % {"status": LifeProject.objects.get(pk=project.pk).get_status_display()},
+        )
+    return redirect("project_detail", pk=project.pk)
+
+
+@requires(permissions.can_view_projects)
+def visit_record(request, pk, visit_pk):
+    project = _get_project(request, pk)
+    if not permissions.can_record_visit(request.user, project):
+        raise PermissionDenied
+    visit = get_object_or_404(project.visits, pk=visit_pk)
+    form = VisitForm(request.POST or None, instance=visit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_record(
+                visit=visit, by=request.user, data=form.cleaned_data, request=request
+            )
+        except services.TransitionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The visit was recorded."))
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request, "projects/visit_form.html", {"form": form, "project": project, "visit": visit}
+    )
+
+
+@requires(permissions.can_view_projects)
+def overdue_visits(request):
+    visits = services.overdue_visits(request.user)
+    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    return render(request, "projects/overdue.html", {"page": page, "today": timezone.localdate()})

@@ -1,0 +1,110 @@
+from django.utils import translation
+
+from beneficiaries.tests.factories import BeneficiaryFactory
+from projects.models import LifeProject, Status, Trade
+from reintegration.tests.factories import TEST_PASSWORD, CentreFactory, RegionFactory, UserFactory
+from tests_browser.conftest import sign_in
+
+
+def label(status):
+    with translation.override("fr"):
+        return str(status.label)
+
+
+def open_as(browser, live_server, username):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, username, TEST_PASSWORD)
+    return page
+
+
+def go(page, selector):
+    page.click(selector)
+    page.wait_for_load_state("domcontentloaded")
+
+
+def draft_and_submit(page, person, lines, justification=""):
+    page.goto(f"/beneficiaries/{person.pk}/")
+    go(page, f"a[href='/projects/new/{person.pk}/']")
+    page.fill("[name=title]", "Atelier de couture")
+    page.select_option("[name=trade]", str(Trade.objects.get(code="sewing").pk))
+    page.fill("[name=skills]", "Couture apprise en détention")
+    page.fill("[name=needs]", "Machines et tissus")
+    page.fill("[name=market_fit]", "Forte demande dans le quartier")
+    page.fill("[name=ceiling_justification]", justification)
+    go(page, "main form button[type=submit].btn-brand")
+    for designation, category, quantity, price in lines:
+        go(page, "a[href$='/lines/new/']")
+        page.fill("[name=designation]", designation)
+        page.select_option("[name=category]", category)
+        page.fill("[name=quantity]", quantity)
+        page.fill("[name=unit_price]", price)
+        go(page, "main form button[type=submit].btn-brand")
+    project = LifeProject.objects.get(beneficiary=person)
+    go(page, f"form[action='/projects/{project.pk}/submit/'] button")
+    assert page.locator("#project-status").inner_text() == label(Status.SUBMITTED)
+    return project
+
+
+def decide_from_inbox(page, project, comment):
+    page.goto("/projects/inbox/")
+    go(page, f"a[href='/projects/{project.pk}/']")
+    page.fill("[name=comment]", comment)
+    go(page, f"button[formaction='/projects/{project.pk}/approve/']")
+
+
+def test_a_project_goes_from_draft_to_approval_and_big_ones_need_headquarters(
+    browser, live_server, reference_data, screenshot, page
+):
+    tanger = CentreFactory(code="TNG", province__code="01.511")
+    UserFactory(username="samira", coordinator=True, centre=tanger, language="fr")
+    UserFactory(username="karim", regional=True, region=RegionFactory(code="01"), language="fr")
+    UserFactory(username="hicham", national=True, language="fr")
+    owner = tanger.staff.get()
+    small = BeneficiaryFactory(centre=tanger, by=owner)
+    big = BeneficiaryFactory(centre=tanger, by=owner, first_name_latin="Omar", cin="AB12")
+
+    centre_page = open_as(browser, live_server, "samira")
+    project = draft_and_submit(
+        centre_page,
+        small,
+        [
+            ("Machine à coudre", "equipment", "2", "6800"),
+            ("Surjeteuse", "equipment", "1", "5400"),
+            ("Tissus et fils", "stock", "1", "4200.50"),
+        ],
+    )
+    assert "23.200,50 DH" in centre_page.locator("#requested-total").inner_text()
+    screenshot("project-submitted-fr", centre_page)
+
+    regional_page = open_as(browser, live_server, "karim")
+    decide_from_inbox(regional_page, project, "Dossier complet")
+    assert regional_page.locator("#project-status").inner_text() == label(Status.APPROVED)
+
+    centre_page.reload()
+    assert centre_page.locator("#project-status").inner_text() == label(Status.APPROVED)
+    assert "Dossier complet" in centre_page.locator("main").inner_text()
+    screenshot("project-approved-fr", centre_page)
+
+    # Over the regional ceiling (40,000 DH by default): regional approval is not enough.
+    large = draft_and_submit(
+        centre_page,
+        big,
+        [
+            ("Triporteur", "vehicle", "1", "38000"),
+            ("Outillage", "tools", "1", "4500"),
+            ("Stock", "stock", "1", "2000"),
+        ],
+        justification="Véhicule indispensable pour les livraisons",
+    )
+    decide_from_inbox(regional_page, large, "Avis favorable")
+    assert regional_page.locator("#project-status").inner_text() == label(Status.AWAITING_NATIONAL)
+    national_page = open_as(browser, live_server, "hicham")
+    decide_from_inbox(national_page, large, "Accord du siège")
+    assert national_page.locator("#project-status").inner_text() == label(Status.APPROVED)
+    screenshot("project-approved-by-headquarters-fr", national_page)
+    large.refresh_from_db()
+    assert large.decisions.count() == 3
+    for other in (centre_page, regional_page, national_page):
+        other.context.close()
