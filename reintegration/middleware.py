@@ -59,9 +59,10 @@ class UserLanguageMiddleware:
         if language is None:
             cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
             language = cookie if cookie in supported else settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        # Scoped to this request, so a thread that serves the next one starts clean.
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         patch_vary = response.headers.get("Vary", "")
         if "Cookie" not in patch_vary:

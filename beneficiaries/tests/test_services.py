@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from beneficiaries import services
 from beneficiaries.models import Beneficiary, Document
@@ -12,6 +12,13 @@ from reintegration.models import AuditEntry
 from reintegration.tests.factories import CentreFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # The messages below are pinned in the source language; the catalogues are tested elsewhere.
+    with translation.override("en"):
+        yield
 
 
 def test_file_numbers_count_per_centre_and_year(users, centre):

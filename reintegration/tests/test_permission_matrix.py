@@ -69,58 +69,83 @@ MATRIX = {
 
 @pytest.fixture
 def objects(users, centre):
+    """Builds only the objects a URL is about (keeps the matrix fast)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from beneficiaries import services
     from beneficiaries.models import ConsentText
     from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory
-
-    person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
-    archived = BeneficiaryFactory(centre=centre, by=users["coordinator"])
-    services.beneficiary_archive(beneficiary=archived, by=users["coordinator"], reason="moved")
-    document = services.document_attach(
-        beneficiary=person,
-        by=users["coordinator"],
-        upload=SimpleUploadedFile("a.pdf", PDF_BYTES),
-        kind="other",
-    )
-    consent = services.consent_record(
-        beneficiary=person,
-        by=users["coordinator"],
-        data={
-            "given_on": person.created_at.date(),
-            "language": "ar",
-            "text": ConsentText.objects.get(),
-            "scan": SimpleUploadedFile("signed.pdf", PDF_BYTES),
-        },
-    )
     from projects import services as project_services
     from projects.tests.factories import make_project
 
-    project = make_project(person, users["coordinator"])
-    followed = make_project(archived, users["coordinator"])
-    for action, role in (("submit", "coordinator"), ("approve", "regional"), ("fund", "national")):
-        project_services.project_transition(project=followed, by=users[role], action=action)
-    project_services.project_transition(
-        project=followed,
-        by=users["coordinator"],
-        action="equip",
-        handover_date=person.date_of_birth.replace(year=2025),
-    )
-    newcomer = BeneficiaryFactory(centre=centre, by=users["coordinator"])
-    return {
-        None: {},
-        "project": {"pk": project.pk},
-        "line": {"pk": project.pk, "line_pk": project.lines.get().pk},
-        "submit": {"pk": project.pk, "action": "submit"},
-        "visit": {"pk": followed.pk, "visit_pk": followed.visits.first().pk},
-        "newcomer": {"beneficiary_pk": newcomer.pk},
-        "consent": {"pk": person.pk, "consent_pk": consent.pk},
-        "csv": {"fmt": "csv"},
-        "person": {"pk": person.pk},
-        "archived": {"pk": archived.pk},
-        "document": {"pk": person.pk, "document_pk": document.pk},
+    coordinator = users["coordinator"]
+
+    def person():
+        return BeneficiaryFactory(centre=centre, by=coordinator)
+
+    def archived():
+        file = person()
+        services.beneficiary_archive(beneficiary=file, by=coordinator, reason="moved")
+        return {"pk": file.pk}
+
+    def document():
+        file = person()
+        attached = services.document_attach(
+            beneficiary=file,
+            by=coordinator,
+            upload=SimpleUploadedFile("a.pdf", PDF_BYTES),
+            kind="other",
+        )
+        return {"pk": file.pk, "document_pk": attached.pk}
+
+    def consent():
+        file = person()
+        given = services.consent_record(
+            beneficiary=file,
+            by=coordinator,
+            data={
+                "given_on": file.created_at.date(),
+                "language": "ar",
+                "text": ConsentText.objects.get(),
+                "scan": SimpleUploadedFile("signed.pdf", PDF_BYTES),
+            },
+        )
+        return {"pk": file.pk, "consent_pk": given.pk}
+
+    def visit():
+        followed = make_project(person(), coordinator)
+        for action, role in (
+            ("submit", "coordinator"),
+            ("approve", "regional"),
+            ("fund", "national"),
+        ):
+            project_services.project_transition(project=followed, by=users[role], action=action)
+        project_services.project_transition(
+            project=followed,
+            by=coordinator,
+            action="equip",
+            handover_date=followed.created_at.date(),
+        )
+        return {"pk": followed.pk, "visit_pk": followed.visits.first().pk}
+
+    def line():
+        project = make_project(person(), coordinator)
+        return {"pk": project.pk, "line_pk": project.lines.get().pk}
+
+    builders = {
+        None: dict,
+        "csv": lambda: {"fmt": "csv"},
+        "person": lambda: {"pk": person().pk},
+        "archived": archived,
+        "document": document,
+        "consent": consent,
+        "project": lambda: {"pk": make_project(person(), coordinator).pk},
+        "line": line,
+        "submit": lambda: {"pk": make_project(person(), coordinator).pk, "action": "submit"},
+        "visit": visit,
+        "newcomer": lambda: {"beneficiary_pk": person().pk},
     }
+    return lambda about: builders[about]()
 
 
 # The Django admin's generated URLs all pass through one gate, AdminSite.has_permission,
@@ -154,7 +179,7 @@ def test_permission_matrix(client, users, objects, url_name, visitor):
     method, about, expected = MATRIX[url_name]
     if visitor != ANONYMOUS:
         client.force_login(users[visitor])
-    response = getattr(client, method)(reverse(url_name, kwargs=objects[about]))
+    response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
     assert response.status_code == expected[visitor], (url_name, visitor)
     if visitor == ANONYMOUS and expected[visitor] == LOGIN and method == "get":
         assert response["Location"].startswith(reverse("login"))
@@ -194,5 +219,5 @@ def test_a_file_outside_the_scope_is_not_found(client, objects, url_name, outsid
     )
     client.force_login(user)
     method, about, _expected = MATRIX[url_name]
-    response = getattr(client, method)(reverse(url_name, kwargs=objects[about]))
+    response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
     assert response.status_code == 404
