@@ -21,6 +21,7 @@ from beneficiaries.models import (
     FileNumberCounter,
 )
 from reintegration import audit
+from reintegration.concurrency import ConcurrentEditError
 from reintegration.text import fold
 
 # Fields a person's file is edited through; everything else is managed by the services.
@@ -41,10 +42,6 @@ EDITABLE_FIELDS = (
     "track",
     "notes",
 )
-
-
-class ConcurrentEditError(Exception):
-    """Someone else saved the file after this form was opened."""
 
 
 def _search_text(beneficiary: Beneficiary) -> str:

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from projects.models import OPEN_STATUSES, Status
 from reintegration.models import Role
+from reintegration.permissions import has_role
 
 READERS = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL, Role.AUDITOR)
 WRITERS = (Role.COORDINATOR, Role.NATIONAL)
@@ -16,35 +17,29 @@ EDITABLE = (Status.DRAFT, Status.RETURNED)
 FOLLOWED = (Status.EQUIPPED, Status.FOLLOW_UP)
 
 
-def _has(user, roles) -> bool:
-    return bool(
-        user is not None and user.is_authenticated and user.is_active and user.role in roles
-    )
-
-
 def within_regional_ceiling(project) -> bool:
     return project.requested_total <= Decimal(settings.REGIONAL_APPROVAL_CEILING)
 
 
 def can_view_projects(user) -> bool:
-    return _has(user, READERS)
+    return has_role(user, READERS)
 
 
 def can_use_inbox(user) -> bool:
-    return _has(user, DECIDERS)
+    return has_role(user, DECIDERS)
 
 
 def can_create_project(user, beneficiary) -> bool:
     # One open project per person (also a database constraint).
     return (
-        _has(user, WRITERS)
+        has_role(user, WRITERS)
         and not beneficiary.is_archived
         and not beneficiary.projects.filter(status__in=OPEN_STATUSES).exists()
     )
 
 
 def can_edit_project(user, project) -> bool:
-    return _has(user, WRITERS) and project.status in EDITABLE
+    return has_role(user, WRITERS) and project.status in EDITABLE
 
 
 def can_submit(user, project) -> bool:
@@ -55,19 +50,19 @@ def can_approve(user, project) -> bool:
     if project.status == Status.SUBMITTED:
         # Regional staff decide first; headquarters may stand in for them only within the
         # regional ceiling, since above it both levels must approve.
-        if _has(user, (Role.REGIONAL,)):
+        if has_role(user, (Role.REGIONAL,)):
             return True
-        return _has(user, (Role.NATIONAL,)) and within_regional_ceiling(project)
+        return has_role(user, (Role.NATIONAL,)) and within_regional_ceiling(project)
     if project.status == Status.AWAITING_NATIONAL:
-        return _has(user, (Role.NATIONAL,))
+        return has_role(user, (Role.NATIONAL,))
     return False
 
 
 def can_return(user, project) -> bool:
     if project.status == Status.SUBMITTED:
-        return _has(user, DECIDERS)
+        return has_role(user, DECIDERS)
     if project.status == Status.AWAITING_NATIONAL:
-        return _has(user, (Role.NATIONAL,))
+        return has_role(user, (Role.NATIONAL,))
     return False
 
 
@@ -75,19 +70,19 @@ can_reject = can_return
 
 
 def can_fund(user, project) -> bool:
-    return _has(user, (Role.NATIONAL,)) and project.status == Status.APPROVED
+    return has_role(user, (Role.NATIONAL,)) and project.status == Status.APPROVED
 
 
 def can_equip(user, project) -> bool:
-    return _has(user, WRITERS) and project.status == Status.FUNDED
+    return has_role(user, WRITERS) and project.status == Status.FUNDED
 
 
 def can_record_visit(user, project) -> bool:
-    return _has(user, WRITERS) and project.status in FOLLOWED
+    return has_role(user, WRITERS) and project.status in FOLLOWED
 
 
 def can_close(user, project) -> bool:
-    return _has(user, WRITERS) and project.status in FOLLOWED
+    return has_role(user, WRITERS) and project.status in FOLLOWED
 
 
 CAN = {

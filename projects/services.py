@@ -23,6 +23,7 @@ from beneficiaries.models import Beneficiary
 from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration import audit
+from reintegration.concurrency import ConcurrentEditError
 from reintegration.models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -62,10 +63,6 @@ class TransitionError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-class ConcurrentEditError(Exception):
-    pass
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

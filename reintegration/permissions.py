@@ -18,6 +18,11 @@ def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def has_role(user, roles) -> bool:
+    """An active, signed-in user whose role is one of ``roles``."""
+    return _active(user) and user.role in roles
+
+
 def can_view_audit_log(user) -> bool:
     return _active(user) and user.role in (Role.NATIONAL, Role.AUDITOR)
 

@@ -1,0 +1,2 @@
+class ConcurrentEditError(Exception):
+    """Someone else saved the record after this form was opened (its version moved on)."""
