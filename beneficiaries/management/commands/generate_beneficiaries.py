@@ -181,9 +181,11 @@ def _refresh_statistics() -> None:
     then measures a settled database, not a freshly loaded one."""
     if connection.vendor != "postgresql":
         return
+    # VACUUM cannot run inside a transaction (as when called from a test); ANALYZE can.
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         for model in (Beneficiary, DetentionRecord, Document, FileNumberCounter):
-            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _plan(rng: random.Random, count: int, context: Context) -> list[tuple]:
