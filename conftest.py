@@ -52,3 +52,45 @@ def elsewhere(db):
         "coordinator": UserFactory(coordinator=True, centre=centre),
         "regional": UserFactory(regional=True, region=centre.province.region),
     }
+
+
+@pytest.fixture
+def convention(db, centre):
+    """An active committee convention covering the users' province, with room to spare."""
+    import datetime
+    from decimal import Decimal
+
+    from partners.models import Convention
+
+    convention = Convention.objects.create(
+        reference="CPDH-TNG-TEST",
+        title="Convention de test",
+        starts_on=datetime.date(2024, 1, 1),
+        ends_on=datetime.date(2030, 12, 31),
+        envelope=Decimal("10000000.00"),
+        status=Convention.Status.ACTIVE,
+    )
+    convention.provinces.add(centre.province)
+    return convention
+
+
+# The data migrations whose rows the browser tests need back after each flush.
+DATA_MIGRATIONS = [
+    ("reintegration.migrations.0002_load_territories", "load_territories"),
+    ("beneficiaries.migrations.0002_reference_data", "load"),
+    ("beneficiaries.migrations.0005_track_ceilings_data", "load"),
+    ("projects.migrations.0002_trade_catalogue", "load"),
+    ("partners.migrations.0002_programmes", "load"),
+]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Browser tests run against a live server, so their database is emptied after each test,
+    which also removes what the data migrations loaded: run those again (they are idempotent)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in DATA_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)

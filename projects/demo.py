@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
+from partners.models import Convention
 from projects import services
 from projects.models import LifeProject, Trade
 
@@ -92,7 +93,18 @@ def _plan(trade: Trade) -> dict:
 
 def _walk(project, stop, users, handover_months_ago, rng):
     coordinator, regional, national = users
-    step = services.project_transition
+
+    def step(**kwargs):
+        if kwargs["action"] == "approve":
+            # The final approval charges the budget to the province's committee convention.
+            convention = (
+                Convention.objects.covering(project.beneficiary.residence_province_id)
+                .filter(reference__startswith="CPDH")
+                .first()
+            )
+            kwargs["allocations"] = [(convention, project.requested_total)]
+        return services.project_transition(**kwargs)
+
     if stop == "draft":
         return
     step(project=project, by=coordinator, action="submit")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.forms import DateInput, not_in_future
 from projects.models import BudgetLine, FollowUpVisit, LifeProject, Trade
 from projects.services import LINE_FIELDS, PLAN_FIELDS
+from reintegration.formatting import format_mad
 
 POSITIVE = MinValueValidator(Decimal("0.01"), message=_("Enter an amount greater than zero."))
 
@@ -123,4 +124,55 @@ class VisitForm(forms.ModelForm):
                 self.add_error("reincarcerated_on", _("This date is in the future."))
             if not cleaned.get("reincarceration_source"):
                 self.add_error("reincarceration_source", _("Say where the information comes from."))
+        return cleaned
+
+
+class ApproveForm(CommentForm):
+    """The final approval charges the budget to one or two conventions covering the person's
+    province; the approver sees what each has left."""
+
+    SPLITS = 2
+
+    def __init__(self, *args, project, user, **kwargs):
+        from partners.models import Convention
+
+        super().__init__(*args, **kwargs)
+        conventions = Convention.objects.visible_to(user).covering(
+            project.beneficiary.residence_province_id
+        )
+        self.conventions = list(conventions)
+        choices = [("", "—")] + [
+            (c.pk, f"{c.reference} · {format_mad(c.remaining)}") for c in self.conventions
+        ]
+        best = next((c for c in self.conventions if c.remaining >= project.requested_total), None)
+        for index in range(1, self.SPLITS + 1):
+            self.fields[f"convention_{index}"] = forms.TypedChoiceField(
+                label=_("Convention and what it has left"),
+                choices=choices,
+                coerce=int,
+                required=False,
+                empty_value=None,
+            )
+            self.fields[f"amount_{index}"] = forms.DecimalField(
+                label=_("Amount (DH)"),
+                required=False,
+                max_digits=14,
+                decimal_places=2,
+                validators=[POSITIVE],
+            )
+        if best is not None:
+            self.fields["convention_1"].initial = best.pk
+            self.fields["amount_1"].initial = project.requested_total
+
+    def clean(self):
+        cleaned = super().clean()
+        by_pk = {c.pk: c for c in self.conventions}
+        splits = []
+        for index in range(1, self.SPLITS + 1):
+            convention, amount = cleaned.get(f"convention_{index}"), cleaned.get(f"amount_{index}")
+            if convention and amount:
+                splits.append((by_pk[convention], amount))
+            elif convention or amount:
+                self.add_error(f"amount_{index}", _("Choose a convention and an amount together."))
+        cleaned["allocations"] = splits
         return cleaned

@@ -64,6 +64,7 @@ class LifeProject(models.Model):
     class Outcome(models.TextChoices):
         ACTIVE = "active", _("business active")
         FAILED = "failed", _("business failed")
+        ABANDONED = "abandoned", _("abandoned before the handover")
 
     beneficiary = models.ForeignKey(
         Beneficiary,
@@ -118,7 +119,7 @@ class LifeProject(models.Model):
 
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     handover_date = models.DateField(_("equipment handover date"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     closing_reason = models.TextField(_("reason for closing"), blank=True)
 
     version = models.PositiveIntegerField(default=1, editable=False)

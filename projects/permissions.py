@@ -14,6 +14,8 @@ READERS = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL, Role.AUDITOR)
 WRITERS = (Role.COORDINATOR, Role.NATIONAL)
 DECIDERS = (Role.REGIONAL, Role.NATIONAL)
 EDITABLE = (Status.DRAFT, Status.RETURNED)
+# Approved and charged to conventions, equipment not yet handed over.
+CHARGED = (Status.APPROVED, Status.FUNDED)
 FOLLOWED = (Status.EQUIPPED, Status.FOLLOW_UP)
 
 
@@ -66,7 +68,21 @@ def can_return(user, project) -> bool:
     return False
 
 
-can_reject = can_return
+def can_reject(user, project) -> bool:
+    # After approval only headquarters may go back on it; that releases the money.
+    if project.status in CHARGED:
+        return has_role(user, (Role.NATIONAL,))
+    return can_return(user, project)
+
+
+def can_abandon(user, project) -> bool:
+    """The person gave up before the equipment was handed over: the money goes back."""
+    return has_role(user, WRITERS) and project.status in CHARGED
+
+
+def is_final_approval(project) -> bool:
+    """Whether approving now makes the project approved (and so charges its conventions)."""
+    return project.status == Status.AWAITING_NATIONAL or within_regional_ceiling(project)
 
 
 def can_fund(user, project) -> bool:
@@ -93,6 +109,7 @@ CAN = {
     "fund": can_fund,
     "equip": can_equip,
     "close": can_close,
+    "abandon": can_abandon,
 }
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary
+from partners import services as partner_services
 from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration import audit
@@ -222,6 +223,7 @@ def _next_status(action: str, project: LifeProject, by) -> str:
         "fund": Status.FUNDED,
         "equip": Status.EQUIPPED,
         "close": Status.CLOSED,
+        "abandon": Status.CLOSED,
     }[action]
 
 
@@ -230,12 +232,13 @@ FROM_STATES = {
     "submit": (Status.DRAFT, Status.RETURNED),
     "approve": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
     "return": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
-    "reject": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
+    "reject": (Status.SUBMITTED, Status.AWAITING_NATIONAL, Status.APPROVED, Status.FUNDED),
     "fund": (Status.APPROVED,),
     "equip": (Status.FUNDED,),
     "close": (Status.EQUIPPED, Status.FOLLOW_UP),
+    "abandon": (Status.APPROVED, Status.FUNDED),
 }
-NEEDS_COMMENT = ("return", "reject")
+NEEDS_COMMENT = ("return", "reject", "abandon")
 
 
 @transaction.atomic
@@ -275,6 +278,17 @@ def project_transition(
     if locked.status == Status.APPROVED:
         locked.approved_total = locked.requested_total
         fields.append("approved_total")
+        try:
+            partner_services.allocate(project=locked, by=by, splits=data.get("allocations") or [])
+        except partner_services.AllocationError as error:
+            # Raising here rolls back every allocation already made in this transaction.
+            raise TransitionError(error.message) from None
+    if old in permissions.CHARGED and locked.status in (Status.REJECTED, Status.CLOSED):
+        partner_services.release(project=locked, by=by, request=request)
+    if action == "abandon":
+        locked.outcome = LifeProject.Outcome.ABANDONED
+        locked.closing_reason = comment
+        fields += ["outcome", "closing_reason"]
     if action == "equip":
         locked.handover_date = data["handover_date"]
         fields.append("handover_date")

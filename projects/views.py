@@ -9,7 +9,15 @@ from django.views.decorators.http import require_POST
 
 from beneficiaries.models import Beneficiary
 from projects import permissions, services
-from projects.forms import BudgetLineForm, CloseForm, CommentForm, EquipForm, ProjectForm, VisitForm
+from projects.forms import (
+    ApproveForm,
+    BudgetLineForm,
+    CloseForm,
+    CommentForm,
+    EquipForm,
+    ProjectForm,
+    VisitForm,
+)
 from projects.models import LifeProject, Status
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
@@ -103,13 +111,19 @@ def project_detail(request, pk):
             "project": project,
             "b": project.beneficiary,
             "lines": project.lines.all(),
+            "allocations": project.allocations.select_related("convention"),
             "decisions": project.decisions.select_related("actor"),
             "visits": project.visits.all(),
             "actions": permissions.allowed_actions(user, project),
             "can_edit": permissions.can_edit_project(user, project),
             "can_record_visit": permissions.can_record_visit(user, project),
             "line_form": BudgetLineForm(initial={"version": project.version}),
-            "comment_form": CommentForm(),
+            "comment_form": (
+                ApproveForm(project=project, user=user)
+                if "approve" in permissions.allowed_actions(user, project)
+                and permissions.is_final_approval(project)
+                else CommentForm()
+            ),
             "equip_form": EquipForm(),
             "close_form": CloseForm(),
             "today": timezone.localdate(),
@@ -220,7 +234,10 @@ def project_action(request, pk, action):
         return redirect("project_detail", pk=project.pk)
     if not check(request.user, project):
         raise PermissionDenied
-    form = ACTION_FORMS.get(action, CommentForm)(request.POST)
+    if action == "approve" and permissions.is_final_approval(project):
+        form = ApproveForm(request.POST, project=project, user=request.user)
+    else:
+        form = ACTION_FORMS.get(action, CommentForm)(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -233,7 +250,11 @@ def project_action(request, pk, action):
             action=action,
             comment=form.cleaned_data.get("comment", ""),
             request=request,
-            **{k: v for k, v in form.cleaned_data.items() if k != "comment"},
+            **{
+                k: v
+                for k, v in form.cleaned_data.items()
+                if k == "allocations" or k in ("handover_date", "outcome", "reason")
+            },
         )
     except services.TransitionError as error:
         messages.error(request, error.message)

@@ -54,6 +54,9 @@ SENTENCES = {
     "project.fund": _("%(actor)s marked the life project %(target)s as funded."),
     "project.equip": _("%(actor)s recorded the equipment handover of %(target)s."),
     "project.close": _("%(actor)s closed the life project %(target)s."),
+    "project.abandon": _("%(actor)s recorded that the life project %(target)s was abandoned."),
+    "convention.saved": _("%(actor)s saved the convention %(target)s."),
+    "convention.released": _("%(actor)s released an allocation on the convention %(target)s."),
     "project.visit_recorded": _("%(actor)s recorded a follow-up visit for %(target)s."),
 }
 

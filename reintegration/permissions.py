@@ -72,6 +72,12 @@ def _can_view_projects(user) -> bool:
     return can_view_projects(user)
 
 
+def _can_view_conventions(user) -> bool:
+    from partners.permissions import can_view_conventions
+
+    return can_view_conventions(user)
+
+
 def _can_use_inbox(user) -> bool:
     from projects.permissions import can_use_inbox
 
@@ -84,6 +90,7 @@ NAVIGATION = (
     NavItem("project_list", _("Life projects"), _can_view_projects),
     NavItem("approval_inbox", _("Approvals"), _can_use_inbox),
     NavItem("overdue_visits", _("Overdue visits"), _can_view_projects),
+    NavItem("convention_list", _("Conventions"), _can_view_conventions),
     NavItem("centre_list", _("Centres"), can_view_centres),
     NavItem("audit_log", _("Audit log"), can_view_audit_log),
     NavItem("admin:index", _("Administration"), can_use_admin),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", pages.audit_log, name="audit_log"),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("projects/", include("projects.urls")),
+    path("conventions/", include("partners.urls")),
     path("language/", pages.set_language, name="set_language"),
     path("healthz", pages.healthz, name="healthz"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),

@@ -47,27 +47,6 @@ def browser():
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
-# The data migrations whose rows the browser tests need back after each flush.
-DATA_MIGRATIONS = [
-    ("reintegration.migrations.0002_load_territories", "load_territories"),
-    ("beneficiaries.migrations.0002_reference_data", "load"),
-    ("beneficiaries.migrations.0005_track_ceilings_data", "load"),
-    ("projects.migrations.0002_trade_catalogue", "load"),
-]
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    """Browser tests run against a live server, so their database is emptied after each test,
-    which also removes what the data migrations loaded: run those again (they are idempotent)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for module, function in DATA_MIGRATIONS:
-        getattr(import_module(module), function)(apps, None)
-
-
 @pytest.fixture
 def page(browser, live_server, reference_data):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})

@@ -47,15 +47,22 @@ def draft_and_submit(page, person, lines, justification=""):
     return project
 
 
-def decide_from_inbox(page, project, comment):
+def decide_from_inbox(page, project, comment, shoot=None):
     page.goto("/projects/inbox/")
     go(page, f"a[href='/projects/{project.pk}/']")
     page.fill("[name=comment]", comment)
+    if shoot:
+        shoot(page)
     go(page, f"button[formaction='/projects/{project.pk}/approve/']")
 
 
+def remaining(page, convention):
+    page.goto(f"/conventions/{convention.pk}/")
+    return page.locator("#remaining").inner_text()
+
+
 def test_a_project_goes_from_draft_to_approval_and_big_ones_need_headquarters(
-    browser, live_server, reference_data, screenshot, page
+    browser, live_server, reference_data, screenshot, page, convention
 ):
     tanger = CentreFactory(code="TNG", province__code="01.511")
     UserFactory(username="samira", coordinator=True, centre=tanger, language="fr")
@@ -79,8 +86,17 @@ def test_a_project_goes_from_draft_to_approval_and_big_ones_need_headquarters(
     screenshot("project-submitted-fr", centre_page)
 
     regional_page = open_as(browser, live_server, "karim")
-    decide_from_inbox(regional_page, project, "Dossier complet")
+    assert remaining(regional_page, convention) == "10.000.000,00 DH"
+    decide_from_inbox(
+        regional_page,
+        project,
+        "Dossier complet",
+        shoot=lambda p: screenshot("project-approval-form-fr", p),
+    )
     assert regional_page.locator("#project-status").inner_text() == label(Status.APPROVED)
+    # The approval charged the convention offered by default: its balance dropped.
+    assert remaining(regional_page, convention) == "9.976.799,50 DH"
+    screenshot("convention-ledger-fr", regional_page)
 
     centre_page.reload()
     assert centre_page.locator("#project-status").inner_text() == label(Status.APPROVED)

@@ -28,3 +28,26 @@ def make_project(beneficiary, by, *, lines=(("ماكينة خياطة", "2", "68
         )
     project.refresh_from_db()
     return project
+
+
+def charge(project):
+    """Allocations for approving ``project``: all of it on the test convention."""
+    from partners.models import Convention
+
+    return [(Convention.objects.get(reference="CPDH-TNG-TEST"), project.requested_total)]
+
+
+def approve(project, by, **data):
+    project.refresh_from_db()
+    return services.project_transition(
+        project=project, by=by, action="approve", allocations=charge(project), **data
+    )
+
+
+def fund(project, users):
+    """Submitted by the centre, approved by the region (charged), funded by headquarters."""
+    services.project_transition(project=project, by=users["coordinator"], action="submit")
+    approve(project, users["regional"])
+    services.project_transition(project=project, by=users["national"], action="fund")
+    project.refresh_from_db()
+    return project

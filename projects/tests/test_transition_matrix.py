@@ -13,7 +13,7 @@ import pytest
 
 from projects import services
 from projects.models import LifeProject, Status
-from projects.tests.factories import make_project
+from projects.tests.factories import charge, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,10 @@ def expected(action: str, status: str, over_regional_ceiling: bool) -> set[str]:
         return {"national"}
     if action in ("return", "reject") and status == "submitted":
         return {"regional", "national"}
+    if action == "reject" and status in ("approved", "funded"):
+        return {"national"}  # going back on an approval releases the money
+    if action == "abandon" and status in ("approved", "funded"):
+        return WRITERS
     if action == "fund" and status == "approved":
         return {"national"}
     if action == "equip" and status == "funded":
@@ -42,6 +46,7 @@ def expected(action: str, status: str, over_regional_ceiling: bool) -> set[str]:
 DATA = {
     "return": {"comment": "à revoir"},
     "reject": {"comment": "non"},
+    "abandon": {"comment": "parti"},
     "equip": {"handover_date": datetime.date(2026, 1, 15)},
     "close": {"outcome": "active", "reason": "fin du suivi"},
 }
@@ -57,10 +62,11 @@ def test_transition_matrix(person, users, settings, action, over):
         allowed = expected(action, status, over)
         for role in ROLES:
             LifeProject.objects.filter(pk=project.pk).update(status=status, approved_total=None)
+            data = dict(DATA.get(action, {}))
+            if action == "approve":
+                data["allocations"] = charge(project)
             try:
-                services.project_transition(
-                    project=project, by=users[role], action=action, **DATA.get(action, {})
-                )
+                services.project_transition(project=project, by=users[role], action=action, **data)
             except services.TransitionError:
                 happened = False
             else:

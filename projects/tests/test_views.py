@@ -7,7 +7,7 @@ from django.utils import timezone
 from beneficiaries.tests.factories import BeneficiaryFactory
 from projects import services
 from projects.models import BudgetLine, Decision, LifeProject, Status
-from projects.tests.factories import make_project
+from projects.tests.factories import fund, make_project
 from reintegration.models import User
 
 pytestmark = pytest.mark.django_db
@@ -59,11 +59,12 @@ def test_coordinators_see_returned_projects_on_top(client, users, centre):
     assert titles == ["returned one", "newer draft"]
 
 
-def test_a_double_click_on_approve_makes_one_decision(client, users, centre, english):
+def test_a_double_click_on_approve_makes_one_decision(client, users, centre, english, convention):
     project = submitted(centre, users, 1, "p")
     client.force_login(users["regional"])
-    first = client.post(f"/projects/{project.pk}/approve/", {"comment": ""}, follow=True)
-    second = client.post(f"/projects/{project.pk}/approve/", {"comment": ""}, follow=True)
+    data = {"comment": "", "convention_1": convention.pk, "amount_1": project.requested_total}
+    first = client.post(f"/projects/{project.pk}/approve/", data, follow=True)
+    second = client.post(f"/projects/{project.pk}/approve/", data, follow=True)
     assert "Done: the project is now approved." in first.content.decode()
     assert "This project was already decided: it is now approved." in second.content.decode()
     assert Decision.objects.filter(action="approve").count() == 1
@@ -153,8 +154,7 @@ def test_the_beneficiary_timeline_shows_decisions_with_author_and_comment(client
 
 def test_the_overdue_list_shows_late_visits_of_the_centre(client, users, person):
     project = make_project(person, users["coordinator"])
-    for action, role in (("submit", "coordinator"), ("approve", "regional"), ("fund", "national")):
-        services.project_transition(project=project, by=users[role], action=action)
+    fund(project, users)
     handover = timezone.localdate() - datetime.timedelta(days=200)
     services.project_transition(
         project=project, by=users["coordinator"], action="equip", handover_date=handover
@@ -166,8 +166,7 @@ def test_the_overdue_list_shows_late_visits_of_the_centre(client, users, person)
 
 def test_a_visit_with_a_reincarceration_needs_its_source(client, users, person, english):
     project = make_project(person, users["coordinator"])
-    for action, role in (("submit", "coordinator"), ("approve", "regional"), ("fund", "national")):
-        services.project_transition(project=project, by=users[role], action=action)
+    fund(project, users)
     services.project_transition(
         project=project,
         by=users["coordinator"],

@@ -64,11 +64,17 @@ MATRIX = {
     # An empty POST: the drafting roles may submit (refused with a message, so a redirect).
     "project_action": ("post", "submit", only(WRITERS, status=302)),
     "visit_record": ("get", "visit", only(WRITERS)),
+    # Conventions are read by every role within its territory (the one here covers Tanger).
+    "convention_list": ("get", None, everyone(200)),
+    "partner_list": ("get", None, everyone(200)),
+    "convention_detail": ("get", "convention", everyone(200)),
+    "convention_report": ("get", "convention", everyone(200)),
+    "convention_report_file": ("get", "convention_xlsx", everyone(200)),
 }
 
 
 @pytest.fixture
-def objects(users, centre):
+def objects(users, centre, convention):
     """Builds only the objects a URL is about (keeps the matrix fast)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -76,7 +82,7 @@ def objects(users, centre):
     from beneficiaries.models import ConsentText
     from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory
     from projects import services as project_services
-    from projects.tests.factories import make_project
+    from projects.tests.factories import fund, make_project
 
     coordinator = users["coordinator"]
 
@@ -114,12 +120,7 @@ def objects(users, centre):
 
     def visit():
         followed = make_project(person(), coordinator)
-        for action, role in (
-            ("submit", "coordinator"),
-            ("approve", "regional"),
-            ("fund", "national"),
-        ):
-            project_services.project_transition(project=followed, by=users[role], action=action)
+        fund(followed, users)
         project_services.project_transition(
             project=followed,
             by=coordinator,
@@ -144,6 +145,8 @@ def objects(users, centre):
         "submit": lambda: {"pk": make_project(person(), coordinator).pk, "action": "submit"},
         "visit": visit,
         "newcomer": lambda: {"beneficiary_pk": person().pk},
+        "convention": lambda: {"pk": convention.pk},
+        "convention_xlsx": lambda: {"pk": convention.pk, "fmt": "xlsx"},
     }
     return lambda about: builders[about]()
 

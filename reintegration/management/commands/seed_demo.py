@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     # Each app that has demo data provides <app>.demo.seed(context); they run in this order,
     # each receiving what the previous ones created.
-    APPS = ["reintegration", "beneficiaries", "projects", "partners"]
+    APPS = ["reintegration", "beneficiaries", "partners", "projects"]
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:

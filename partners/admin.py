@@ -1,0 +1,131 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from partners.models import (
+    Contribution,
+    Convention,
+    IndhProgramme,
+    Partner,
+    PartnerContact,
+    Tranche,
+)
+from partners.services import check_convention
+from reintegration import audit
+from reintegration.admin import NationalAdmin, admin_site
+
+
+@admin.register(IndhProgramme, site=admin_site)
+class IndhProgrammeAdmin(NationalAdmin):
+    list_display = ["code", "name_fr", "name_ar"]
+
+
+class ContactInline(admin.TabularInline):
+    model = PartnerContact
+    extra = 1
+
+    def has_view_permission(self, request, obj=None):
+        return NationalAdmin.has_view_permission(self, request, obj)
+
+    has_add_permission = has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+
+@admin.register(Partner, site=admin_site)
+class PartnerAdmin(NationalAdmin):
+    list_display = ["name_fr", "name_ar", "kind", "province", "region"]
+    list_filter = ["kind", "region"]
+    search_fields = ["name_fr", "name_ar"]
+    autocomplete_fields = ["province", "region"]
+    inlines = [ContactInline]
+
+
+class ConventionChildFormSet(forms.BaseInlineFormSet):
+    """Checks the convention as a whole (contributions add up, tranches fit the envelope) once
+    the parent form and every inline row are valid."""
+
+    def clean(self):
+        super().clean()
+        rows = [
+            form.instance
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        self.instance._pending = getattr(self.instance, "_pending", {})
+        self.instance._pending[self.model] = rows
+        if len(self.instance._pending) == 2:
+            problems = check_convention(
+                self.instance,
+                self.instance._pending[Contribution],
+                self.instance._pending[Tranche],
+            )
+            if problems:
+                raise ValidationError(problems)
+
+
+class ContributionInline(admin.TabularInline):
+    model = Contribution
+    formset = ConventionChildFormSet
+    extra = 2
+    autocomplete_fields = ["partner"]
+
+    def has_view_permission(self, request, obj=None):
+        return NationalAdmin.has_view_permission(self, request, obj)
+
+    has_add_permission = has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+
+class TrancheInline(ContributionInline):
+    model = Tranche
+    autocomplete_fields = []
+
+
+class ConventionForm(forms.ModelForm):
+    class Meta:
+        model = Convention
+        fields = [
+            "reference",
+            "title",
+            "programme",
+            "signed_on",
+            "starts_on",
+            "ends_on",
+            "provinces",
+            "envelope",
+            "status",
+            "scan",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.envelope = cleaned.get("envelope")
+        problems = check_convention(self.instance, [], [])
+        if problems:
+            raise ValidationError(problems)
+        return cleaned
+
+
+@admin.register(Convention, site=admin_site)
+class ConventionAdmin(NationalAdmin):
+    form = ConventionForm
+    list_display = ["reference", "title", "status", "envelope", "committed", "disbursed"]
+    list_filter = ["status", "programme"]
+    search_fields = ["reference", "title"]
+    filter_horizontal = ["provinces"]
+    readonly_fields = ["committed", "disbursed"]
+    inlines = [ContributionInline, TrancheInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            "convention.saved",
+            actor=request.user,
+            target=obj,
+            changes={
+                name: str(form.cleaned_data.get(name))
+                for name in form.changed_data
+                if name != "scan"
+            },
+            request=request,
+        )

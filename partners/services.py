@@ -1,0 +1,142 @@
+"""Money moves on conventions: committing approved projects, releasing them, checking a
+convention before it can be used. Every movement is one conditional UPDATE, so that however many
+approvals run at once the committed amount never passes the envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partners.models import Allocation, Contribution, Convention, LedgerMovement
+from reintegration import audit
+from reintegration.formatting import format_mad
+
+
+class AllocationError(Exception):
+    """The money could not be placed; the message says why, in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _commit(convention: Convention, amount: Decimal) -> bool:
+    # The condition and the increment are one statement: PostgreSQL re-checks the WHERE clause
+    # on the row it finally locks, and SQLite runs one writer at a time, so two approvals can
+    # never both pass a test that only one of them fits.
+    return (
+        Convention.objects.filter(
+            pk=convention.pk,
+            status=Convention.Status.ACTIVE,
+            committed__lte=F("envelope") - amount,
+        ).update(committed=F("committed") + amount)
+        == 1
+    )
+
+
+def allocate(*, project, by, splits: Iterable[tuple[Convention, Decimal]]) -> list[Allocation]:
+    """Charge ``project.requested_total`` to the given conventions, all or nothing.
+
+    Must run inside the caller's transaction (the approval), which rolls everything back if any
+    part does not fit.
+    """
+    splits = [(convention, Decimal(amount)) for convention, amount in splits if amount]
+    total = sum((amount for _convention, amount in splits), Decimal("0"))
+    if total != project.requested_total:
+        raise AllocationError(
+            _("Charge exactly %(amount)s to the conventions (now %(placed)s).")
+            % {"amount": format_mad(project.requested_total), "placed": format_mad(total)}
+        )
+    if len({convention.pk for convention, _amount in splits}) != len(splits):
+        raise AllocationError(_("Choose each convention only once."))
+    province = project.beneficiary.residence_province_id
+    allocations = []
+    for convention, amount in splits:
+        if amount <= 0:
+            raise AllocationError(_("Enter an amount greater than zero."))
+        covering = Convention.objects.covering(province).filter(pk=convention.pk).exists()
+        if not covering:
+            raise AllocationError(
+                _("The convention %(reference)s is not active for the beneficiary's province.")
+                % {"reference": convention.reference}
+            )
+        if not _commit(convention, amount):
+            convention.refresh_from_db(fields=["envelope", "committed"])
+            raise AllocationError(
+                _(
+                    "Only %(remaining)s left on the convention %(reference)s: the approval was "
+                    "not recorded."
+                )
+                % {"remaining": format_mad(convention.remaining), "reference": convention.reference}
+            )
+        allocation = Allocation.objects.create(
+            project=project, convention=convention, amount=amount, created_by=by
+        )
+        LedgerMovement.objects.create(
+            convention=convention, project=project, kind="commit", amount=amount, actor=by
+        )
+        allocations.append(allocation)
+    return allocations
+
+
+def release(*, project, by, request=None) -> Decimal:
+    """Give back what a project had committed (rejected after approval, or abandoned)."""
+    released = Decimal("0")
+    for allocation in project.allocations.select_for_update().filter(released_at__isnull=True):
+        Convention.objects.filter(pk=allocation.convention_id).update(
+            committed=F("committed") - allocation.amount
+        )
+        allocation.released_at = timezone.now()
+        allocation.save(update_fields=["released_at"])
+        LedgerMovement.objects.create(
+            convention_id=allocation.convention_id,
+            project=project,
+            kind="release",
+            amount=allocation.amount,
+            actor=by,
+        )
+        audit.record(
+            "convention.released",
+            actor=by,
+            target=allocation.convention,
+            changes={"project": project.pk, "amount": str(allocation.amount)},
+            request=request,
+        )
+        released += allocation.amount
+    return released
+
+
+def check_convention(convention: Convention, contributions, tranches) -> list[str]:
+    """What is wrong with a convention as entered, as messages (empty when it is sound)."""
+    problems = []
+    if convention.starts_on and convention.ends_on and convention.ends_on < convention.starts_on:
+        problems.append(_("The period ends before it starts."))
+    if convention.pk and convention.envelope is not None:
+        committed = Convention.objects.filter(pk=convention.pk).values_list("committed", flat=True)
+        committed = committed.first() or Decimal("0")
+        if convention.envelope < committed:
+            problems.append(
+                _("The envelope cannot be lower than what is already committed (%(committed)s).")
+                % {"committed": format_mad(committed)}
+            )
+    cash = sum(
+        (c.amount or Decimal("0") for c in contributions if c.kind == Contribution.Kind.CASH),
+        Decimal("0"),
+    )
+    has_cash = any(c.kind == Contribution.Kind.CASH for c in contributions)
+    if has_cash and convention.envelope is not None and cash != convention.envelope:
+        problems.append(
+            _("The money contributions add up to %(cash)s, not the envelope (%(envelope)s).")
+            % {"cash": format_mad(cash), "envelope": format_mad(convention.envelope)}
+        )
+    planned = sum((t.amount or Decimal("0") for t in tranches), Decimal("0"))
+    if convention.envelope is not None and planned > convention.envelope:
+        problems.append(
+            _("The tranches add up to %(planned)s, more than the envelope.")
+            % {"planned": format_mad(planned)}
+        )
+    return problems
