@@ -143,17 +143,43 @@ class _Lookups:
             for key in (track.code, track.name_fr.lower(), track.name_ar):
                 self.tracks[key] = track.pk
 
-    def form_data(self, row: dict) -> dict:
-        data = {name: str(row.get(name, "")).strip() for name in COLUMNS}
-        data["date_of_birth"] = _as_date(row.get("date_of_birth", ""))
-        data["sex"] = data["sex"].upper()[:1]
-        province = data["residence_province"]
-        data["residence_province"] = self.provinces.get(
-            province, self.provinces.get(province.lower(), "")
-        )
-        track = data["track"] or "standard"
-        data["track"] = self.tracks.get(track, self.tracks.get(track.lower(), ""))
+    def form_data(self, row: dict, target: Beneficiary | None = None) -> dict:
+        """The form data for a row: an existing file keeps every value the sheet has no column
+        for (notes, dependants, or any column left out), so an update never wipes them."""
+        data = _current_values(target) if target else {}
+        sheet = {name: str(row[name]).strip() for name in COLUMNS if name in row}
+        if "date_of_birth" in row:
+            sheet["date_of_birth"] = _as_date(row["date_of_birth"])
+        if "sex" in sheet:
+            sheet["sex"] = sheet["sex"].upper()[:1]
+        if "residence_province" in sheet:
+            province = sheet["residence_province"]
+            sheet["residence_province"] = self.provinces.get(
+                province, self.provinces.get(province.lower(), "")
+            )
+        if "track" in sheet or target is None:
+            track = sheet.get("track") or "standard"
+            sheet["track"] = self.tracks.get(track, self.tracks.get(track.lower(), ""))
+        data.update(sheet)
+        data.setdefault("file_number", "")
         return data
+
+
+def _current_values(target: Beneficiary) -> dict:
+    values = {}
+    for name in services.EDITABLE_FIELDS:
+        value = (
+            getattr(target, f"{name}_id", None)
+            if name in ("residence_province", "track")
+            else getattr(target, name)
+        )
+        values[name] = (
+            ""
+            if value is None
+            else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        )
+    values["file_number"] = target.file_number
+    return values
 
 
 def _identity(data: dict) -> tuple:
@@ -192,13 +218,17 @@ def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
     results = []
     for line, row in enumerate(rows, start=2):
         data = lookups.form_data(row)
-        label = f"{data['first_name_latin']} {data['last_name_latin']}".strip() or "—"
-        cin = normalise_cin(data["cin"])
+        label = (
+            f"{data.get('first_name_latin', '')} {data.get('last_name_latin', '')}".strip() or "—"
+        )
+        cin = normalise_cin(data.get("cin"))
         target = (
             existing.get(data["file_number"])
             or (existing.get(cin) if cin else None)
-            or (same_person.get(_identity(data)) if not cin else None)
+            or (same_person.get(_identity(data)) if not cin and "date_of_birth" in data else None)
         )
+        if target is not None:
+            data = lookups.form_data(row, target)
         key = (target.pk if target else None, cin, data["file_number"])
         if any(k and k in seen for k in key):
             results.append(

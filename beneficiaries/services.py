@@ -24,6 +24,19 @@ from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
 from reintegration.text import fold
 
+# Values that identify the person: never copied into the audit log.
+IDENTIFYING_FIELDS = {
+    "first_name_ar",
+    "last_name_ar",
+    "first_name_latin",
+    "last_name_latin",
+    "date_of_birth",
+    "cin",
+    "phone",
+    "commune",
+    "notes",
+}
+
 # Fields a person's file is edited through; everything else is managed by the services.
 EDITABLE_FIELDS = (
     "first_name_ar",
@@ -106,7 +119,13 @@ def beneficiary_update(
     changes = {}
     for field in EDITABLE_FIELDS:
         if field in data and getattr(current, field) != data[field]:
-            changes[field] = [_display(getattr(current, field)), _display(data[field])]
+            # The audit log is append-only and outlives anonymisation: identifying values are
+            # recorded as "changed", the others with their old and new value.
+            changes[field] = (
+                "changed"
+                if field in IDENTIFYING_FIELDS
+                else [_display(getattr(current, field)), _display(data[field])]
+            )
             setattr(current, field, data[field])
     if not changes:
         return current
@@ -132,6 +151,13 @@ def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str, request=No
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if locked.archived_at is not None:
         raise ValidationError(_("This file is already archived."))
+    from projects.models import OPEN_STATUSES
+
+    if locked.projects.filter(status__in=OPEN_STATUSES).exists():
+        # Money may be committed to it: the project must be closed, rejected or abandoned first.
+        raise ValidationError(
+            _("This person has an open life project: close or abandon it before archiving.")
+        )
     locked.archived_at = timezone.now()
     locked.archive_reason = reason.strip()[:300]
     locked.save(update_fields=["archived_at", "archive_reason"])
@@ -239,7 +265,8 @@ def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str, request=
         "document.attached",
         actor=by,
         target=beneficiary,
-        changes={"document": original, "kind": kind},
+        # The document's number, not its name: uploaded names often hold the person's name.
+        changes={"document": document.pk, "kind": kind},
         request=request,
     )
     return document

@@ -20,6 +20,7 @@ from beneficiaries.forms import (
 from beneficiaries.models import Beneficiary, DetentionRecord, Document
 from projects.permissions import can_create_project
 from reintegration import audit
+from reintegration.concurrency import rebase
 from reintegration.models import AuditEntry, Centre
 from reintegration.pdf import render_pdf
 from reintegration.permissions import requires
@@ -166,6 +167,7 @@ def beneficiary_edit(request, pk):
                 request=request,
             )
         except services.ConcurrentEditError:
+            rebase(form, Beneficiary, beneficiary.pk)
             form.add_error(
                 None,
                 _(
@@ -242,12 +244,12 @@ def document_add(request, pk):
     )
 
 
-def _serve(request, beneficiary, stored_file, content_type, name) -> FileResponse:
+def _serve(request, beneficiary, stored_file, content_type, name, reference) -> FileResponse:
     audit.record(
         "document.viewed",
         actor=request.user,
         target=beneficiary,
-        changes={"document": name},
+        changes={"document": reference},
         request=request,
     )
     response = FileResponse(
@@ -270,7 +272,12 @@ def document_download(request, pk, document_pk):
         Document.objects.filter(beneficiary=beneficiary), request.user, pk=document_pk
     )
     return _serve(
-        request, beneficiary, document.file, document.content_type, document.original_name
+        request,
+        beneficiary,
+        document.file,
+        document.content_type,
+        document.original_name,
+        document.pk,
     )
 
 
@@ -282,7 +289,7 @@ def consent_scan(request, pk, consent_pk):
         raise Http404
     content_type, _extension = services.sniff_upload(consent.scan)
     name = f"{beneficiary.file_number}-consent-{consent.given_on.isoformat()}"
-    return _serve(request, beneficiary, consent.scan, content_type, name)
+    return _serve(request, beneficiary, consent.scan, content_type, name, f"consent-{consent.pk}")
 
 
 @require_POST
@@ -292,13 +299,18 @@ def beneficiary_archive(request, pk):
     _allow(permissions.can_archive_beneficiary, request.user, beneficiary)
     form = ArchiveForm(request.POST)
     if form.is_valid():
-        services.beneficiary_archive(
-            beneficiary=beneficiary,
-            by=request.user,
-            reason=form.cleaned_data["reason"],
-            request=request,
-        )
-        messages.success(request, _("The file was archived."))
+        try:
+            services.beneficiary_archive(
+                beneficiary=beneficiary,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The file was archived."))
     else:
         messages.error(request, _("Say why the file is archived."))
     return redirect("beneficiary_detail", pk=beneficiary.pk)
@@ -321,7 +333,13 @@ def access_request(request, pk):
     _allow(permissions.can_export_access_request, request.user, beneficiary)
     detention = None
     if permissions.can_view_detention(request.user):
-        detention = DetentionRecord.objects.filter(beneficiary=beneficiary).first()
+        detention = (
+            DetentionRecord.objects.visible_to(request.user).filter(beneficiary=beneficiary).first()
+        )
+        if detention is not None:
+            services.detention_record_viewed(
+                beneficiary=beneficiary, by=request.user, request=request
+            )
     audit.record(
         "beneficiary.access_exported", actor=request.user, target=beneficiary, request=request
     )

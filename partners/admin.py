@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from partners.models import (
     Contribution,
@@ -116,8 +117,19 @@ class ConventionAdmin(NationalAdmin):
     readonly_fields = ["committed", "disbursed"]
     inlines = [ContributionInline, TrancheInline]
 
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        if change:
+            # Only the edited fields are written: committed and disbursed belong to the ledger
+            # services, and a full save would put back the values read before a concurrent
+            # approval. The envelope is checked again under the row lock for the same reason.
+            locked = Convention.objects.select_for_update().get(pk=obj.pk)
+            if obj.envelope < locked.committed:
+                raise ValidationError(check_convention(obj, [], []))
+            fields = [name for name in form.changed_data if name != "provinces"]
+            obj.save(update_fields=fields or ["status"])
+        else:
+            obj.save()
         audit.record(
             "convention.saved",
             actor=request.user,

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class PartnersConfig(AppConfig):
     name = "partners"
-    verbose_name = _("Partners and ceremonies")
+    verbose_name = _("Partners and conventions")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +39,7 @@ def _commit(convention: Convention, amount: Decimal) -> bool:
     )
 
 
+@transaction.atomic
 def allocate(*, project, by, splits: Iterable[tuple[Convention, Decimal]]) -> list[Allocation]:
     """Charge ``project.requested_total`` to the given conventions, all or nothing.
 

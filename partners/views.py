@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from partners import permissions
 from partners.models import Convention, Partner
 from partners.reports import convention_report
+from projects.models import LifeProject
 from reintegration.pdf import render_pdf
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
@@ -37,7 +38,13 @@ def convention_detail(request, pk):
             "convention": convention,
             "contributions": convention.contributions.select_related("partner"),
             "tranches": convention.tranches.all(),
-            "movements": convention.movements.select_related("project__beneficiary", "actor"),
+            # Amounts are public to the convention's readers; which person they went to is not.
+            "movements": convention.movements.filter(
+                project__in=LifeProject.objects.visible_to(request.user)
+            ).select_related("project__beneficiary", "actor"),
+            "hidden_movements": convention.movements.exclude(
+                project__in=LifeProject.objects.visible_to(request.user)
+            ).count(),
             "provinces": convention.provinces.all(),
             "can_manage": permissions.can_manage_conventions(request.user),
         },
@@ -47,7 +54,7 @@ def convention_detail(request, pk):
 @requires(permissions.can_view_conventions)
 def convention_report_view(request, pk, fmt="html"):
     convention = _get_convention(request, pk)
-    report = convention_report(convention)
+    report = convention_report(convention, request.user)
     if fmt == "pdf":
         pdf = render_pdf("pdf/convention_report.html", report, language="ar")
         response = HttpResponse(pdf, content_type="application/pdf")

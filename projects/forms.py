@@ -79,7 +79,10 @@ class EquipForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=LifeProject.Outcome.choices)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[c for c in LifeProject.Outcome.choices if c[0] != LifeProject.Outcome.ABANDONED],
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -137,9 +140,9 @@ class ApproveForm(CommentForm):
         from partners.models import Convention
 
         super().__init__(*args, **kwargs)
-        conventions = Convention.objects.visible_to(user).covering(
-            project.beneficiary.residence_province_id
-        )
+        # The money follows the person's province of residence, whatever the approver's own
+        # territory covers.
+        conventions = Convention.objects.covering(project.beneficiary.residence_province_id)
         self.conventions = list(conventions)
         choices = [("", "—")] + [
             (c.pk, f"{c.reference} · {format_mad(c.remaining)}") for c in self.conventions

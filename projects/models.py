@@ -156,7 +156,8 @@ class LifeProject(models.Model):
 
     @property
     def audit_label(self) -> str:
-        return f"{self.beneficiary.file_number} · {self.title}"
+        # No free text: a title may name the person, and the audit log is never rewritten.
+        return f"{self.beneficiary.file_number} #{self.pk}"
 
     @property
     def ceiling(self) -> Decimal | None:

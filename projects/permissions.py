@@ -41,7 +41,13 @@ def can_create_project(user, beneficiary) -> bool:
 
 
 def can_edit_project(user, project) -> bool:
-    return has_role(user, WRITERS) and project.status in EDITABLE
+    return has_role(user, WRITERS) and project.status in EDITABLE and _person_active(project)
+
+
+def _person_active(project) -> bool:
+    # An archived file takes no new step (archiving requires no open project; this guards the
+    # race between the two).
+    return not project.beneficiary.is_archived
 
 
 def can_submit(user, project) -> bool:
@@ -49,6 +55,8 @@ def can_submit(user, project) -> bool:
 
 
 def can_approve(user, project) -> bool:
+    if not _person_active(project):
+        return False
     if project.status == Status.SUBMITTED:
         # Regional staff decide first; headquarters may stand in for them only within the
         # regional ceiling, since above it both levels must approve.
@@ -86,11 +94,15 @@ def is_final_approval(project) -> bool:
 
 
 def can_fund(user, project) -> bool:
-    return has_role(user, (Role.NATIONAL,)) and project.status == Status.APPROVED
+    return (
+        has_role(user, (Role.NATIONAL,))
+        and project.status == Status.APPROVED
+        and _person_active(project)
+    )
 
 
 def can_equip(user, project) -> bool:
-    return has_role(user, WRITERS) and project.status == Status.FUNDED
+    return has_role(user, WRITERS) and project.status == Status.FUNDED and _person_active(project)
 
 
 def can_record_visit(user, project) -> bool:

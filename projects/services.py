@@ -405,12 +405,12 @@ def notify(project_pk: int, action: str, actor_pk: int) -> None:
     """Tell the people who act next. Runs after commit; a mail failure never undoes a decision."""
     project = LifeProject.objects.select_related("beneficiary__centre__province").get(pk=project_pk)
     centre = project.beneficiary.centre
-    if action in TO_CENTRE:
+    if project.status == Status.AWAITING_NATIONAL:
+        recipients = User.objects.filter(role=Role.NATIONAL)
+    elif action in TO_CENTRE:
         recipients = User.objects.filter(role=Role.COORDINATOR, centre=centre)
-    elif action in TO_DECIDERS or project.status == Status.AWAITING_NATIONAL:
+    elif action in TO_DECIDERS:
         recipients = User.objects.filter(role=Role.REGIONAL, region=centre.province.region_id)
-        if project.status == Status.AWAITING_NATIONAL:
-            recipients = User.objects.filter(role=Role.NATIONAL)
     else:
         return
     messages = []

@@ -5,9 +5,11 @@ from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from beneficiaries.models import Beneficiary
+from partners.models import Convention
 from projects import permissions, services
 from projects.forms import (
     ApproveForm,
@@ -19,10 +21,11 @@ from projects.forms import (
     VisitForm,
 )
 from projects.models import LifeProject, Status
+from reintegration.concurrency import rebase
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
 
-CONCURRENT = _(
+CONCURRENT = gettext_lazy(
     "Someone else changed this project while you were editing it. Your input is below but was "
     "not saved: reload the project to see the changes, then try again."
 )
@@ -102,12 +105,19 @@ def project_create(request, beneficiary_pk):
 
 @requires(permissions.can_view_projects)
 def project_detail(request, pk):
-    project = _get_project(request, pk)
+    return _render_detail(request, _get_project(request, pk))
+
+
+def _render_detail(request, project, *, decision_form=None, status=200):
+    """The project page; after a refused decision it shows the bound form again, so the
+    comment, the split and the amounts typed are not lost."""
     user = request.user
+    visible_conventions = set(Convention.objects.visible_to(user).values_list("pk", flat=True))
     return render(
         request,
         "projects/detail.html",
         {
+            "visible_conventions": visible_conventions,
             "project": project,
             "b": project.beneficiary,
             "lines": project.lines.all(),
@@ -118,7 +128,8 @@ def project_detail(request, pk):
             "can_edit": permissions.can_edit_project(user, project),
             "can_record_visit": permissions.can_record_visit(user, project),
             "line_form": BudgetLineForm(initial={"version": project.version}),
-            "comment_form": (
+            "comment_form": decision_form
+            or (
                 ApproveForm(project=project, user=user)
                 if "approve" in permissions.allowed_actions(user, project)
                 and permissions.is_final_approval(project)
@@ -128,6 +139,7 @@ def project_detail(request, pk):
             "close_form": CloseForm(),
             "today": timezone.localdate(),
         },
+        status=status,
     )
 
 
@@ -147,6 +159,7 @@ def project_edit(request, pk):
                 request=request,
             )
         except services.ConcurrentEditError:
+            rebase(form, LifeProject, project.pk)
             form.add_error(None, CONCURRENT)
         except services.TransitionError as error:
             form.add_error(None, error.message)
@@ -176,6 +189,7 @@ def budget_line(request, pk, line_pk=None):
                 request=request,
             )
         except services.ConcurrentEditError:
+            rebase(form, LifeProject, project.pk)
             form.add_error(None, CONCURRENT)
         except services.TransitionError as error:
             form.add_error(None, error.message)
@@ -211,6 +225,8 @@ def budget_line_delete(request, pk, line_pk):
         )
     except services.ConcurrentEditError:
         messages.error(request, CONCURRENT)
+    except services.TransitionError as error:
+        messages.error(request, error.message)
     return redirect("project_detail", pk=project.pk)
 
 
@@ -242,9 +258,9 @@ def project_action(request, pk, action):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect("project_detail", pk=project.pk)
+        return _render_detail(request, project, decision_form=_kept(form), status=400)
     try:
-        services.project_transition(
+        moved = services.project_transition(
             project=project,
             by=request.user,
             action=action,
@@ -258,13 +274,18 @@ def project_action(request, pk, action):
         )
     except services.TransitionError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Done: the project is now %(status)s.")
-            % {"status": LifeProject.objects.get(pk=project.pk).get_status_display()},
-        )
+        return _render_detail(request, project, decision_form=_kept(form), status=400)
+    messages.success(
+        request,
+        _("Done: the project is now %(status)s.") % {"status": moved.get_status_display()},
+    )
     return redirect("project_detail", pk=project.pk)
+
+
+def _kept(form):
+    """The comment/approval form as typed, for the decision card (other action forms are
+    short and shown again empty)."""
+    return form if isinstance(form, (ApproveForm, CommentForm)) else None
 
 
 @requires(permissions.can_view_projects)

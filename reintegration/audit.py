@@ -61,6 +61,19 @@ SENTENCES = {
 }
 
 
+# The audit log's filter: one entry per family of actions, by the code's prefix.
+FAMILIES = [
+    ("auth.", _("Sign-ins and sessions")),
+    ("user.", _("Accounts")),
+    ("beneficiary.", _("Beneficiary files")),
+    ("detention.", _("Detention records")),
+    ("consent.", _("Consent")),
+    ("document.", _("Documents")),
+    ("project.", _("Life projects")),
+    ("convention.", _("Conventions")),
+]
+
+
 def _mask(changes: dict[str, Any]) -> dict[str, Any]:
     masked = {}
     for field, value in changes.items():

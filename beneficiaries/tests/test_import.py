@@ -123,3 +123,28 @@ def test_a_confirmation_without_a_pending_import_saves_nothing(client, coordinat
     response = client.post("/beneficiaries/import/", {"confirm": "1", "token": "forged"})
     assert response.status_code == 302
     assert not Beneficiary.objects.exists()
+
+
+def test_an_update_keeps_what_the_sheet_has_no_column_for(client, coordinator, centre, users):
+    from beneficiaries import services
+
+    existing = BeneficiaryFactory(centre=centre, by=users["coordinator"], cin="AB123456")
+    services.beneficiary_update(
+        beneficiary=existing,
+        by=users["coordinator"],
+        version=1,
+        data={"notes": "suivi psychologique", "dependants": 3},
+    )
+    sheet = "first_name_ar,last_name_ar,first_name_latin,last_name_latin,sex,cin\n"
+    sheet += "فاطمة,الزهراء,Fatima,Zahra-Alaoui,F,AB123456\n"
+    response = dry_run(client, SimpleUploadedFile("s.csv", sheet.encode()))
+    assert [row.action for row in response.context["plan"]] == ["update"]
+    confirm(client, response)
+    existing.refresh_from_db()
+    assert existing.last_name_latin == "Zahra-Alaoui"
+    assert (existing.notes, existing.dependants, existing.phone, existing.commune) == (
+        "suivi psychologique",
+        3,
+        "+212612345678",
+        "بني مكادة",
+    )

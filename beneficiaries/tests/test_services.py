@@ -46,12 +46,19 @@ def test_creating_a_file_is_audited_without_the_persons_name(users, person):
     assert entry.target_label == person.file_number
 
 
-def test_an_edit_records_old_and_new_values(users, person):
+def test_an_edit_records_old_and_new_values_but_never_identifying_ones(users, person):
     services.beneficiary_update(
-        beneficiary=person, by=users["coordinator"], data={"commune": "السواني"}, version=1
+        beneficiary=person,
+        by=users["coordinator"],
+        data={"commune": "السواني", "education": "primary", "cin": "AB1234"},
+        version=1,
     )
     entry = AuditEntry.objects.get(action="beneficiary.updated")
-    assert entry.changes == {"commune": ["بني مكادة", "السواني"]}
+    assert entry.changes == {
+        "commune": "changed",
+        "cin": "changed",
+        "education": ["", "primary"],
+    }
     person.refresh_from_db()
     assert (person.version, person.commune) == (2, "السواني")
 
@@ -135,3 +142,13 @@ def test_a_file_over_the_size_limit_is_refused(users, person, settings):
             beneficiary=person, by=users["coordinator"], upload=upload, kind="other"
         )
     assert error.value.messages == ["The file is too large: 1 MB at most."]
+
+
+def test_a_person_with_an_open_project_cannot_be_archived(users, person):
+    from projects.tests.factories import make_project
+
+    make_project(person, users["coordinator"])
+    with pytest.raises(ValidationError, match="open life project"):
+        services.beneficiary_archive(beneficiary=person, by=users["coordinator"], reason="parti")
+    person.refresh_from_db()
+    assert not person.is_archived

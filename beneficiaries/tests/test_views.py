@@ -267,3 +267,16 @@ def test_the_right_of_access_pdf_holds_everything_about_the_person(client, users
     assert "Fatima Zahra" in text
     assert "+212612345678" in text
     assert AuditEntry.objects.filter(action="beneficiary.access_exported").exists()
+
+
+def test_after_a_conflict_saving_again_keeps_the_second_users_input(client, users, person):
+    opened = form_data(person)
+    services.beneficiary_update(
+        beneficiary=person, by=users["national"], data={"commune": "السواني"}, version=1
+    )
+    client.force_login(users["coordinator"])
+    refused = client.post(f"/beneficiaries/{person.pk}/edit/", {**opened, "notes": "visite"})
+    retried = dict(opened, notes="visite", version=refused.context["form"].data["version"])
+    assert client.post(f"/beneficiaries/{person.pk}/edit/", retried).status_code == 302
+    person.refresh_from_db()
+    assert person.notes == "visite"

@@ -207,3 +207,15 @@ def test_a_rejected_project_lets_the_person_start_again(project, person, users):
     step(project, users["coordinator"], "submit")
     step(project, users["regional"], "reject", comment="non")
     assert make_project(person, users["coordinator"]).status == Status.DRAFT
+
+
+def test_headquarters_hears_of_a_project_that_awaits_it(
+    project, users, settings, django_capture_on_commit_callbacks
+):
+    settings.REGIONAL_APPROVAL_CEILING = Decimal("10000")
+    User.objects.filter(pk=users["national"].pk).update(email="hq@example.org")
+    User.objects.filter(pk=users["coordinator"].pk).update(email="centre@example.org")
+    step(project, users["coordinator"], "submit")
+    with django_capture_on_commit_callbacks(execute=True):
+        step(project, users["regional"], "approve")
+    assert [m.to for m in mail.outbox] == [["hq@example.org"]]

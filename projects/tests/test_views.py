@@ -193,3 +193,23 @@ def test_a_visit_with_a_reincarceration_needs_its_source(client, users, person, 
     assert (visit.business_active, visit.reincarceration_source) == (False, "famille")
     assert LifeProject.objects.get().status == Status.FOLLOW_UP
     assert Decimal(visit.monthly_income) == 0
+
+
+def test_a_refused_approval_shows_the_form_again_with_what_was_typed(
+    client, users, centre, english, convention
+):
+    project = submitted(centre, users, 1, "p")
+    client.force_login(users["regional"])
+    response = client.post(
+        f"/projects/{project.pk}/approve/",
+        {
+            "comment": "Avis favorable du comité",
+            "convention_1": convention.pk,
+            "amount_1": "100.00",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Charge exactly" in html
+    assert "Avis favorable du comité" in html and 'value="100.00"' in html
+    assert LifeProject.objects.get().status == Status.SUBMITTED

@@ -16,6 +16,7 @@ from reintegration.formatting import (
     format_datetime,
     format_mad,
     format_number,
+    ltr,
 )
 
 register = template.Library()
@@ -51,3 +52,9 @@ def shortdate(value: dt.date | None) -> str:
 @register.filter
 def datetime_l(value: dt.datetime | None) -> str:
     return "" if _is_blank(value) else format_datetime(value)
+
+
+@register.filter
+def isolate(value) -> str:
+    """Keeps a code such as 09-08 or 2026-01 in its order inside right-to-left text."""
+    return ltr(value) if value not in (None, "") else ""

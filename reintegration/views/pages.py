@@ -35,7 +35,7 @@ def audit_log(request):
     return render(
         request,
         "reintegration/audit_log.html",
-        {"page": page, "action": action, "actions": sorted(audit.SENTENCES)},
+        {"page": page, "action": action, "actions": audit.FAMILIES},
     )
 
 
