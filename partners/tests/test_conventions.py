@@ -9,8 +9,7 @@ from pypdf import PdfReader
 
 from partners import services as ledger
 from partners.models import Contribution, Convention, Partner
-from projects import services
-from projects.tests.factories import charge, make_project
+from projects.tests.factories import approved, make_project
 from reintegration.models import User
 from reintegration.tests.factories import CentreFactory
 
@@ -81,12 +80,7 @@ def test_a_convention_that_does_not_add_up_is_refused(headquarters, fields, mess
 
 
 def test_the_envelope_cannot_drop_below_what_is_committed(headquarters, users, person, convention):
-    project = make_project(person, users["coordinator"])
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
-    project.refresh_from_db()
-    services.project_transition(
-        project=project, by=users["regional"], action="approve", allocations=charge(project)
-    )
+    approved(make_project(person, users["coordinator"]), users)
     Contribution.objects.filter(convention=convention).delete()
     response = admin_post(
         headquarters,
@@ -132,12 +126,7 @@ def test_a_convention_over_two_provinces_is_listed_once(users, convention):
 
 
 def test_the_report_counts_people_women_money_and_trades(client, users, person, convention):
-    project = make_project(person, users["coordinator"])
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
-    project.refresh_from_db()
-    services.project_transition(
-        project=project, by=users["regional"], action="approve", allocations=charge(project)
-    )
+    approved(make_project(person, users["coordinator"]), users)
     # An official reads the totals, never who the money went to.
     client.force_login(users["official"])
     page = client.get(f"/conventions/{convention.pk}/report/")
@@ -162,12 +151,7 @@ def test_the_report_counts_people_women_money_and_trades(client, users, person, 
 
 
 def test_releasing_twice_gives_back_nothing_more(users, person, convention):
-    project = make_project(person, users["coordinator"])
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
-    project.refresh_from_db()
-    services.project_transition(
-        project=project, by=users["regional"], action="approve", allocations=charge(project)
-    )
+    project = approved(make_project(person, users["coordinator"]), users)
     assert ledger.release(project=project, by=users["national"]) == Decimal("13600.00")
     assert ledger.release(project=project, by=users["national"]) == 0
     convention.refresh_from_db()

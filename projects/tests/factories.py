@@ -44,10 +44,17 @@ def approve(project, by, **data):
     )
 
 
-def fund(project, users):
-    """Submitted by the centre, approved by the region (charged), funded by headquarters."""
+def approved(project, users):
+    """Submitted by the centre, approved by the region and charged to the test convention."""
     services.project_transition(project=project, by=users["coordinator"], action="submit")
     approve(project, users["regional"])
+    project.refresh_from_db()
+    return project
+
+
+def fund(project, users):
+    """Approved as above, then funded by headquarters."""
+    approved(project, users)
     services.project_transition(project=project, by=users["national"], action="fund")
     project.refresh_from_db()
     return project

@@ -6,7 +6,7 @@ from django.db.models import ProtectedError
 
 from beneficiaries.models import Beneficiary
 from partners.models import Convention
-from projects.tests.factories import charge, make_project
+from projects.tests.factories import approved, make_project
 from reintegration.tests.factories import CentreFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,14 +39,8 @@ def test_no_url_deletes_a_person_a_project_or_money():
 def test_a_convention_with_allocations_and_a_charged_person_cannot_be_deleted(
     users, person, convention
 ):
-    from projects import services
 
-    project = make_project(person, users["coordinator"])
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
-    project.refresh_from_db()
-    services.project_transition(
-        project=project, by=users["regional"], action="approve", allocations=charge(project)
-    )
+    approved(make_project(person, users["coordinator"]), users)
     with pytest.raises(ProtectedError):
         convention.delete()
     with pytest.raises(ProtectedError):
