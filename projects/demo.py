@@ -142,7 +142,8 @@ def _walk(project, stop, users, handover_months_ago, rng):
     if stop == "equipped":
         return
     today = timezone.localdate()
-    for visit in project.visits.filter(due_on__lte=today - datetime.timedelta(days=40)):
+    # Visits due in the last ten weeks are left undone: the overdue list has something to show.
+    for visit in project.visits.filter(due_on__lte=today - datetime.timedelta(days=70)):
         active = stop != "closed_failed" or visit.milestone_months < 12
         services.visit_record(
             visit=visit,
