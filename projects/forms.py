@@ -87,6 +87,8 @@ class CloseForm(forms.Form):
 
 
 class VisitForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = FollowUpVisit
         fields = [
@@ -113,6 +115,7 @@ class VisitForm(forms.ModelForm):
         for name in ("done_on", "kind", "business_active", "equipment_in_use"):
             self.fields[name].required = True
         self.fields["done_on"].initial = timezone.localdate()
+        self.fields["version"].initial = self.instance.version
 
     def clean_done_on(self):
         day = self.cleaned_data["done_on"]

@@ -260,6 +260,8 @@ class FollowUpVisit(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # A recorded visit can be corrected; two corrections at once must not overwrite each other.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = FollowUpVisitQuerySet.as_manager()
 

@@ -345,16 +345,22 @@ def _schedule_visits(project: LifeProject) -> None:
 
 
 @transaction.atomic
-def visit_record(*, visit: FollowUpVisit, by, data: dict[str, Any], request=None) -> FollowUpVisit:
+def visit_record(
+    *, visit: FollowUpVisit, by, data: dict[str, Any], version: int | None = None, request=None
+) -> FollowUpVisit:
     project = LifeProject.objects.select_for_update().get(pk=visit.project_id)
     if not permissions.can_record_visit(by, project):
         raise TransitionError(
             _("Visits can only be recorded for an equipped project in follow-up.")
         )
     locked = FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
+    if version is not None and locked.version != version:
+        raise ConcurrentEditError
     for field, value in data.items():
-        setattr(locked, field, value)
+        if field != "version":
+            setattr(locked, field, value)
     locked.recorded_by = by
+    locked.version += 1
     locked.save()
     if project.status == Status.EQUIPPED:
         Decision.objects.create(

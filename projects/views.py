@@ -20,7 +20,7 @@ from projects.forms import (
     ProjectForm,
     VisitForm,
 )
-from projects.models import LifeProject, Status
+from projects.models import FollowUpVisit, LifeProject, Status
 from reintegration.concurrency import rebase
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
@@ -298,8 +298,15 @@ def visit_record(request, pk, visit_pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.visit_record(
-                visit=visit, by=request.user, data=form.cleaned_data, request=request
+                visit=visit,
+                by=request.user,
+                data=form.cleaned_data,
+                version=form.cleaned_data.get("version"),
+                request=request,
             )
+        except services.ConcurrentEditError:
+            rebase(form, FollowUpVisit, visit.pk)
+            form.add_error(None, CONCURRENT)
         except services.TransitionError as error:
             form.add_error(None, error.message)
         else:

@@ -213,3 +213,32 @@ def test_a_refused_approval_shows_the_form_again_with_what_was_typed(
     assert "Charge exactly" in html
     assert "Avis favorable du comité" in html and 'value="100.00"' in html
     assert LifeProject.objects.get().status == Status.SUBMITTED
+
+
+def test_two_corrections_of_one_visit_do_not_overwrite_each_other(client, users, person, english):
+    project = fund(make_project(person, users["coordinator"]), users)
+    services.project_transition(
+        project=project,
+        by=users["coordinator"],
+        action="equip",
+        handover_date=timezone.localdate() - datetime.timedelta(days=100),
+    )
+    visit = project.visits.get(milestone_months=3)
+    data = {
+        "done_on": timezone.localdate().isoformat(),
+        "kind": "phone",
+        "business_active": "true",
+        "equipment_in_use": "true",
+        "monthly_income": "3000",
+        "version": visit.version,
+    }
+    client.force_login(users["coordinator"])
+    assert client.post(f"/projects/{project.pk}/visits/{visit.pk}/", data).status_code == 302
+    client.force_login(users["national"])
+    stale = client.post(
+        f"/projects/{project.pk}/visits/{visit.pk}/", {**data, "monthly_income": "9999"}
+    )
+    assert stale.status_code == 200
+    assert "Someone else changed this project while you were editing it." in stale.content.decode()
+    visit.refresh_from_db()
+    assert visit.monthly_income == Decimal("3000")
