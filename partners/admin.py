@@ -13,7 +13,7 @@ from partners.models import (
 )
 from partners.services import check_convention
 from reintegration import audit
-from reintegration.admin import NationalAdmin, admin_site
+from reintegration.admin import NationalAdmin, NationalInline, admin_site
 
 
 @admin.register(IndhProgramme, site=admin_site)
@@ -21,15 +21,9 @@ class IndhProgrammeAdmin(NationalAdmin):
     list_display = ["code", "name_fr", "name_ar"]
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(NationalInline):
     model = PartnerContact
     extra = 1
-
-    def has_view_permission(self, request, obj=None):
-        return NationalAdmin.has_view_permission(self, request, obj)
-
-    has_add_permission = has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
 
 
 @admin.register(Partner, site=admin_site)
@@ -64,17 +58,11 @@ class ConventionChildFormSet(forms.BaseInlineFormSet):
                 raise ValidationError(problems)
 
 
-class ContributionInline(admin.TabularInline):
+class ContributionInline(NationalInline):
     model = Contribution
     formset = ConventionChildFormSet
     extra = 2
     autocomplete_fields = ["partner"]
-
-    def has_view_permission(self, request, obj=None):
-        return NationalAdmin.has_view_permission(self, request, obj)
-
-    has_add_permission = has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
 
 
 class TrancheInline(ContributionInline):

@@ -139,7 +139,7 @@ class ApproveForm(CommentForm):
 
     SPLITS = 2
 
-    def __init__(self, *args, project, user, **kwargs):
+    def __init__(self, *args, project, **kwargs):
         from partners.models import Convention
 
         super().__init__(*args, **kwargs)

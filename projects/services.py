@@ -211,7 +211,7 @@ def _check_submission(project: LifeProject) -> None:
         )
 
 
-def _next_status(action: str, project: LifeProject, by) -> str:
+def _next_status(action: str, project: LifeProject) -> str:
     if action == "approve":
         if project.status == Status.SUBMITTED and not permissions.within_regional_ceiling(project):
             return Status.AWAITING_NATIONAL
@@ -270,7 +270,7 @@ def project_transition(
         _check_submission(locked)
 
     old = locked.status
-    locked.status = _next_status(action, locked, by)
+    locked.status = _next_status(action, locked)
     fields = ["status", "updated_at"]
     if action == "submit":
         locked.submitted_at = timezone.now()

@@ -130,7 +130,7 @@ def _render_detail(request, project, *, decision_form=None, status=200):
             "line_form": BudgetLineForm(initial={"version": project.version}),
             "comment_form": decision_form
             or (
-                ApproveForm(project=project, user=user)
+                ApproveForm(project=project)
                 if "approve" in permissions.allowed_actions(user, project)
                 and permissions.is_final_approval(project)
                 else CommentForm()
@@ -251,7 +251,7 @@ def project_action(request, pk, action):
     if not check(request.user, project):
         raise PermissionDenied
     if action == "approve" and permissions.is_final_approval(project):
-        form = ApproveForm(request.POST, project=project, user=request.user)
+        form = ApproveForm(request.POST, project=project)
     else:
         form = ACTION_FORMS.get(action, CommentForm)(request.POST)
     if not form.is_valid():

@@ -68,6 +68,22 @@ class NationalAdmin(admin.ModelAdmin):
         return False
 
 
+class NationalInline(admin.TabularInline):
+    """Rows edited inside a national administrator's form (contacts, contributions…)."""
+
+    def has_view_permission(self, request, obj=None):
+        return can_use_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return can_use_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return can_use_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_use_admin(request.user)
+
+
 class ReadOnlyAdmin(NationalAdmin):
     def has_add_permission(self, request):
         return False

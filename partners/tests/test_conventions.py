@@ -170,3 +170,11 @@ def test_the_partner_list_shows_partners_with_or_without_a_territory(client, use
     client.force_login(users["official"])
     html = client.get("/conventions/partners/").content.decode()
     assert "ANAPEC" in html and "Rachid Benkirane" in html and "Tanger-Assilah" in html
+
+
+def test_the_back_office_forms_with_their_rows_open_for_headquarters(headquarters, users, client):
+    for url in ("/admin/partners/partner/add/", "/admin/partners/convention/add/"):
+        html = headquarters.get(url).content.decode()
+        assert "contributions-TOTAL_FORMS" in html or "contacts-TOTAL_FORMS" in html
+    client.force_login(users["regional"])
+    assert client.get("/admin/partners/partner/add/").status_code == 403
