@@ -204,6 +204,11 @@ class Beneficiary(models.Model):
         return f"{self.first_name_latin} {self.last_name_latin}"
 
     @property
+    def masked_cin(self) -> str:
+        """For papers shown in public (ceremonies): only the last three characters."""
+        return "*" * max(len(self.cin) - 3, 0) + self.cin[-3:] if self.cin else ""
+
+    @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
 

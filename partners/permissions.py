@@ -11,3 +11,53 @@ def can_view_conventions(user) -> bool:
 
 def can_manage_conventions(user) -> bool:
     return has_role(user, (Role.NATIONAL,))
+
+
+# --- Ceremonies and certificates (which ones: Ceremony.objects.visible_to) ------------------
+PREPARERS = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL)
+MANAGERS = (Role.REGIONAL, Role.NATIONAL)
+ISSUERS = (Role.COORDINATOR, Role.NATIONAL)
+PRINTERS = (Role.COORDINATOR, Role.REGIONAL, Role.OFFICIAL, Role.NATIONAL)
+
+
+def _status(ceremony, *statuses) -> bool:
+    return ceremony is not None and ceremony.status in statuses
+
+
+def can_view_ceremonies(user) -> bool:
+    return has_role(user, ALL_ROLES)
+
+
+def can_create_ceremony(user) -> bool:
+    return has_role(user, PREPARERS)
+
+
+def can_prepare_ceremony(user, ceremony) -> bool:
+    """Change the plan and the list of beneficiaries, record the items: until it is held."""
+    return has_role(user, PREPARERS) and _status(ceremony, "planned")
+
+
+def can_edit_handover(user, handover, ceremony) -> bool:
+    # After the ceremony, descriptions and serial numbers may still be corrected (then the
+    # certificate is reissued); values are settled.
+    return has_role(user, PREPARERS) and _status(ceremony, "planned", "held")
+
+
+def can_hold_ceremony(user, ceremony) -> bool:
+    return has_role(user, MANAGERS) and _status(ceremony, "planned")
+
+
+def can_close_ceremony(user, ceremony) -> bool:
+    return has_role(user, MANAGERS) and _status(ceremony, "held")
+
+
+def can_issue_certificates(user, ceremony) -> bool:
+    return has_role(user, ISSUERS) and _status(ceremony, "held")
+
+
+def can_print_certificates(user) -> bool:
+    return has_role(user, PRINTERS)
+
+
+def can_print_attendance(user) -> bool:
+    return has_role(user, PRINTERS)

@@ -85,12 +85,62 @@ def allocate(*, project, by, splits: Iterable[tuple[Convention, Decimal]]) -> li
     return allocations
 
 
+def disburse(*, project, amount: Decimal, by) -> None:
+    """Move ``amount`` of what the project committed to disbursed: the equipment was handed
+    over. Its allocations are drawn in order; refused (nothing moves) if the amount is more
+    than what is committed and not yet disbursed for the project."""
+    allocations = list(
+        project.allocations.select_for_update().filter(released_at__isnull=True).order_by("pk")
+    )
+    available = sum((a.amount - a.disbursed for a in allocations), Decimal("0"))
+    if amount > available:
+        raise AllocationError(
+            _(
+                "The equipment of %(number)s is worth %(amount)s, more than the %(available)s "
+                "committed for this project: disbursed cannot exceed committed."
+            )
+            % {
+                "number": project.beneficiary.file_number,
+                "amount": format_mad(amount),
+                "available": format_mad(available),
+            }
+        )
+    left = amount
+    for allocation in allocations:
+        part = min(left, allocation.amount - allocation.disbursed)
+        if part <= 0:
+            continue
+        # One conditional statement, like committing: the database also refuses (CHECK) any
+        # state where a convention has disbursed more than it committed.
+        moved = Convention.objects.filter(
+            pk=allocation.convention_id, disbursed__lte=F("committed") - part
+        ).update(disbursed=F("disbursed") + part)
+        if moved != 1:
+            raise AllocationError(
+                _("The convention %(reference)s has not committed enough to disburse %(amount)s.")
+                % {"reference": allocation.convention.reference, "amount": format_mad(part)}
+            )
+        Allocation.objects.filter(pk=allocation.pk).update(disbursed=F("disbursed") + part)
+        LedgerMovement.objects.create(
+            convention_id=allocation.convention_id,
+            project=project,
+            kind=LedgerMovement.Kind.DISBURSE,
+            amount=part,
+            actor=by,
+        )
+        left -= part
+        if not left:
+            break
+
+
 def release(*, project, by, request=None) -> Decimal:
-    """Give back what a project had committed (rejected after approval, or abandoned)."""
+    """Give back what a project had committed and not yet disbursed (rejected after approval,
+    or abandoned)."""
     released = Decimal("0")
     for allocation in project.allocations.select_for_update().filter(released_at__isnull=True):
+        free = allocation.amount - allocation.disbursed
         Convention.objects.filter(pk=allocation.convention_id).update(
-            committed=F("committed") - allocation.amount
+            committed=F("committed") - free
         )
         allocation.released_at = timezone.now()
         allocation.save(update_fields=["released_at"])
@@ -98,17 +148,17 @@ def release(*, project, by, request=None) -> Decimal:
             convention_id=allocation.convention_id,
             project=project,
             kind="release",
-            amount=allocation.amount,
+            amount=free,
             actor=by,
         )
         audit.record(
             "convention.released",
             actor=by,
             target=allocation.convention,
-            changes={"project": project.pk, "amount": str(allocation.amount)},
+            changes={"project": project.pk, "amount": str(free)},
             request=request,
         )
-        released += allocation.amount
+        released += free
     return released
 
 

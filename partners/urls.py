@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from partners import views
+from partners.views import conventions as views
 
 urlpatterns = [
     path("", views.convention_list, name="convention_list"),

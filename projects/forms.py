@@ -69,15 +69,6 @@ class CommentForm(forms.Form):
     )
 
 
-class EquipForm(forms.Form):
-    handover_date = forms.DateField(label=_("Equipment handover date"), widget=DateInput())
-
-    def clean_handover_date(self):
-        day = self.cleaned_data["handover_date"]
-        not_in_future(day)
-        return day
-
-
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),

@@ -101,10 +101,6 @@ def can_fund(user, project) -> bool:
     )
 
 
-def can_equip(user, project) -> bool:
-    return has_role(user, WRITERS) and project.status == Status.FUNDED and _person_active(project)
-
-
 def can_record_visit(user, project) -> bool:
     return has_role(user, WRITERS) and project.status in FOLLOWED
 
@@ -119,7 +115,6 @@ CAN = {
     "return": can_return,
     "reject": can_reject,
     "fund": can_fund,
-    "equip": can_equip,
     "close": can_close,
     "abandon": can_abandon,
 }

@@ -234,19 +234,44 @@ FROM_STATES = {
     "return": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
     "reject": (Status.SUBMITTED, Status.AWAITING_NATIONAL, Status.APPROVED, Status.FUNDED),
     "fund": (Status.APPROVED,),
-    "equip": (Status.FUNDED,),
+    # Equipment is handed over at a ceremony (partners.ceremonies), which checks its own roles.
+    "equip": (Status.APPROVED, Status.FUNDED),
     "close": (Status.EQUIPPED, Status.FOLLOW_UP),
     "abandon": (Status.APPROVED, Status.FUNDED),
 }
 NEEDS_COMMENT = ("return", "reject", "abandon")
 
 
-@transaction.atomic
 def project_transition(
     *, project: LifeProject, by, action: str, comment: str = "", request=None, **data: Any
 ) -> LifeProject:
     if action not in permissions.CAN:
         raise TransitionError(_("Unknown action."))
+    return _transition(
+        project, by, action, permissions.CAN[action], comment=comment, request=request, **data
+    )
+
+
+def project_equipped(
+    *, project: LifeProject, by, handover_date: datetime.date, request=None
+) -> LifeProject:
+    """The equipment was handed over at a held ceremony: the project is equipped and its
+    follow-up visits are scheduled. Only the ceremony service calls this, after checking that
+    ``by`` may hold the ceremony."""
+    return _transition(
+        project,
+        by,
+        "equip",
+        lambda _user, _project: True,
+        request=request,
+        handover_date=handover_date,
+    )
+
+
+@transaction.atomic
+def _transition(
+    project: LifeProject, by, action: str, allowed, *, comment: str = "", request=None, **data
+) -> LifeProject:
     # The row lock makes a double click or two approvers at once queue here; the second one
     # then finds the new status and is told the project was already decided.
     locked = (
@@ -261,7 +286,7 @@ def project_transition(
             _("This project was already decided: it is now %(status)s.")
             % {"status": locked.get_status_display()}
         )
-    if not permissions.CAN[action](by, locked):
+    if not allowed(by, locked):
         raise TransitionError(_("Your role does not allow this action on this project."))
     comment = comment.strip()
     if action in NEEDS_COMMENT and not comment:

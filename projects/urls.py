@@ -16,7 +16,7 @@ urlpatterns = [
     ),
     path("<int:pk>/visits/<int:visit_pk>/", views.visit_record, name="visit_record"),
     re_path(
-        r"^(?P<pk>[0-9]+)/(?P<action>submit|approve|return|reject|fund|equip|close|abandon)/$",
+        r"^(?P<pk>[0-9]+)/(?P<action>submit|approve|return|reject|fund|close|abandon)/$",
         views.project_action,
         name="project_action",
     ),

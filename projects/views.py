@@ -16,7 +16,6 @@ from projects.forms import (
     BudgetLineForm,
     CloseForm,
     CommentForm,
-    EquipForm,
     ProjectForm,
     VisitForm,
 )
@@ -135,7 +134,6 @@ def _render_detail(request, project, *, decision_form=None, status=200):
                 and permissions.is_final_approval(project)
                 else CommentForm()
             ),
-            "equip_form": EquipForm(),
             "close_form": CloseForm(),
             "today": timezone.localdate(),
         },
@@ -230,7 +228,7 @@ def budget_line_delete(request, pk, line_pk):
     return redirect("project_detail", pk=project.pk)
 
 
-ACTION_FORMS = {"equip": EquipForm, "close": CloseForm}
+ACTION_FORMS = {"close": CloseForm}
 
 
 @require_POST
@@ -269,7 +267,7 @@ def project_action(request, pk, action):
             **{
                 k: v
                 for k, v in form.cleaned_data.items()
-                if k == "allocations" or k in ("handover_date", "outcome", "reason")
+                if k in ("allocations", "outcome", "reason")
             },
         )
     except services.TransitionError as error:

@@ -57,6 +57,16 @@ SENTENCES = {
     "project.abandon": _("%(actor)s recorded that the life project %(target)s was abandoned."),
     "convention.saved": _("%(actor)s saved the convention %(target)s."),
     "convention.released": _("%(actor)s released an allocation on the convention %(target)s."),
+    "ceremony.created": _("%(actor)s planned the ceremony %(target)s."),
+    "ceremony.updated": _("%(actor)s changed the ceremony %(target)s."),
+    "ceremony.projects_added": _("%(actor)s added beneficiaries to the ceremony %(target)s."),
+    "ceremony.project_removed": _("%(actor)s removed a beneficiary from the ceremony %(target)s."),
+    "ceremony.handover_saved": _("%(actor)s recorded a handover at the ceremony %(target)s."),
+    "ceremony.held": _("%(actor)s marked the ceremony %(target)s as held."),
+    "ceremony.closed": _("%(actor)s closed the ceremony %(target)s."),
+    "ceremony.cancelled": _("%(actor)s cancelled the ceremony %(target)s."),
+    "certificate.issued": _("%(actor)s issued the handover certificate %(target)s."),
+    "certificate.cancelled": _("%(actor)s cancelled the handover certificate %(target)s."),
     "project.visit_recorded": _("%(actor)s recorded a follow-up visit for %(target)s."),
 }
 
@@ -71,6 +81,8 @@ FAMILIES = [
     ("document.", _("Documents")),
     ("project.", _("Life projects")),
     ("convention.", _("Conventions")),
+    ("ceremony.", _("Ceremonies")),
+    ("certificate.", _("Handover certificates")),
 ]
 
 

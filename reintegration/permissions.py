@@ -81,6 +81,12 @@ def _can_view_conventions(user) -> bool:
     return can_view_conventions(user)
 
 
+def _can_view_ceremonies(user) -> bool:
+    from partners.permissions import can_view_ceremonies
+
+    return can_view_ceremonies(user)
+
+
 def _can_use_inbox(user) -> bool:
     from projects.permissions import can_use_inbox
 
@@ -94,6 +100,7 @@ NAVIGATION = (
     NavItem("approval_inbox", _("Approvals"), _can_use_inbox),
     NavItem("overdue_visits", _("Overdue visits"), _can_view_projects, in_menu=False),
     NavItem("convention_list", _("Conventions"), _can_view_conventions),
+    NavItem("ceremony_list", _("Ceremonies"), _can_view_ceremonies),
     NavItem("centre_list", _("Centres"), can_view_centres, in_menu=False),
     NavItem("audit_log", _("Audit log"), can_view_audit_log),
     NavItem("admin:index", _("Administration"), can_use_admin),

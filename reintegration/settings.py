@@ -29,6 +29,8 @@ if PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY
         "SECRET_KEY must be set to a random value of at least 50 characters in production."
     )
 
+# The address printed under the QR code of certificates, where anyone can verify them.
+PUBLIC_URL = env("PUBLIC_URL", default="http://localhost:8000").rstrip("/")
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )
@@ -105,6 +107,11 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Rate limits count in the cache: with several application servers, point CACHE_URL at a shared
+# one (redis://… or dbcache://cache_table).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Certificate checks per client address and minute on the public verification page.
+VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
 
 AUTH_USER_MODEL = "reintegration.User"
 AUTHENTICATION_BACKENDS = [

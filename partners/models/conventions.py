@@ -220,11 +220,17 @@ class Allocation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     released_at = models.DateTimeField(null=True, blank=True)
+    # What the equipment handed over has used of this allocation (moved at the ceremony).
+    disbursed = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
 
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
+            models.CheckConstraint(
+                condition=Q(disbursed__gte=0) & Q(disbursed__lte=F("amount")),
+                name="allocation_disbursed_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:

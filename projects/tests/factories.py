@@ -58,3 +58,13 @@ def fund(project, users):
     services.project_transition(project=project, by=users["national"], action="fund")
     project.refresh_from_db()
     return project
+
+
+def equipped(project, users, handover_date):
+    """Funded as above, then handed over at a held ceremony on ``handover_date``."""
+    from partners.tests.factories import held_ceremony
+
+    fund(project, users)
+    held_ceremony([project], users, held_on=handover_date)
+    project.refresh_from_db()
+    return project

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from projects import services
 from projects.models import Decision, FollowUpVisit, LifeProject, Status
-from projects.tests.factories import charge, fund, make_project
+from projects.tests.factories import charge, equipped, make_project
 from reintegration.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db
@@ -134,8 +134,7 @@ def test_one_open_project_per_person(project, person, users):
 
 
 def test_equipping_schedules_visits_and_the_first_visit_starts_follow_up(project, users):
-    fund(project, users)
-    step(project, users["coordinator"], "equip", handover_date=datetime.date(2025, 8, 31))
+    equipped(project, users, datetime.date(2025, 8, 31))
     visits = list(FollowUpVisit.objects.order_by("milestone_months"))
     assert [(v.milestone_months, v.due_on) for v in visits] == [
         (3, datetime.date(2025, 11, 30)),

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from projects import services
+from projects import permissions, services
 from projects.models import LifeProject, Status
 from projects.tests.factories import charge, make_project
 
@@ -36,8 +36,6 @@ def expected(action: str, status: str, over_regional_ceiling: bool) -> set[str]:
         return WRITERS
     if action == "fund" and status == "approved":
         return {"national"}
-    if action == "equip" and status == "funded":
-        return WRITERS
     if action == "close" and status in ("equipped", "follow_up"):
         return WRITERS
     return set()
@@ -47,13 +45,12 @@ DATA = {
     "return": {"comment": "à revoir"},
     "reject": {"comment": "non"},
     "abandon": {"comment": "parti"},
-    "equip": {"handover_date": datetime.date(2026, 1, 15)},
     "close": {"outcome": "active", "reason": "fin du suivi"},
 }
 
 
 @pytest.mark.parametrize("over", [False, True], ids=["within-ceiling", "over-ceiling"])
-@pytest.mark.parametrize("action", list(services.FROM_STATES))
+@pytest.mark.parametrize("action", list(permissions.CAN))
 def test_transition_matrix(person, users, settings, action, over):
     settings.REGIONAL_APPROVAL_CEILING = Decimal("10000") if over else Decimal("40000")
     project = make_project(person, users["coordinator"])  # 13,600 DH
@@ -74,3 +71,18 @@ def test_transition_matrix(person, users, settings, action, over):
             if happened != (role in allowed):
                 wrong.append((status, role, "moved" if happened else "refused"))
     assert wrong == []
+
+
+def test_no_role_can_equip_a_project_outside_a_ceremony(person, users):
+    """Equipping moves money (committed to disbursed): only a held ceremony does it."""
+    project = make_project(person, users["coordinator"])
+    LifeProject.objects.filter(pk=project.pk).update(status=Status.FUNDED)
+    for role in ROLES:
+        with pytest.raises(services.TransitionError):
+            services.project_transition(
+                project=project,
+                by=users[role],
+                action="equip",
+                handover_date=datetime.date(2026, 1, 15),
+            )
+    assert LifeProject.objects.get(pk=project.pk).status == Status.FUNDED

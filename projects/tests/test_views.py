@@ -7,7 +7,7 @@ from django.utils import timezone
 from beneficiaries.tests.factories import BeneficiaryFactory
 from projects import services
 from projects.models import BudgetLine, Decision, LifeProject, Status
-from projects.tests.factories import fund, make_project
+from projects.tests.factories import equipped, make_project
 from reintegration.models import User
 
 pytestmark = pytest.mark.django_db
@@ -154,11 +154,7 @@ def test_the_beneficiary_timeline_shows_decisions_with_author_and_comment(client
 
 def test_the_overdue_list_shows_late_visits_of_the_centre(client, users, person):
     project = make_project(person, users["coordinator"])
-    fund(project, users)
-    handover = timezone.localdate() - datetime.timedelta(days=200)
-    services.project_transition(
-        project=project, by=users["coordinator"], action="equip", handover_date=handover
-    )
+    equipped(project, users, timezone.localdate() - datetime.timedelta(days=200))
     client.force_login(users["coordinator"])
     visits = client.get("/projects/visits/overdue/").context["page"].object_list
     assert [v.milestone_months for v in visits] == [3, 6]
@@ -166,13 +162,7 @@ def test_the_overdue_list_shows_late_visits_of_the_centre(client, users, person)
 
 def test_a_visit_with_a_reincarceration_needs_its_source(client, users, person, english):
     project = make_project(person, users["coordinator"])
-    fund(project, users)
-    services.project_transition(
-        project=project,
-        by=users["coordinator"],
-        action="equip",
-        handover_date=timezone.localdate() - datetime.timedelta(days=100),
-    )
+    equipped(project, users, timezone.localdate() - datetime.timedelta(days=100))
     visit = project.visits.get(milestone_months=3)
     client.force_login(users["coordinator"])
     data = {
@@ -216,12 +206,10 @@ def test_a_refused_approval_shows_the_form_again_with_what_was_typed(
 
 
 def test_two_corrections_of_one_visit_do_not_overwrite_each_other(client, users, person, english):
-    project = fund(make_project(person, users["coordinator"]), users)
-    services.project_transition(
-        project=project,
-        by=users["coordinator"],
-        action="equip",
-        handover_date=timezone.localdate() - datetime.timedelta(days=100),
+    project = equipped(
+        make_project(person, users["coordinator"]),
+        users,
+        timezone.localdate() - datetime.timedelta(days=100),
     )
     visit = project.visits.get(milestone_months=3)
     data = {

@@ -24,6 +24,8 @@ def only(allowed, status=200, anonymous=LOGIN, denied=403):
 
 READERS = {"coordinator", "regional", "national", "auditor"}
 WRITERS = {"coordinator", "national"}
+PREPARERS = {"coordinator", "regional", "national"}
+PRINTERS = {"coordinator", "regional", "official", "national"}
 
 # url name -> (method, object the URL is about, expected status per visitor). POST entries send
 # an empty form. Objects belong to the users' own centre (see the ``objects`` fixture).
@@ -70,6 +72,25 @@ MATRIX = {
     "convention_detail": ("get", "convention", everyone(200)),
     "convention_report": ("get", "convention", everyone(200)),
     "convention_report_file": ("get", "convention_xlsx", everyone(200)),
+    # Ceremonies: centres prepare, regional staff and headquarters hold them, officials of the
+    # province read and print, auditors read; certificates are issued by centres and
+    # headquarters, printed by all but auditors (who may only verify them, like anyone).
+    "ceremony_list": ("get", None, everyone(200)),
+    "ceremony_create": ("get", None, only(PREPARERS)),
+    "ceremony_detail": ("get", "ceremony", everyone(200)),
+    "ceremony_edit": ("get", "ceremony", only(PREPARERS)),
+    "ceremony_projects": ("get", "ceremony", only(PREPARERS)),
+    "handover_edit": ("get", "handover", only(PREPARERS)),
+    "handover_remove": ("post", "handover", only(PREPARERS, status=302)),
+    "ceremony_action": ("post", "hold", only({"regional", "national"}, status=302)),
+    "ceremony_cancel": ("post", "ceremony", only(PREPARERS, status=302)),
+    "ceremony_attendance": ("get", "ceremony", only(PRINTERS)),
+    "certificates_issue": ("post", "held", only(WRITERS, status=302)),
+    "ceremony_batch": ("get", "held", only(PRINTERS)),
+    "certificate_pdf": ("get", "certificate", only(PRINTERS)),
+    "certificate_correct": ("post", "certificate", only(WRITERS, status=302)),
+    "certificate_verify_form": ("get", None, everyone(200, anonymous=200)),
+    "certificate_verify": ("get", "code", everyone(200, anonymous=200)),
 }
 
 
@@ -77,12 +98,12 @@ MATRIX = {
 def objects(users, centre, convention):
     """Builds only the objects a URL is about (keeps the matrix fast)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
 
     from beneficiaries import services
     from beneficiaries.models import ConsentText
     from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory
-    from projects import services as project_services
-    from projects.tests.factories import fund, make_project
+    from projects.tests.factories import equipped, make_project
 
     coordinator = users["coordinator"]
 
@@ -119,15 +140,26 @@ def objects(users, centre, convention):
         return {"pk": file.pk, "consent_pk": given.pk}
 
     def visit():
-        followed = make_project(person(), coordinator)
-        fund(followed, users)
-        project_services.project_transition(
-            project=followed,
-            by=coordinator,
-            action="equip",
-            handover_date=followed.created_at.date(),
-        )
+        followed = equipped(make_project(person(), coordinator), users, timezone.localdate())
         return {"pk": followed.pk, "visit_pk": followed.visits.first().pk}
+
+    def ceremony():
+        from partners.ceremonies import ceremony_add_projects
+        from partners.tests.factories import plan_ceremony
+        from projects.tests.factories import approved
+
+        project = approved(make_project(person(), coordinator), users)
+        planned = plan_ceremony(coordinator)
+        ceremony_add_projects(ceremony=planned, by=coordinator, project_ids=[project.pk])
+        return {"pk": planned.pk, "handover_pk": planned.handovers.get().pk}
+
+    def held():
+        from partners.certificates import certificates_issue
+
+        project = equipped(make_project(person(), coordinator), users, timezone.localdate())
+        ceremony = project.handover.ceremony
+        issued = certificates_issue(ceremony=ceremony, by=coordinator)[0]
+        return {"pk": ceremony.pk, "certificate_pk": issued.pk, "code": issued.code}
 
     def line():
         project = make_project(person(), coordinator)
@@ -147,6 +179,12 @@ def objects(users, centre, convention):
         "newcomer": lambda: {"beneficiary_pk": person().pk},
         "convention": lambda: {"pk": convention.pk},
         "convention_xlsx": lambda: {"pk": convention.pk, "fmt": "xlsx"},
+        "ceremony": lambda: {"pk": ceremony()["pk"]},
+        "handover": ceremony,
+        "hold": lambda: {"pk": ceremony()["pk"], "action": "hold"},
+        "held": lambda: {"pk": held()["pk"]},
+        "certificate": lambda: {k: v for k, v in held().items() if k != "code"},
+        "code": lambda: {"code": held()["code"]},
     }
     return lambda about: builders[about]()
 
@@ -206,6 +244,11 @@ def test_permission_matrix(client, users, objects, url_name, visitor):
             "submit",
             "visit",
             "newcomer",
+            "ceremony",
+            "handover",
+            "hold",
+            "held",
+            "certificate",
         )
     ),
 )

@@ -1,0 +1,437 @@
+"""Every write to a ceremony: planning it, choosing the beneficiaries, recording what each one
+received, and holding it, which disburses the money and equips the projects in one
+transaction. Reads: which projects may join, and the totals the press reports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partners import permissions
+from partners import services as money
+from partners.models import Allocation, Ceremony, Handover, HandoverItem
+from projects import services as project_services
+from projects.models import BudgetLine, LifeProject
+from projects.permissions import CHARGED
+from reintegration import audit
+from reintegration.concurrency import ConcurrentEditError
+from reintegration.formatting import format_mad
+
+CEREMONY_FIELDS = (
+    "held_on",
+    "place",
+    "presided_by",
+    "authority",
+    "authority_other",
+    "tranche",
+    "attendees",
+)
+
+
+class CeremonyError(Exception):
+    """Refused; the message says why, in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def normalise_serial(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+# --- Reads ---------------------------------------------------------------------------------
+
+
+def eligible_projects(ceremony: Ceremony, user):
+    """Approved projects of the ceremony's centre, charged to one of its conventions, visible to
+    the user and not yet given to a ceremony."""
+    return (
+        LifeProject.objects.visible_to(user)
+        .filter(
+            status__in=CHARGED,
+            beneficiary__centre=ceremony.centre_id,
+            handover__isnull=True,
+            allocations__released_at__isnull=True,
+            allocations__convention__in=ceremony.conventions.all(),
+        )
+        .distinct()
+        .select_related("beneficiary", "trade")
+        .order_by("beneficiary__file_number")
+    )
+
+
+def totals(ceremony: Ceremony) -> dict[str, Any]:
+    """What the press reports: beneficiaries, how many women, the value, the trades."""
+    handovers = Handover.objects.filter(ceremony=ceremony)
+    figures = handovers.aggregate(
+        beneficiaries=Count("pk"),
+        women=Count("pk", filter=Q(project__beneficiary__sex="F")),
+        value=Sum("total"),
+    )
+    figures["value"] = figures["value"] or Decimal("0.00")
+    figures["trades"] = list(
+        handovers.values(name_ar=F("project__trade__name_ar"), name_fr=F("project__trade__name_fr"))
+        .annotate(count=Count("pk"))
+        .order_by("-count", "name_fr")
+    )
+    return figures
+
+
+# --- Planning ------------------------------------------------------------------------------
+
+
+def _lock(ceremony: Ceremony, *, statuses=(Ceremony.Status.PLANNED,)) -> Ceremony:
+    locked = Ceremony.objects.select_for_update().get(pk=ceremony.pk)
+    if locked.status not in statuses:
+        raise CeremonyError(
+            _("This ceremony is %(status)s: it can no longer be changed this way.")
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+def _check_conventions(ceremony: Ceremony, conventions) -> None:
+    province = ceremony.province_id
+    for convention in conventions:
+        if not convention.provinces.filter(pk=province).exists():
+            raise CeremonyError(
+                _("The convention %(reference)s does not cover the ceremony's province.")
+                % {"reference": convention.reference}
+            )
+
+
+@transaction.atomic
+def ceremony_save(
+    *,
+    by,
+    data: dict[str, Any],
+    ceremony: Ceremony | None = None,
+    version: int | None = None,
+    request=None,
+) -> Ceremony:
+    conventions = list(data["conventions"])
+    tranche = data.get("tranche")
+    if tranche is not None and tranche.convention not in conventions:
+        raise CeremonyError(_("The tranche must belong to one of the ceremony's conventions."))
+    if ceremony is None:
+        centre = data["centre"]
+        ceremony = Ceremony(centre=centre, province=centre.province, created_by=by)
+        action = "ceremony.created"
+    else:
+        ceremony = _lock(ceremony)
+        if version is not None and ceremony.version != version:
+            raise ConcurrentEditError
+        ceremony.version += 1
+        action = "ceremony.updated"
+    for field in CEREMONY_FIELDS:
+        if field in data:
+            setattr(ceremony, field, data[field])
+    _check_conventions(ceremony, conventions)
+    ceremony.save()
+    ceremony.conventions.set(conventions)
+    if action == "ceremony.updated":
+        stranded = (
+            ceremony.handovers.exclude(
+                project__allocations__convention__in=conventions,
+                project__allocations__released_at__isnull=True,
+            )
+            .select_related("project__beneficiary")
+            .first()
+        )
+        if stranded:
+            raise CeremonyError(
+                _(
+                    "%(number)s is charged to none of these conventions: remove the person "
+                    "from the ceremony first."
+                )
+                % {"number": stranded.project.beneficiary.file_number}
+            )
+    audit.record(action, actor=by, target=ceremony, request=request)
+    return ceremony
+
+
+def _prefill(handover: Handover, project: LifeProject) -> None:
+    """Start from the approved budget: equipment lines become items, working capital the
+    cheque. Everything stays editable until the ceremony is held."""
+    items, cheque = [], Decimal("0.00")
+    for line in project.lines.all():
+        if line.category == BudgetLine.Category.WORKING_CAPITAL:
+            cheque += line.total
+        else:
+            items.append(
+                HandoverItem(
+                    handover=handover,
+                    designation=line.designation,
+                    quantity=line.quantity,
+                    unit_value=line.unit_price,
+                )
+            )
+    HandoverItem.objects.bulk_create(items)
+    handover.cheque_amount = cheque or None
+    handover.total = sum((item.total for item in items), cheque)
+    handover.save(update_fields=["cheque_amount", "total"])
+
+
+@transaction.atomic
+def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids, request=None) -> int:
+    locked = _lock(ceremony)
+    chosen = list(
+        eligible_projects(locked, by)
+        .filter(pk__in=project_ids)
+        .select_for_update(of=("self",))
+        .prefetch_related("lines")
+    )
+    if len(chosen) != len(set(project_ids)):
+        raise CeremonyError(
+            _(
+                "Some of the chosen projects can no longer join this ceremony (already in "
+                "another one, or no longer approved). Reload the list and choose again."
+            )
+        )
+    for project in chosen:
+        handover = Handover.objects.create(ceremony=locked, project=project, updated_by=by)
+        _prefill(handover, project)
+    audit.record(
+        "ceremony.projects_added",
+        actor=by,
+        target=locked,
+        changes={"projects": [p.pk for p in chosen]},
+        request=request,
+    )
+    return len(chosen)
+
+
+@transaction.atomic
+def handover_remove(*, handover: Handover, by, request=None) -> None:
+    locked = _lock(handover.ceremony)
+    HandoverItem.objects.filter(handover=handover).delete()
+    Handover.objects.filter(pk=handover.pk, ceremony=locked).delete()
+    audit.record(
+        "ceremony.project_removed",
+        actor=by,
+        target=locked,
+        changes={"project": handover.project_id},
+        request=request,
+    )
+
+
+def _serial_clashes(handover: Handover, serials: set[str]) -> list[str]:
+    """Serial numbers already handed over to someone else under the same conventions."""
+    if not serials:
+        return []
+    conventions = Allocation.objects.filter(
+        project=handover.project_id, released_at__isnull=True
+    ).values("convention")
+    return sorted(
+        set(
+            HandoverItem.objects.filter(serial_number__in=serials)
+            .exclude(handover=handover)
+            .filter(handover__project__allocations__convention__in=conventions)
+            .values_list("serial_number", flat=True)
+        )
+    )
+
+
+def _check_items(handover: Handover, items: list[dict[str, Any]]) -> None:
+    if not items:
+        raise CeremonyError(_("Record at least one item handed over."))
+    serials = [s for s in (normalise_serial(i.get("serial_number", "")) for i in items) if s]
+    repeated = sorted({s for s in serials if serials.count(s) > 1})
+    if repeated:
+        raise CeremonyError(
+            _("The serial number %(serial)s appears twice.") % {"serial": repeated[0]}
+        )
+    clashes = _serial_clashes(handover, set(serials))
+    if clashes:
+        raise CeremonyError(
+            _(
+                "The serial number %(serial)s was already handed over to another beneficiary "
+                "under the same convention."
+            )
+            % {"serial": clashes[0]}
+        )
+
+
+def committed_for(project: LifeProject) -> Decimal:
+    found = Allocation.objects.filter(project=project, released_at__isnull=True).aggregate(
+        left=Sum(F("amount") - F("disbursed"))
+    )
+    return found["left"] or Decimal("0.00")
+
+
+@transaction.atomic
+def handover_save(
+    *,
+    handover: Handover,
+    by,
+    items: list[dict[str, Any]],
+    cheque_amount: Decimal | None = None,
+    cheque_number: str = "",
+    version: int,
+    request=None,
+) -> Handover:
+    """Before the ceremony is held: the whole list. Afterwards only what describes the items
+    (designation, brand, serial number) may be corrected; values are settled."""
+    ceremony = _lock(handover.ceremony, statuses=(Ceremony.Status.PLANNED, Ceremony.Status.HELD))
+    locked = (
+        Handover.objects.select_for_update()
+        .select_related("project__beneficiary")
+        .get(pk=handover.pk)
+    )
+    if locked.version != version:
+        raise ConcurrentEditError
+    if not permissions.can_edit_handover(by, locked, ceremony):
+        raise CeremonyError(_("Your role does not allow changing this handover."))
+    items = [i for i in items if not i.get("DELETE")]
+    _check_items(locked, items)
+    if ceremony.status == Ceremony.Status.HELD:
+        existing = {item.pk: item for item in locked.items.all()}
+        for data in items:
+            item = existing.get(getattr(data.get("id"), "pk", data.get("id")))
+            if item is None:
+                raise CeremonyError(_("Items cannot be added after the ceremony."))
+            item.designation = data["designation"]
+            item.brand = data.get("brand", "")
+            item.serial_number = normalise_serial(data.get("serial_number", ""))
+            item.save(update_fields=["designation", "brand", "serial_number"])
+    else:
+        fresh = [
+            HandoverItem(
+                handover=locked,
+                designation=data["designation"],
+                brand=data.get("brand", ""),
+                serial_number=normalise_serial(data.get("serial_number", "")),
+                quantity=data["quantity"],
+                unit_value=data["unit_value"],
+            )
+            for data in items
+        ]
+        total = sum((item.total for item in fresh), cheque_amount or Decimal("0.00"))
+        available = committed_for(locked.project)
+        if total > available:
+            raise CeremonyError(
+                _(
+                    "These items are worth %(total)s, more than the %(available)s committed for "
+                    "this project: disbursed cannot exceed committed."
+                )
+                % {"total": format_mad(total), "available": format_mad(available)}
+            )
+        locked.items.all().delete()
+        HandoverItem.objects.bulk_create(fresh)
+        locked.cheque_amount = cheque_amount or None
+        locked.cheque_number = cheque_number.strip()
+        locked.total = total
+    locked.version += 1
+    locked.updated_by = by
+    locked.save()
+    audit.record(
+        "ceremony.handover_saved",
+        actor=by,
+        target=ceremony,
+        changes={"project": locked.project_id, "total": str(locked.total)},
+        request=request,
+    )
+    return locked
+
+
+# --- Holding -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
+    """Every handover recorded: the money moves from committed to disbursed and the projects
+    become equipped, all or nothing."""
+    locked = _lock(ceremony)
+    if not permissions.can_hold_ceremony(by, locked):
+        raise CeremonyError(_("Your role does not allow holding this ceremony."))
+    if locked.held_on > timezone.localdate():
+        raise CeremonyError(
+            _("The ceremony is dated in the future: it can be marked held on the day.")
+        )
+    handovers = list(
+        locked.handovers.select_related("project__beneficiary").prefetch_related("items")
+    )
+    if not handovers:
+        raise CeremonyError(_("Add the beneficiaries before marking the ceremony held."))
+    for handover in handovers:
+        number = handover.project.beneficiary.file_number
+        items = list(handover.items.all())
+        if not items:
+            raise CeremonyError(
+                _("Nothing was recorded as handed over to %(number)s.") % {"number": number}
+            )
+        project = LifeProject.objects.select_for_update().get(pk=handover.project_id)
+        if project.status not in CHARGED:
+            raise CeremonyError(
+                _("The project of %(number)s is now %(status)s: remove it from the ceremony.")
+                % {"number": number, "status": project.get_status_display()}
+            )
+        try:
+            # Takes the convention rows' locks first, so the serial check below cannot race
+            # another ceremony of the same convention.
+            money.disburse(project=project, amount=handover.total, by=by)
+        except money.AllocationError as error:
+            raise CeremonyError(error.message) from None
+        _check_items(handover, [{"serial_number": item.serial_number} for item in items])
+        project_services.project_equipped(
+            project=project, by=by, handover_date=locked.held_on, request=request
+        )
+    locked.status = Ceremony.Status.HELD
+    locked.held_by = by
+    locked.held_at = timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["status", "held_by", "held_at", "version"])
+    audit.record(
+        "ceremony.held",
+        actor=by,
+        target=locked,
+        changes={"handovers": len(handovers), "total": str(sum(h.total for h in handovers))},
+        request=request,
+    )
+    return locked
+
+
+@transaction.atomic
+def ceremony_close(*, ceremony: Ceremony, by, request=None) -> Ceremony:
+    locked = _lock(ceremony, statuses=(Ceremony.Status.HELD,))
+    missing = locked.handovers.exclude(certificates__status="current").count()
+    if missing:
+        raise CeremonyError(
+            _("Issue the certificates first: %(count)s handovers have none.") % {"count": missing}
+        )
+    locked.status = Ceremony.Status.CLOSED
+    locked.version += 1
+    locked.save(update_fields=["status", "version"])
+    audit.record("ceremony.closed", actor=by, target=locked, request=request)
+    return locked
+
+
+@transaction.atomic
+def ceremony_cancel(*, ceremony: Ceremony, by, reason: str, request=None) -> Ceremony:
+    """A planned ceremony that will not take place: its beneficiaries are free to join another
+    one. Nothing had moved yet, so nothing is lost."""
+    reason = reason.strip()
+    if not reason:
+        raise CeremonyError(_("Say why the ceremony is cancelled."))
+    locked = _lock(ceremony)
+    released = list(locked.handovers.values_list("project_id", flat=True))
+    HandoverItem.objects.filter(handover__ceremony=locked).delete()
+    locked.handovers.all().delete()
+    locked.status = Ceremony.Status.CANCELLED
+    locked.cancel_reason = reason
+    locked.version += 1
+    locked.save(update_fields=["status", "cancel_reason", "version"])
+    audit.record(
+        "ceremony.cancelled",
+        actor=by,
+        target=locked,
+        changes={"reason": reason, "projects": released},
+        request=request,
+    )
+    return locked

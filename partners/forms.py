@@ -1,0 +1,153 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.forms import DateInput
+from partners.models import Ceremony, Convention, HandoverItem, Tranche
+from reintegration.models import Centre, Role
+
+POSITIVE = MinValueValidator(Decimal("0.01"), message=_("Enter an amount greater than zero."))
+
+
+class CeremonyForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Ceremony
+        fields = (
+            "centre",
+            "held_on",
+            "place",
+            "presided_by",
+            "authority",
+            "authority_other",
+            "conventions",
+            "tranche",
+            "attendees",
+        )
+        widgets = {
+            "held_on": DateInput(),
+            "attendees": forms.Textarea(attrs={"rows": 3}),
+            "conventions": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "place": _("For example: the province seat, the centre, a prison."),
+            "presided_by": _("Name of the wali, governor or other authority."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        centres = Centre.objects.visible_to(user).filter(active=True)
+        conventions = Convention.objects.visible_to(user).filter(status=Convention.Status.ACTIVE)
+        self.fields["centre"].queryset = centres
+        self.fields["conventions"].queryset = conventions
+        self.fields["conventions"].label_from_instance = lambda c: f"{c.reference} · {c.title}"
+        self.fields["tranche"].queryset = Tranche.objects.filter(
+            convention__in=conventions
+        ).select_related("convention")
+        self.fields["tranche"].label_from_instance = lambda t: (
+            _("%(reference)s, tranche %(number)s")
+            % {"reference": t.convention.reference, "number": t.number}
+        )
+        if user.role == Role.COORDINATOR or self.instance.pk:
+            # A coordinator plans for their own centre; a planned ceremony keeps its centre.
+            self.fields["centre"].disabled = True
+            self.fields["centre"].initial = (
+                self.instance.centre_id if self.instance.pk else (user.centre_id)
+            )
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("authority") == Ceremony.Authority.OTHER
+            and not data.get("authority_other", "").strip()
+        ):
+            self.add_error("authority_other", _("Give the title of the presiding authority."))
+        return data
+
+
+class ProjectPickForm(forms.Form):
+    projects = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one beneficiary.")},
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["projects"].queryset = queryset
+
+
+class HandoverForm(forms.Form):
+    cheque_amount = forms.DecimalField(
+        label=_("Working-capital cheque (DH)"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        validators=[POSITIVE],
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "dir": "ltr"}),
+    )
+    cheque_number = forms.CharField(label=_("Cheque number"), required=False, max_length=30)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, settled=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if settled:
+            for name in ("cheque_amount", "cheque_number"):
+                self.fields[name].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("cheque_number", "").strip() and not data.get("cheque_amount"):
+            self.add_error("cheque_amount", _("Enter the amount of the cheque."))
+        return data
+
+
+class HandoverItemForm(forms.ModelForm):
+    class Meta:
+        model = HandoverItem
+        fields = ("designation", "brand", "serial_number", "quantity", "unit_value")
+        widgets = {
+            "serial_number": forms.TextInput(attrs={"dir": "ltr"}),
+        }
+
+    def __init__(self, *args, settled=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("quantity", "unit_value"):
+            self.fields[name].validators.append(POSITIVE)
+            self.fields[name].widget.attrs.update({"min": "0.01", "step": "0.01", "dir": "ltr"})
+            # Once the ceremony is held the money has moved: values are settled.
+            self.fields[name].disabled = settled
+
+
+def item_formset(*, settled: bool):
+    return forms.inlineformset_factory(
+        HandoverItem.handover.field.related_model,
+        HandoverItem,
+        form=HandoverItemForm,
+        extra=0 if settled else 2,
+        can_delete=not settled,
+        min_num=1,
+        validate_min=True,
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why.")},
+    )
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )

@@ -1,0 +1,461 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from partners import ceremonies as services
+from partners import certificates, permissions
+from partners.forms import (
+    CeremonyForm,
+    HandoverForm,
+    ProjectPickForm,
+    ReasonForm,
+    VerifyForm,
+    item_formset,
+)
+from partners.models import Ceremony, Certificate, Handover
+from reintegration.concurrency import ConcurrentEditError
+from reintegration.network import client_ip
+from reintegration.pdf import render_pdf
+from reintegration.permissions import requires
+from reintegration.scoping import get_visible_or_404
+
+CONCURRENT = gettext_lazy(
+    "Someone else changed this while you were editing it. Your input is below but was not "
+    "saved: reload the page to see the changes, then try again."
+)
+
+
+def _get_ceremony(request, pk) -> Ceremony:
+    return get_visible_or_404(
+        Ceremony.objects.select_related("centre", "province", "tranche__convention"),
+        request.user,
+        pk=pk,
+    )
+
+
+def _pdf(content: bytes, filename: str, *, inline=True) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_list(request):
+    ceremonies = (
+        Ceremony.objects.visible_to(request.user)
+        .select_related("centre", "province")
+        .annotate(
+            beneficiaries=Count("handovers"),
+            women=Count("handovers", filter=Q(handovers__project__beneficiary__sex="F")),
+            value=Sum("handovers__total"),
+        )
+        .order_by("-held_on", "-pk")
+    )
+    status = request.GET.get("status", "")
+    if status in Ceremony.Status.values:
+        ceremonies = ceremonies.filter(status=status)
+    page = Paginator(ceremonies, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partners/ceremony_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Ceremony.Status.choices,
+            "can_create": permissions.can_create_ceremony(request.user),
+        },
+    )
+
+
+def _save_ceremony(request, form, ceremony=None):
+    try:
+        saved = services.ceremony_save(
+            by=request.user,
+            data={**form.cleaned_data, "centre": form.cleaned_data.get("centre")},
+            ceremony=ceremony,
+            version=form.cleaned_data.get("version"),
+            request=request,
+        )
+    except ConcurrentEditError:
+        form.add_error(None, CONCURRENT)
+    except services.CeremonyError as error:
+        form.add_error(None, error.message)
+    else:
+        return saved
+    return None
+
+
+@requires(permissions.can_create_ceremony)
+def ceremony_create(request):
+    form = CeremonyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        ceremony = _save_ceremony(request, form)
+        if ceremony:
+            messages.success(request, _("Ceremony planned: now choose its beneficiaries."))
+            return redirect("ceremony_projects", pk=ceremony.pk)
+    return render(request, "partners/ceremony_form.html", {"form": form})
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_edit(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_prepare_ceremony(request.user, ceremony):
+        raise PermissionDenied
+    form = CeremonyForm(request.POST or None, instance=ceremony, user=request.user)
+    # The service reads the ceremony again under a lock; ``ceremony`` only says which one.
+    if request.method == "POST" and form.is_valid() and _save_ceremony(request, form, ceremony):
+        messages.success(request, _("The ceremony was saved."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    return render(request, "partners/ceremony_form.html", {"form": form, "ceremony": ceremony})
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_detail(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    user = request.user
+    handovers = ceremony.handovers.select_related(
+        "project__beneficiary", "project__trade"
+    ).annotate(items_count=Count("items", distinct=True))
+    current = {
+        c.handover_id: c
+        for c in Certificate.objects.filter(handover__ceremony=ceremony, status="current").only(
+            "pk", "number", "handover_id", "code"
+        )
+    }
+    cancelled = Certificate.objects.filter(handover__ceremony=ceremony, status="cancelled")
+    rows = [(h, current.get(h.pk)) for h in handovers]
+    return render(
+        request,
+        "partners/ceremony_detail.html",
+        {
+            "ceremony": ceremony,
+            "rows": rows,
+            "totals": services.totals(ceremony),
+            "cancelled": cancelled.select_related("replaced_by").order_by("number"),
+            "conventions": ceremony.conventions.all(),
+            "missing": sum(1 for _h, c in rows if c is None),
+            "can_prepare": permissions.can_prepare_ceremony(user, ceremony),
+            "can_edit_handover": permissions.can_edit_handover(user, None, ceremony),
+            "can_hold": permissions.can_hold_ceremony(user, ceremony),
+            "can_close": permissions.can_close_ceremony(user, ceremony),
+            "can_issue": permissions.can_issue_certificates(user, ceremony),
+            "can_print": permissions.can_print_certificates(user),
+            "can_attendance": permissions.can_print_attendance(user),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_projects(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_prepare_ceremony(request.user, ceremony):
+        raise PermissionDenied
+    eligible = services.eligible_projects(ceremony, request.user)
+    form = ProjectPickForm(request.POST or None, queryset=eligible)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.ceremony_add_projects(
+                ceremony=ceremony,
+                by=request.user,
+                project_ids=[p.pk for p in form.cleaned_data["projects"]],
+                request=request,
+            )
+        except services.CeremonyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(count)s beneficiaries added, with their approved equipment.")
+                % {"count": added},
+            )
+            return redirect("ceremony_detail", pk=ceremony.pk)
+    return render(
+        request,
+        "partners/ceremony_projects.html",
+        {"ceremony": ceremony, "form": form, "eligible": eligible},
+    )
+
+
+def _get_handover(request, pk, handover_pk) -> tuple[Ceremony, Handover]:
+    ceremony = _get_ceremony(request, pk)
+    handover = get_object_or_404(
+        ceremony.handovers.select_related("project__beneficiary", "project__trade"),
+        pk=handover_pk,
+    )
+    return ceremony, handover
+
+
+@requires(permissions.can_view_ceremonies)
+def handover_edit(request, pk, handover_pk):
+    ceremony, handover = _get_handover(request, pk, handover_pk)
+    if not permissions.can_edit_handover(request.user, handover, ceremony):
+        raise PermissionDenied
+    settled = ceremony.status != Ceremony.Status.PLANNED
+    Formset = item_formset(settled=settled)
+    data = request.POST if request.method == "POST" else None
+    form = HandoverForm(
+        data,
+        settled=settled,
+        initial={
+            "cheque_amount": handover.cheque_amount,
+            "cheque_number": handover.cheque_number,
+            "version": handover.version,
+        },
+    )
+    formset = Formset(data, instance=handover, form_kwargs={"settled": settled})
+    if data is not None and form.is_valid() and formset.is_valid():
+        try:
+            services.handover_save(
+                handover=handover,
+                by=request.user,
+                items=[
+                    {**f.cleaned_data, "id": f.instance.pk} for f in formset.forms if f.cleaned_data
+                ],
+                cheque_amount=form.cleaned_data.get("cheque_amount"),
+                cheque_number=form.cleaned_data.get("cheque_number", ""),
+                version=form.cleaned_data["version"],
+                request=request,
+            )
+        except ConcurrentEditError:
+            form.add_error(None, CONCURRENT)
+        except services.CeremonyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Handover of %(number)s recorded.")
+                % {"number": handover.project.beneficiary.file_number},
+            )
+            return redirect("ceremony_detail", pk=ceremony.pk)
+    return render(
+        request,
+        "partners/handover_form.html",
+        {
+            "ceremony": ceremony,
+            "handover": handover,
+            "form": form,
+            "formset": formset,
+            "settled": settled,
+            "committed": services.committed_for(handover.project),
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+@require_POST
+@requires(permissions.can_view_ceremonies)
+def handover_remove(request, pk, handover_pk):
+    ceremony, handover = _get_handover(request, pk, handover_pk)
+    if not permissions.can_prepare_ceremony(request.user, ceremony):
+        raise PermissionDenied
+    try:
+        services.handover_remove(handover=handover, by=request.user, request=request)
+    except services.CeremonyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(number)s was removed from the ceremony.")
+            % {"number": handover.project.beneficiary.file_number},
+        )
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+ACTIONS = {
+    "hold": (permissions.can_hold_ceremony, services.ceremony_hold),
+    "close": (permissions.can_close_ceremony, services.ceremony_close),
+}
+
+
+@require_POST
+@requires(permissions.can_view_ceremonies)
+def ceremony_action(request, pk, action):
+    ceremony = _get_ceremony(request, pk)
+    check, service = ACTIONS[action]
+    if not check(request.user, ceremony):
+        if ceremony.status != Ceremony.Status.PLANNED and action == "hold":
+            messages.warning(
+                request,
+                _("This ceremony is already %(status)s.")
+                % {"status": ceremony.get_status_display()},
+            )
+            return redirect("ceremony_detail", pk=ceremony.pk)
+        raise PermissionDenied
+    try:
+        done = service(ceremony=ceremony, by=request.user, request=request)
+    except services.CeremonyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Done: the ceremony is now %(status)s.") % {"status": done.get_status_display()},
+        )
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+@require_POST
+@requires(permissions.can_view_ceremonies)
+def ceremony_cancel(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_prepare_ceremony(request.user, ceremony):
+        raise PermissionDenied
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the ceremony is cancelled."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    try:
+        services.ceremony_cancel(
+            ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"], request=request
+        )
+    except services.CeremonyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The ceremony was cancelled."))
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_attendance(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_print_attendance(request.user):
+        raise PermissionDenied
+    handovers = ceremony.handovers.select_related(
+        "project__beneficiary", "project__trade"
+    ).order_by("project__beneficiary__file_number")
+    pdf = render_pdf(
+        "pdf/attendance.html",
+        {
+            "ceremony": ceremony,
+            "handovers": handovers,
+            "totals": services.totals(ceremony),
+            "S": {k: certificates.bilingual(v) for k, v in certificates.SUMMARY_LABELS.items()},
+            "L": {k: certificates.bilingual(v) for k, v in certificates.LABELS.items()},
+        },
+        language="ar",
+    )
+    return _pdf(pdf, f"attendance-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf")
+
+
+@require_POST
+@requires(permissions.can_view_ceremonies)
+def certificates_issue(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_issue_certificates(request.user, ceremony):
+        raise PermissionDenied
+    try:
+        issued = certificates.certificates_issue(
+            ceremony=ceremony, by=request.user, request=request
+        )
+    except certificates.CertificateError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(count)s certificates issued.") % {"count": len(issued)})
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+def _get_certificate(request, pk, certificate_pk) -> tuple[Ceremony, Certificate]:
+    ceremony = _get_ceremony(request, pk)
+    certificate = get_object_or_404(
+        Certificate.objects.filter(handover__ceremony=ceremony), pk=certificate_pk
+    )
+    return ceremony, certificate
+
+
+@requires(permissions.can_print_certificates)
+def certificate_pdf(request, pk, certificate_pk):
+    _ceremony, certificate = _get_certificate(request, pk, certificate_pk)
+    # The stored bytes, exactly as issued: a reprint never renders again.
+    return _pdf(bytes(certificate.pdf), f"{certificate.number}.pdf")
+
+
+@require_POST
+@requires(permissions.can_view_ceremonies)
+def certificate_correct(request, pk, certificate_pk):
+    ceremony, certificate = _get_certificate(request, pk, certificate_pk)
+    if not permissions.can_issue_certificates(request.user, ceremony):
+        raise PermissionDenied
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the certificate is corrected."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    try:
+        new = certificates.certificate_correct(
+            certificate=certificate,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except certificates.CertificateError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The certificate %(old)s was cancelled and replaced by %(new)s.")
+            % {"old": certificate.number, "new": new.number},
+        )
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+@requires(permissions.can_print_certificates)
+def ceremony_batch(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if ceremony.status not in (Ceremony.Status.HELD, Ceremony.Status.CLOSED):
+        messages.error(request, _("Certificates exist once the ceremony is held."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    if not Certificate.objects.filter(handover__ceremony=ceremony, status="current").exists():
+        messages.error(request, _("No certificate has been issued for this ceremony yet."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    pdf = certificates.ceremony_batch(ceremony, services.totals(ceremony))
+    return _pdf(pdf, f"certificates-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf")
+
+
+# --- Public verification -------------------------------------------------------------------
+
+
+def _too_many(request) -> bool:
+    """A fixed window per client address: enough for people checking papers, not for someone
+    trying codes."""
+    key = f"verify:{client_ip(request)}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count > settings.VERIFY_RATE_LIMIT
+
+
+def certificate_verify(request, code=None):
+    if request.GET.get("code") and code is None:
+        wanted = certificates.normalise_code(request.GET["code"])
+        if wanted:
+            return redirect("certificate_verify", code=wanted)
+    form = VerifyForm(initial={"code": code or ""})
+    if code is None:
+        return render(request, "partners/verify.html", {"form": form})
+    if _too_many(request):
+        return render(request, "partners/verify.html", {"form": form, "limited": True}, status=429)
+    certificate = certificates.verify(code)
+    return render(
+        request,
+        "partners/verify.html",
+        {
+            "form": form,
+            "checked": True,
+            "certificate": certificate,
+            "verify_home": reverse("certificate_verify_form"),
+        },
+        status=200 if certificate else 404,
+    )
