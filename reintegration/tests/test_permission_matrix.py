@@ -31,6 +31,9 @@ PRINTERS = {"coordinator", "regional", "official", "national"}
 # an empty form. Objects belong to the users' own centre (see the ``objects`` fixture).
 MATRIX = {
     "home": ("get", None, everyone(200)),
+    # Every role has a dashboard, each within its own scope (officials: aggregates only).
+    "dashboard_export": ("get", "dashboard_table", everyone(200)),
+    "dashboard_pdf": ("get", None, everyone(200)),
     "centre_list": ("get", None, everyone(200)),
     "audit_log": ("get", None, only({"national", "auditor"})),
     "set_language": ("post", None, everyone(302, anonymous=302)),
@@ -179,6 +182,7 @@ def objects(users, centre, convention):
         "newcomer": lambda: {"beneficiary_pk": person().pk},
         "convention": lambda: {"pk": convention.pk},
         "convention_xlsx": lambda: {"pk": convention.pk, "fmt": "xlsx"},
+        "dashboard_table": lambda: {"table": "money"},
         "ceremony": lambda: {"pk": ceremony()["pk"]},
         "handover": ceremony,
         "hold": lambda: {"pk": ceremony()["pk"], "action": "hold"},

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
@@ -12,11 +11,6 @@ from django.views.decorators.http import require_GET, require_POST
 from reintegration import audit
 from reintegration.models import AuditEntry, Centre
 from reintegration.permissions import can_view_audit_log, can_view_centres, requires
-
-
-@login_required
-def home(request):
-    return render(request, "reintegration/home.html")
 
 
 @requires(can_view_centres)

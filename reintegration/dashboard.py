@@ -1,0 +1,726 @@
+"""The figures of each role's home page: people, projects, money and outcomes within the user's
+scope, for the chosen filters.
+
+Every figure is a database aggregate (``aggregate()`` or ``values().annotate()``), one query per
+block, so the page costs the same number of queries for ten files or a hundred thousand. No
+function here returns rows about a person or a project: the results are counts and sums, which
+is what lets provincial officials, who may never open a file, have a dashboard too.
+
+What the filters select (``Filters``):
+
+- **period** (``date_from``/``date_to``, inclusive, local dates) applies to the date of the event
+  each figure counts: people by the day their file was opened; projects by status by the day the
+  project was opened; money requested by the (last) submission date; approvals by the date of
+  the final approval decision; equipment by the handover date; committed and disbursed money by
+  the date of the ledger movement; survival at 6/12 months and re-incarceration cohorts by the
+  handover date. Two figures describe today and ignore the period: projects waiting for
+  approval, and follow-up visits due or overdue.
+- **track**: the person's programme track.
+- **sector**: the project's trade sector; people figures then count only people who have a
+  project in that sector.
+- **territory**: a region, prefecture/province or centre within the user's scope (the person's
+  centre decides).
+
+The conventions table lists the conventions the user may read (within the chosen territory);
+their envelope, committed and disbursed amounts are the conventions' own ledger totals, which no
+period, track or sector changes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import ExtractQuarter, ExtractYear
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.models import Beneficiary, Consent, ProgrammeTrack
+from partners.models import Convention, LedgerMovement
+from projects.models import Decision, FollowUpVisit, LifeProject, Sector, Status
+from reintegration.models import Centre, Province, Region, Role
+from reintegration.permissions import has_role
+
+ZERO = Decimal("0.00")
+# Roles with a dashboard; each sees it within its own scope (ARCHITECTURE.md, role table).
+DASHBOARD_ROLES = (Role.COORDINATOR, Role.REGIONAL, Role.OFFICIAL, Role.NATIONAL, Role.AUDITOR)
+WAITING = (Status.SUBMITTED, Status.AWAITING_NATIONAL)
+# Approved and not gone back on since: a rejection after approval or an abandonment (closed
+# with the outcome "abandoned") released the money, so those no longer count as approved.
+APPROVED_ONWARD = (Status.APPROVED, Status.FUNDED, Status.EQUIPPED, Status.FOLLOW_UP, Status.CLOSED)
+FOLLOWED = (Status.EQUIPPED, Status.FOLLOW_UP)
+# "Still active" is measured at the visits of these milestones (months after the handover).
+SURVIVAL_MILESTONES = (6, 12)
+DUE_WITHIN_DAYS = 30
+# Waiting for approval, in days since the (last) submission: [low, high) brackets.
+WAITING_BRACKETS = (
+    (0, 7, _("Less than a week")),
+    (7, 28, _("1 to 4 weeks")),
+    (28, None, _("More than 4 weeks")),
+)
+
+
+def can_view_dashboard(user) -> bool:
+    return has_role(user, DASHBOARD_ROLES)
+
+
+# --- Scope ---------------------------------------------------------------------------------
+
+# Lookup prefix from each model to the person the figures are about.
+PERSON_PATH = {
+    Beneficiary: "",
+    LifeProject: "beneficiary__",
+    FollowUpVisit: "project__beneficiary__",
+    LedgerMovement: "project__beneficiary__",
+}
+PROJECT_PATH = {LifeProject: "", FollowUpVisit: "project__", LedgerMovement: "project__"}
+
+
+def dashboard_scope(user, model) -> QuerySet:
+    """The rows of ``model`` whose figures a user's dashboard may count, never to be listed.
+
+    Everyone but officials gets exactly what ``visible_to`` gives them. Officials see no file
+    or project (``visible_to`` returns nothing), yet their dashboard aggregates their province:
+    this is the one place that grants that, for aggregates only.
+    """
+    if not can_view_dashboard(user):
+        return model.objects.none()
+    if user.role == Role.OFFICIAL:
+        return model.objects.filter(**{f"{PERSON_PATH[model]}centre__province": user.province_id})
+    if model is LedgerMovement:
+        return LedgerMovement.objects.filter(
+            project__in=dashboard_scope(user, LifeProject).values("pk")
+        )
+    return model.objects.visible_to(user)
+
+
+# --- Filters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    track: ProgrammeTrack | None = None
+    sector: Sector | None = None
+    territory: Region | Province | Centre | None = None
+
+    def describe(self) -> list[tuple[Promise, object]]:
+        """What was chosen, as (label, value) pairs rendered in the reader's language."""
+        from reintegration.formatting import format_date
+
+        period = "—"
+        if self.date_from or self.date_to:
+            period = _Period(self.date_from, self.date_to, format_date)
+        return [
+            (_("Period"), period),
+            (_("Programme track"), self.track or _All()),
+            (_("Sector"), self.sector or _All()),
+            (_("Territory"), self.territory or _All()),
+        ]
+
+
+class _All:
+    def __str__(self) -> str:
+        return gettext("All")
+
+
+@dataclass(frozen=True)
+class _Period:
+    start: datetime.date | None
+    end: datetime.date | None
+    formatter: object
+
+    def __str__(self) -> str:
+        start = self.formatter(self.start) if self.start else "…"
+        end = self.formatter(self.end) if self.end else "…"
+        return f"{start} – {end}"
+
+
+def _narrow(queryset: QuerySet, filters: Filters) -> QuerySet:
+    """Track, sector and territory; the period depends on the figure (see ``_period``)."""
+    model = queryset.model
+    person = PERSON_PATH[model]
+    if filters.track:
+        queryset = queryset.filter(**{f"{person}track": filters.track.pk})
+    territory = filters.territory
+    if isinstance(territory, Region):
+        queryset = queryset.filter(**{f"{person}centre__province__region": territory.pk})
+    elif isinstance(territory, Province):
+        queryset = queryset.filter(**{f"{person}centre__province": territory.pk})
+    elif isinstance(territory, Centre):
+        queryset = queryset.filter(**{f"{person}centre": territory.pk})
+    if filters.sector:
+        if model is Beneficiary:
+            queryset = queryset.filter(
+                Exists(
+                    LifeProject.objects.filter(
+                        beneficiary=OuterRef("pk"), trade__sector=filters.sector.pk
+                    )
+                )
+            )
+        else:
+            queryset = queryset.filter(**{f"{PROJECT_PATH[model]}trade__sector": filters.sector.pk})
+    return queryset
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _period(filters: Filters, lookup: str, *, is_date: bool = False) -> Q:
+    """The period as a condition on one date or datetime field (bounds in local time, so that
+    an index on the field stays usable, unlike ``__date``)."""
+    condition = Q()
+    if filters.date_from:
+        start = filters.date_from if is_date else _start_of(filters.date_from)
+        condition &= Q(**{f"{lookup}__gte": start})
+    if filters.date_to:
+        if is_date:
+            condition &= Q(**{f"{lookup}__lte": filters.date_to})
+        else:
+            condition &= Q(**{f"{lookup}__lt": _start_of(filters.date_to + datetime.timedelta(1))})
+    return condition
+
+
+def _approved(filters: Filters, prefix: str = "") -> Q:
+    condition = Q(**{f"{prefix}status__in": APPROVED_ONWARD}) & ~Q(
+        **{f"{prefix}outcome": LifeProject.Outcome.ABANDONED}
+    )
+    if filters.date_from or filters.date_to:
+        condition &= Q(
+            Exists(
+                Decision.objects.filter(
+                    _period(filters, "created_at"),
+                    project=OuterRef(f"{prefix}pk"),
+                    to_status=Status.APPROVED,
+                )
+            )
+        )
+    return condition
+
+
+def _share(part, whole) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)) if whole else None
+
+
+# --- Figures (one query per block) ---------------------------------------------------------
+
+
+def people_figures(user, filters: Filters) -> dict:
+    people = _narrow(dashboard_scope(user, Beneficiary), filters).filter(
+        _period(filters, "created_at")
+    )
+    consented = Exists(Consent.objects.filter(beneficiary=OuterRef("pk"), withdrawn_on=None))
+    figures = people.aggregate(
+        registered=Count("pk"),
+        with_consent=Count("pk", filter=Q(consented)),
+        women=Count("pk", filter=Q(sex=Beneficiary.Sex.FEMALE)),
+        **{
+            f"stage_{stage}": Count("pk", filter=Q(status=stage))
+            for stage in Beneficiary.Status.values
+        },
+    )
+    figures["women_share"] = _share(figures["women"], figures["registered"])
+    figures["stages"] = [
+        (stage, figures.pop(f"stage_{stage.value}")) for stage in Beneficiary.Status
+    ]
+    return figures
+
+
+def project_figures(user, filters: Filters, now: datetime.datetime) -> dict:
+    projects = _narrow(dashboard_scope(user, LifeProject), filters)
+    opened = _period(filters, "created_at")
+    waiting = Q(status__in=WAITING)
+    brackets = {}
+    for index, (low, high, _label) in enumerate(WAITING_BRACKETS):
+        condition = waiting & Q(submitted_at__lte=now - datetime.timedelta(days=low))
+        if high is not None:
+            condition &= Q(submitted_at__gt=now - datetime.timedelta(days=high))
+        brackets[f"waiting_{index}"] = Count("pk", filter=condition)
+    approved = _approved(filters)
+    figures = projects.aggregate(
+        waiting=Count("pk", filter=waiting),
+        oldest_submission=Min("submitted_at", filter=waiting),
+        approved=Count("pk", filter=approved),
+        approved_amount=Sum("approved_total", filter=approved, default=ZERO),
+        equipped=Count(
+            "pk",
+            filter=Q(handover_date__isnull=False) & _period(filters, "handover_date", is_date=True),
+        ),
+        requested_amount=Sum(
+            "requested_total",
+            filter=~Q(status=Status.DRAFT)
+            & Q(submitted_at__isnull=False)
+            & _period(filters, "submitted_at"),
+            default=ZERO,
+        ),
+        **brackets,
+        **{f"status_{s}": Count("pk", filter=opened & Q(status=s)) for s in Status.values},
+    )
+    oldest = figures.pop("oldest_submission")
+    figures["longest_wait_days"] = (now - oldest).days if oldest else None
+    figures["waiting_brackets"] = [
+        (label, figures.pop(f"waiting_{index}"))
+        for index, (_low, _high, label) in enumerate(WAITING_BRACKETS)
+    ]
+    figures["statuses"] = [(status, figures.pop(f"status_{status.value}")) for status in Status]
+    return figures
+
+
+def ledger_figures(user, filters: Filters) -> dict:
+    """Committed is net of releases, like a convention's own ``committed``: what stays charged."""
+    movements = _narrow(dashboard_scope(user, LedgerMovement), filters).filter(
+        _period(filters, "created_at")
+    )
+    kind = LedgerMovement.Kind
+    figures = movements.aggregate(
+        commit=Sum("amount", filter=Q(kind=kind.COMMIT), default=ZERO),
+        release=Sum("amount", filter=Q(kind=kind.RELEASE), default=ZERO),
+        disbursed=Sum("amount", filter=Q(kind=kind.DISBURSE), default=ZERO),
+    )
+    return {"committed": figures["commit"] - figures["release"], "disbursed": figures["disbursed"]}
+
+
+def convention_rows(user, filters: Filters) -> list[dict]:
+    conventions = Convention.objects.visible_to(user).exclude(status=Convention.Status.DRAFT)
+    territory = filters.territory
+    if isinstance(territory, Region):
+        conventions = conventions.filter(provinces__region=territory.pk)
+    elif isinstance(territory, Province):
+        conventions = conventions.filter(provinces=territory.pk)
+    elif isinstance(territory, Centre):
+        conventions = conventions.filter(provinces=territory.province_id)
+    rows = list(
+        conventions.distinct()
+        .order_by("reference")
+        .values("pk", "reference", "envelope", "committed", "disbursed")
+    )
+    for row in rows:
+        row["remaining"] = row["envelope"] - row["committed"]
+        row["undisbursed"] = row["committed"] - row["disbursed"]
+        row["consumed"] = _share(row["committed"], row["envelope"])
+    return rows
+
+
+def track_rows(user, filters: Filters) -> list[dict]:
+    """Average approved amount per beneficiary of each track (approved projects, see
+    ``_approved``): the total approved divided by the number of people, not of projects."""
+    rows = list(
+        _narrow(dashboard_scope(user, LifeProject), filters)
+        .filter(_approved(filters))
+        .values("beneficiary__track")
+        .annotate(people=Count("beneficiary", distinct=True), total=Sum("approved_total"))
+        .order_by("beneficiary__track")
+    )
+    for row in rows:
+        row["average"] = (row["total"] / row["people"]).quantize(Decimal("0.01"))
+    return rows
+
+
+def outcome_figures(user, filters: Filters, today: datetime.date) -> dict:
+    visits = _narrow(dashboard_scope(user, FollowUpVisit), filters)
+    pending = Q(done_on__isnull=True, project__status__in=FOLLOWED)
+    handed_over = _period(filters, "project__handover_date", is_date=True)
+    survival = {}
+    for months in SURVIVAL_MILESTONES:
+        done = Q(milestone_months=months, done_on__isnull=False) & handed_over
+        survival[f"done_{months}"] = Count("pk", filter=done)
+        survival[f"active_{months}"] = Count("pk", filter=done & Q(business_active=True))
+    figures = visits.aggregate(
+        due=Count(
+            "pk",
+            filter=pending
+            & Q(due_on__gte=today, due_on__lte=today + datetime.timedelta(DUE_WITHIN_DAYS)),
+        ),
+        overdue=Count("pk", filter=pending & Q(due_on__lt=today)),
+        **survival,
+    )
+    figures["survival"] = [
+        {
+            "months": months,
+            "done": figures[f"done_{months}"],
+            "active": figures[f"active_{months}"],
+            "share": _share(figures[f"active_{months}"], figures[f"done_{months}"]),
+        }
+        for months in SURVIVAL_MILESTONES
+    ]
+    return figures
+
+
+def cohort_rows(user, filters: Filters) -> list[dict]:
+    """Projects grouped by the quarter of their handover: how many, and how many of them have a
+    visit that reported a re-incarceration."""
+    reincarcerated = Exists(
+        FollowUpVisit.objects.filter(project=OuterRef("pk"), reincarcerated_on__isnull=False)
+    )
+    rows = list(
+        _narrow(dashboard_scope(user, LifeProject), filters)
+        .filter(Q(handover_date__isnull=False) & _period(filters, "handover_date", is_date=True))
+        .annotate(year=ExtractYear("handover_date"), quarter=ExtractQuarter("handover_date"))
+        .values("year", "quarter")
+        .annotate(size=Count("pk"), reincarcerated=Count("pk", filter=Q(reincarcerated)))
+        .order_by("year", "quarter")
+    )
+    for row in rows:
+        row["rate"] = _share(row["reincarcerated"], row["size"])
+    return rows
+
+
+# --- Tables: what the page, the XLSX files and the PDF show --------------------------------
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    quarter: int
+
+    def __str__(self) -> str:
+        return gettext("Q%(quarter)s %(year)s") % {"quarter": self.quarter, "year": self.year}
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A chart label that carries the cohort's size, so a rate is never read without it."""
+
+    quarter: Quarter
+    size: int
+
+    def __str__(self) -> str:
+        return ngettext(
+            "%(quarter)s (%(size)s project)", "%(quarter)s (%(size)s projects)", self.size
+        ) % {"quarter": self.quarter, "size": self.size}
+
+
+@dataclass(frozen=True)
+class Milestone:
+    months: int
+
+    def __str__(self) -> str:
+        return gettext("%(months)s months after the handover") % {"months": self.months}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value formatted otherwise than its column says."""
+
+    value: object
+    kind: str
+
+
+@dataclass(frozen=True)
+class Column:
+    label: Promise
+    #: "text", "count", "days", "mad" or "percent": how cells are formatted and exported.
+    kind: str = "count"
+
+
+@dataclass(frozen=True)
+class Chart:
+    #: Indexes of the columns drawn as datasets; the first column gives the labels.
+    series: tuple[int, ...]
+    horizontal: bool = False
+    stacked: bool = False
+    #: Colour names known to static/js/dashboard.js, one per series.
+    colours: tuple[str, ...] = ("brand",)
+    #: Dataset names when they differ from the columns' labels.
+    legend: tuple[Promise, ...] | None = None
+    #: How the drawn values are formatted, when not as their columns are.
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: Promise
+    columns: tuple[Column, ...]
+    rows: list[list]
+    chart: Chart | None = None
+    note: Promise | str = ""
+    #: Rows drawn on the chart when they differ from the table's (e.g. without a total row).
+    chart_rows: list[list] | None = field(default=None)
+
+    @property
+    def typed_rows(self) -> list[list[tuple[object, str]]]:
+        """Each cell with the kind of its column, for templates (which cannot zip)."""
+        kinds = [column.kind for column in self.columns]
+        return [list(zip(row, kinds, strict=True)) for row in self.rows]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing but zeros: a chart of it would only draw axes."""
+        return not any(
+            cell.value if isinstance(cell, Cell) else cell
+            for row in self.rows
+            for cell in row[1:]
+            if not isinstance(cell, str | Promise)
+        )
+
+    def chart_data(self) -> dict | None:
+        """The chart as JSON-ready data, labels in the active language."""
+        if self.chart is None:
+            return None
+        rows = self.rows if self.chart_rows is None else self.chart_rows
+        datasets = []
+        legend = self.chart.legend or [self.columns[i].label for i in self.chart.series]
+        for index, colour, name in zip(self.chart.series, self.chart.colours, legend, strict=True):
+            unit = self.chart.unit or self.columns[index].kind
+            values = [row[index] for row in rows]
+            if unit == "percent":
+                values = [None if v is None else (v * 100).quantize(Decimal("0.1")) for v in values]
+            datasets.append({"label": str(name), "data": values, "unit": unit, "colour": colour})
+        return {
+            "key": self.key,
+            "title": str(self.title),
+            "labels": [str(row[0]) for row in rows],
+            "datasets": datasets,
+            "horizontal": self.chart.horizontal,
+            "stacked": self.chart.stacked,
+        }
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    today: datetime.date
+    people: dict
+    projects: dict
+    money: dict
+    outcomes: dict
+    tables: list[Table]
+
+    def table(self, key: str) -> Table:
+        return self.tables_by_key[key]
+
+    @property
+    def tables_by_key(self) -> dict[str, Table]:
+        return {table.key: table for table in self.tables}
+
+    @property
+    def charts(self) -> list[dict]:
+        return [t.chart_data() for t in self.tables if t.chart]
+
+
+TABLE_KEYS = (
+    "people",
+    "stages",
+    "projects",
+    "statuses",
+    "waiting",
+    "money",
+    "conventions",
+    "tracks",
+    "visits",
+    "survival",
+    "cohorts",
+)
+
+
+def build_dashboard(user, filters: Filters, *, tracks: dict[int, ProgrammeTrack]) -> Dashboard:
+    """Every figure of the page. ``tracks`` names the tracks (the filter form has them)."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    people = people_figures(user, filters)
+    projects = project_figures(user, filters, now)
+    money = {
+        "requested": projects["requested_amount"],
+        "approved": projects["approved_amount"],
+        **ledger_figures(user, filters),
+        "conventions": convention_rows(user, filters),
+        "tracks": track_rows(user, filters),
+    }
+    outcomes = {**outcome_figures(user, filters, today), "cohorts": cohort_rows(user, filters)}
+    tables = [
+        *_people_tables(people),
+        *_project_tables(projects),
+        *_money_tables(money, tracks),
+        *_outcome_tables(outcomes),
+    ]
+    return Dashboard(filters, today, people, projects, money, outcomes, tables)
+
+
+FIGURE = Column(pgettext_lazy("dashboard column", "Figure"), "text")
+
+
+def _people_tables(people: dict) -> list[Table]:
+    return [
+        Table(
+            "people",
+            _("People"),
+            (FIGURE, Column(_("Number"))),
+            [
+                [_("Registered"), people["registered"]],
+                [_("With consent on file"), people["with_consent"]],
+                [_("Women"), people["women"]],
+                [_("Women's share"), Cell(people["women_share"], "percent")],
+            ],
+        ),
+        Table(
+            "stages",
+            _("People in each stage"),
+            (Column(_("Stage"), "text"), Column(_("People"))),
+            [[stage.label, count] for stage, count in people["stages"]],
+            Chart((1,), horizontal=True),
+        ),
+    ]
+
+
+def _project_tables(projects: dict) -> list[Table]:
+    return [
+        Table(
+            "projects",
+            _("Projects"),
+            (FIGURE, Column(_("Number"))),
+            [
+                [_("Waiting for approval"), projects["waiting"]],
+                [_("Longest wait (days)"), projects["longest_wait_days"]],
+                [_("Approved"), projects["approved"]],
+                [_("Equipped"), projects["equipped"]],
+            ],
+        ),
+        Table(
+            "statuses",
+            _("Projects by status"),
+            (Column(_("Status"), "text"), Column(_("Projects"))),
+            [[status.label, count] for status, count in projects["statuses"]],
+            Chart((1,), horizontal=True),
+        ),
+        Table(
+            "waiting",
+            _("Waiting for approval, by time waited"),
+            (Column(_("Waiting since"), "text"), Column(_("Projects"))),
+            [[label, count] for label, count in projects["waiting_brackets"]],
+            Chart((1,), colours=("gold",)),
+            note=_("Counted from the last submission, as of today."),
+        ),
+    ]
+
+
+def _convention_row(row: dict, committed: Decimal) -> list:
+    return [
+        row["reference"],
+        row["envelope"],
+        committed,
+        row["disbursed"],
+        row["remaining"],
+        row["consumed"],
+    ]
+
+
+def _money_tables(money: dict, tracks: dict[int, ProgrammeTrack]) -> list[Table]:
+    conventions = money["conventions"]
+    return [
+        Table(
+            "money",
+            _("Money"),
+            (FIGURE, Column(_("Amount"), "mad")),
+            [
+                [_("Requested"), money["requested"]],
+                [_("Approved"), money["approved"]],
+                [_("Committed"), money["committed"]],
+                [_("Disbursed"), money["disbursed"]],
+            ],
+            Chart((1,), horizontal=True),
+        ),
+        Table(
+            "conventions",
+            _("Convention envelopes"),
+            (
+                Column(_("Convention"), "text"),
+                Column(_("Envelope"), "mad"),
+                Column(_("Committed"), "mad"),
+                Column(_("Disbursed"), "mad"),
+                Column(_("Remaining"), "mad"),
+                Column(_("Consumed"), "percent"),
+            ),
+            [_convention_row(r, r["committed"]) for r in conventions],
+            Chart(
+                (3, 2, 4),
+                horizontal=True,
+                stacked=True,
+                colours=("brand", "gold", "grey"),
+                legend=(_("Disbursed"), _("Committed, not yet disbursed"), _("Remaining")),
+                unit="percent",
+            ),
+            note=_(
+                "Committed includes what is disbursed. These are each convention's own totals: "
+                "the period, track and sector filters do not change them."
+            ),
+            # Each bar is its envelope (100 %): disbursed, committed and not yet disbursed,
+            # remaining; shares, so that a small convention reads as well as a large one.
+            chart_rows=[
+                [r["reference"], None]
+                + [_share(r[k], r["envelope"]) for k in ("undisbursed", "disbursed", "remaining")]
+                for r in conventions
+            ],
+        ),
+        Table(
+            "tracks",
+            _("Average approved amount per beneficiary, by track"),
+            (
+                Column(_("Programme track"), "text"),
+                Column(_("Beneficiaries")),
+                Column(_("Approved"), "mad"),
+                Column(_("Average per beneficiary"), "mad"),
+            ),
+            [
+                [tracks.get(r["beneficiary__track"], "?"), r["people"], r["total"], r["average"]]
+                for r in money["tracks"]
+            ],
+            Chart((3,), horizontal=True, colours=("blue",)),
+        ),
+    ]
+
+
+def _outcome_tables(outcomes: dict) -> list[Table]:
+    return [
+        Table(
+            "visits",
+            _("Follow-up visits"),
+            (FIGURE, Column(_("Visits"))),
+            [
+                [_("Due in the next 30 days"), outcomes["due"]],
+                [_("Overdue"), outcomes["overdue"]],
+            ],
+            note=_("As of today."),
+        ),
+        Table(
+            "survival",
+            _("Businesses still active"),
+            (
+                Column(_("Visit"), "text"),
+                Column(_("Visits done")),
+                Column(_("Business active")),
+                Column(_("Share active"), "percent"),
+            ),
+            [
+                [Milestone(r["months"]), r["done"], r["active"], r["share"]]
+                for r in outcomes["survival"]
+            ],
+            Chart((3,)),
+        ),
+        Table(
+            "cohorts",
+            _("Re-incarceration by handover cohort"),
+            (
+                Column(_("Handover quarter"), "text"),
+                Column(_("Cohort size")),
+                Column(_("Re-incarcerated")),
+                Column(_("Rate"), "percent"),
+            ),
+            [
+                [Quarter(r["year"], r["quarter"]), r["size"], r["reincarcerated"], r["rate"]]
+                for r in outcomes["cohorts"]
+            ],
+            Chart((3,), colours=("red",)),
+            note=_("A project counts once if any of its visits reported a re-incarceration."),
+            chart_rows=[
+                [Cohort(Quarter(r["year"], r["quarter"]), r["size"]), None, None, r["rate"]]
+                for r in outcomes["cohorts"]
+            ],
+        ),
+    ]

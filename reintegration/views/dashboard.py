@@ -1,0 +1,118 @@
+"""The home page: each role's dashboard within its scope, each table as XLSX, and a printable
+summary in Arabic then French."""
+
+import io
+from decimal import Decimal
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from reintegration.dashboard import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard
+from reintegration.formatting import CURRENCY_SUFFIX, resolve_language
+from reintegration.forms import DashboardFilterForm
+from reintegration.models import ROLE_SCOPE_FIELD
+from reintegration.pdf import render_pdf
+from reintegration.permissions import requires
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NUMBER_FORMATS = {"mad": "#,##0.00", "percent": "0.0%", "count": "0", "days": "0"}
+
+
+def _dashboard(request):
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    return form, build_dashboard(request.user, form.filters(), tracks=form.tracks)
+
+
+@requires(can_view_dashboard)
+def home(request):
+    form, dashboard = _dashboard(request)
+    return render(
+        request,
+        "reintegration/home.html",
+        {
+            "form": form,
+            "dashboard": dashboard,
+            "query": request.GET.urlencode(),
+            "currency": CURRENCY_SUFFIX[resolve_language()],
+        },
+    )
+
+
+@requires(can_view_dashboard)
+def dashboard_export(request, table):
+    """One table (or ``all``) as a workbook, for the same filters as the page."""
+    if table != "all" and table not in TABLE_KEYS:
+        raise Http404
+    _form, dashboard = _dashboard(request)
+    tables = dashboard.tables if table == "all" else [dashboard.table(table)]
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    rtl = resolve_language() == "ar"
+    for item in tables:
+        sheet = workbook.create_sheet(_sheet_title(str(item.title)))
+        sheet.sheet_view.rightToLeft = rtl
+        sheet.append([str(column.label) for column in item.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in item.typed_rows:
+            sheet.append([_xlsx_value(value) for value, _kind in row])
+            for cell, (value, kind) in zip(sheet[sheet.max_row], row, strict=True):
+                kind = value.kind if isinstance(value, Cell) else kind
+                if kind in NUMBER_FORMATS:
+                    cell.number_format = NUMBER_FORMATS[kind]
+        sheet.column_dimensions["A"].width = 40
+    filters = workbook.create_sheet(_sheet_title(_("Filters")))
+    filters.sheet_view.rightToLeft = rtl
+    filters.append([_("Scope"), str(_scope(request.user) or _("All of Morocco"))])
+    for label, value in dashboard.filters.describe():
+        filters.append([str(label), str(value)])
+    filters.append([_("Figures as of"), dashboard.today])
+    filters.column_dimensions["A"].width = 24
+    filters.column_dimensions["B"].width = 40
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="dashboard-{table}-{dashboard.today.isoformat()}.xlsx"'
+    )
+    return response
+
+
+@requires(can_view_dashboard)
+def dashboard_pdf(request):
+    _form, dashboard = _dashboard(request)
+    pdf = render_pdf(
+        "pdf/dashboard_summary.html",
+        {"dashboard": dashboard, "scope": _scope(request.user), "generated": timezone.now()},
+        language="ar",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="dashboard-{dashboard.today.isoformat()}.pdf"'
+    )
+    return response
+
+
+def _scope(user):
+    """The user's centre, region or province as an object, so each PDF page names it in its own
+    language; None for the whole country."""
+    field = ROLE_SCOPE_FIELD.get(user.role)
+    return getattr(user, field) if field else None
+
+
+def _sheet_title(title: str) -> str:
+    # Excel refuses these characters and titles longer than 31 characters.
+    for character in "[]:*?/\\":
+        title = title.replace(character, " ")
+    return title[:31]
+
+
+def _xlsx_value(value):
+    if isinstance(value, Cell):
+        value = value.value
+    # Numbers stay numbers in the sheet; names and labels in the reader's language.
+    return value if value is None or isinstance(value, int | Decimal) else str(value)

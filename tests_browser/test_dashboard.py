@@ -1,0 +1,80 @@
+from django.utils import timezone
+
+from reintegration.models import User
+from reintegration.tests.dashboard_factories import make_network, populate
+from reintegration.tests.factories import TEST_PASSWORD
+from tests_browser.conftest import sign_in
+
+CHARTS = 8
+
+DRAWN = """() => [...document.querySelectorAll('[data-chart] canvas')].map((canvas) => {
+  const chart = Chart.getChart(canvas);
+  return {
+    key: canvas.parentElement.dataset.chart,
+    drawn: !!chart && canvas.width > 0 && canvas.height > 0,
+    reversed: chart ? !!chart.scales.x.options.reverse : null,
+    rtlLegend: chart ? !!chart.options.plugins.legend.rtl : null,
+    fits: canvas.getBoundingClientRect().right <= document.documentElement.clientWidth + 1
+      && canvas.getBoundingClientRect().left >= -1,
+  };
+})"""
+
+
+def open_page(browser, live_server, username, width=1280):
+    viewport = {"width": width, "height": 900}
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, username, TEST_PASSWORD)
+    page.wait_for_selector("[data-chart] canvas")
+    return page
+
+
+def test_the_dashboard_draws_readable_charts_in_french_and_arabic(
+    reference_data, browser, live_server, users, elsewhere, convention, screenshot
+):
+    network = populate(make_network(users, elsewhere, convention))
+    national = users["national"]
+    User.objects.filter(pk=national.pk).update(username="hicham", language="fr")
+    network.refresh()
+    waiting = sum(1 for p in network.projects if p.status in ("submitted", "awaiting_national"))
+
+    page = open_page(browser, live_server, "hicham")
+    charts = page.evaluate(DRAWN)
+    assert len(charts) == CHARTS and all(c["drawn"] for c in charts)
+    assert not any(c["reversed"] for c in charts)
+    # Each chart's numbers are one click away.
+    table = page.locator("#table-waiting table")
+    assert not table.is_visible()
+    page.click("#table-waiting summary")
+    assert table.is_visible()
+    # All submitted today: the first bracket, "less than a week".
+    assert table.locator("tbody tr td").first.inner_text() == str(waiting) != "0"
+    screenshot("dashboard-fr", page)
+
+    page.click("#language-menu")
+    page.click("button[name=language][value=ar]")
+    page.wait_for_selector("[data-chart] canvas")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    charts = page.evaluate(DRAWN)
+    assert len(charts) == CHARTS and all(c["drawn"] for c in charts)
+    # Right to left: horizontal bars grow leftwards, categories start on the right.
+    assert all(c["reversed"] and c["rtlLegend"] for c in charts)
+    page.click("#table-money summary")
+    assert "درهم" in page.locator("#table-money table").inner_text()
+    screenshot("dashboard-ar", page)
+    page.context.close()
+
+
+def test_the_dashboard_fits_a_phone_in_arabic(
+    reference_data, browser, live_server, users, elsewhere, convention, screenshot
+):
+    populate(make_network(users, elsewhere, convention), today=timezone.localdate())
+    User.objects.filter(pk=users["regional"].pk).update(username="karim", language="ar")
+    page = open_page(browser, live_server, "karim", width=390)
+    charts = page.evaluate(DRAWN)
+    assert all(c["drawn"] and c["fits"] for c in charts)
+    # Nothing wider than the screen: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("dashboard-ar-phone", page)
+    page.context.close()
