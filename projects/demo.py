@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
+from partners.demo_ceremonies import hand_over
 from partners.models import Convention
 from projects import services
 from projects.models import LifeProject, Trade
@@ -138,7 +139,9 @@ def _walk(project, stop, users, handover_months_ago, rng):
     if stop == "funded":
         return
     handover = timezone.localdate() - datetime.timedelta(days=30 * handover_months_ago + 3)
-    step(project=project, by=coordinator, action="equip", handover_date=handover)
+    # The equipment is handed over at a ceremony, which disburses the money.
+    hand_over(project, by=coordinator, holder=regional, held_on=handover)
+    project.refresh_from_db()
     if stop == "equipped":
         return
     today = timezone.localdate()

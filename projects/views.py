@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from beneficiaries.models import Beneficiary
-from partners.models import Convention
+from partners.models import Convention, Handover
 from projects import permissions, services
 from projects.forms import (
     ApproveForm,
@@ -123,6 +123,7 @@ def _render_detail(request, project, *, decision_form=None, status=200):
             "allocations": project.allocations.select_related("convention"),
             "decisions": project.decisions.select_related("actor"),
             "visits": project.visits.all(),
+            "handover": Handover.objects.filter(project=project).select_related("ceremony").first(),
             "actions": permissions.allowed_actions(user, project),
             "can_edit": permissions.can_edit_project(user, project),
             "can_record_visit": permissions.can_record_visit(user, project),

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
@@ -20,7 +21,10 @@ STATIC_SCHEME = "static:"
 class StaticOnlyFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         if url.startswith(STATIC_SCHEME):
-            found = finders.find(url[len(STATIC_SCHEME) :].lstrip("/"))
+            try:
+                found = finders.find(url[len(STATIC_SCHEME) :].lstrip("/"))
+            except SuspiciousFileOperation:
+                found = None
             if found:
                 return super().fetch(Path(found).as_uri(), headers)
         elif url.startswith("data:"):

@@ -12,9 +12,15 @@ from reintegration.models import ROLE_SCOPE_FIELD
 class Command(BaseCommand):
     help = "Create believable demo data (idempotent) and print the demo accounts."
 
-    # Each app that has demo data provides <app>.demo.seed(context); they run in this order,
-    # each receiving what the previous ones created.
-    APPS = ["reintegration", "beneficiaries", "partners", "projects"]
+    # Each module provides seed(**context); they run in this order, each receiving what the
+    # previous ones created.
+    MODULES = [
+        "reintegration.demo",
+        "beneficiaries.demo",
+        "partners.demo",
+        "projects.demo",
+        "partners.demo_ceremonies",
+    ]
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
@@ -22,14 +28,8 @@ class Command(BaseCommand):
             raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
         context: dict = {}
         with transaction.atomic():
-            for app in self.APPS:
-                try:
-                    module = import_module(f"{app}.demo")
-                except ModuleNotFoundError as error:
-                    if error.name != f"{app}.demo":
-                        raise
-                    continue
-                context.update(module.seed(**context))
+            for name in self.MODULES:
+                context.update(import_module(name).seed(**context))
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
         for user in context["users"]:
