@@ -117,6 +117,9 @@ class HandoverItemForm(forms.ModelForm):
 
     def __init__(self, *args, settled=False, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # Rendered as a table row, one input per cell (no label per cell).
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
         for name in ("quantity", "unit_value"):
             self.fields[name].validators.append(POSITIVE)
             self.fields[name].widget.attrs.update({"min": "0.01", "step": "0.01", "dir": "ltr"})

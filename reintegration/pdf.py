@@ -11,7 +11,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -38,8 +38,19 @@ def font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
-def render_pdf(template: str, context: dict, language: str | None = None) -> bytes:
+@lru_cache(maxsize=8)
+def stylesheet(name: str) -> CSS:
+    """A static stylesheet parsed once per process: documents printed by the dozen (handover
+    certificates) should not pay for parsing their CSS each time."""
+    return CSS(filename=finders.find(name), font_config=font_config())
+
+
+def render_pdf(
+    template: str, context: dict, language: str | None = None, stylesheets: tuple[str, ...] = ()
+) -> bytes:
     with translation.override(language or translation.get_language()):
         html = render_to_string(template, context)
     document = HTML(string=html, url_fetcher=StaticOnlyFetcher(allowed_protocols={"file", "data"}))
-    return document.write_pdf(font_config=font_config())
+    return document.write_pdf(
+        font_config=font_config(), stylesheets=[stylesheet(name) for name in stylesheets]
+    )

@@ -1,0 +1,106 @@
+import io
+
+from django.utils import timezone, translation
+from pypdf import PdfReader
+
+from beneficiaries.tests.factories import BeneficiaryFactory
+from partners.models import Ceremony, Certificate, Convention
+from projects.models import LifeProject, Status
+from projects.tests.factories import approved, make_project
+from reintegration.models import User
+from reintegration.tests.factories import TEST_PASSWORD
+from tests_browser.conftest import sign_in
+
+LINES = (("ماكينة خياطة صناعية", "1", "6800.00"), ("ماكينة سورجي", "1", "5400.50"))
+
+
+def open_as(browser, live_server, user, width=1280):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, user.username, TEST_PASSWORD)
+    return page
+
+
+def go(page, selector):
+    page.click(selector)
+    page.wait_for_load_state("domcontentloaded")
+
+
+def test_a_ceremony_is_prepared_held_and_printed(
+    browser, live_server, reference_data, screenshot, users, centre, convention
+):
+    User.objects.filter(pk=users["coordinator"].pk).update(language="ar")
+    User.objects.filter(pk=users["regional"].pk).update(language="fr")
+    coordinator = users["coordinator"]
+    people = [
+        BeneficiaryFactory(centre=centre, by=coordinator, first_name_latin=name, sex=sex)
+        for name, sex in (("Fatima", "F"), ("Youssef", "M"))
+    ]
+    projects = [approved(make_project(p, coordinator, lines=LINES), users) for p in people]
+
+    # The coordinator plans the ceremony, in Arabic.
+    centre_page = open_as(browser, live_server, coordinator)
+    centre_page.goto("/ceremonies/")
+    go(centre_page, "a[href='/ceremonies/new/']")
+    centre_page.fill("[name=held_on]", timezone.localdate().isoformat())
+    centre_page.fill("[name=place]", "مقر عمالة طنجة أصيلة")
+    centre_page.fill("[name=presided_by]", "عبد السلام بنعلي")
+    centre_page.select_option("[name=authority]", "wali")
+    centre_page.check(f"[name=conventions][value='{convention.pk}']")
+    go(centre_page, "main form button[type=submit].btn-brand")
+    ceremony = Ceremony.objects.get()
+    for project in projects:
+        centre_page.check(f"#project-{project.pk}")
+    screenshot("ceremony-choose-ar", centre_page)
+    go(centre_page, "main form button[type=submit].btn-brand")
+    assert centre_page.locator("#handovers tbody tr").count() == 2
+
+    # At the ceremony: serial numbers as printed on the machines.
+    go(centre_page, f"#handovers a[href^='/ceremonies/{ceremony.pk}/handovers/']")
+    centre_page.fill("[name='items-0-brand']", "Juki")
+    centre_page.fill("[name='items-0-serial_number']", "ddl-8700 a")
+    screenshot("ceremony-handover-ar", centre_page)
+    go(centre_page, "main form button[type=submit].btn-brand")
+    assert "DDL-8700A" in set(
+        ceremony.handovers.values_list("items__serial_number", flat=True)
+    )
+    assert centre_page.locator("#hold").count() == 0  # holding is for regional staff
+
+    # Regional staff mark it held, in French.
+    regional_page = open_as(browser, live_server, users["regional"])
+    regional_page.goto(f"/ceremonies/{ceremony.pk}/")
+    go(regional_page, "#hold")
+    with translation.override("fr"):
+        held = str(Ceremony.Status.HELD.label)
+    assert regional_page.locator("#ceremony-status").inner_text() == held
+    assert {p.status for p in LifeProject.objects.all()} == {Status.EQUIPPED}
+    convention = Convention.objects.get()
+    assert convention.disbursed == sum(p.requested_total for p in projects)
+
+    # Back at the centre: issue the certificates, print them all.
+    centre_page.goto(f"/ceremonies/{ceremony.pk}/")
+    go(centre_page, "#issue")
+    assert Certificate.objects.count() == 2
+    screenshot("ceremony-held-ar", centre_page)
+    totals = centre_page.locator("#ceremony-totals").inner_text()
+    assert "24.401,00" in totals  # 2 × 12,200.50 DH
+    response = centre_page.request.get(centre_page.locator("#batch").get_attribute("href"))
+    assert response.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.body()))
+    assert len(reader.pages) == 3
+    numbers = set(Certificate.objects.values_list("number", flat=True))
+    assert numbers == {n for n in numbers if n in "".join(p.extract_text() for p in reader.pages)}
+
+    # Anyone can check a certificate from its code.
+    certificate = Certificate.objects.first()
+    public = browser.new_page(base_url=live_server.url)
+    public.goto(f"/verify/{certificate.code}/")
+    assert certificate.number in public.locator("main").inner_text()
+    screenshot("certificate-verify", public)
+    public.close()
+
+    # On a phone the ceremony page still reads.
+    phone = open_as(browser, live_server, users["regional"], width=390)
+    phone.goto(f"/ceremonies/{ceremony.pk}/")
+    screenshot("ceremony-phone-fr", phone)
