@@ -15,7 +15,8 @@ LINES = (("ماكينة خياطة صناعية", "1", "6800.00"), ("ماكين�
 
 
 def open_as(browser, live_server, user, width=1280):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+    viewport = {"width": width, "height": 900}
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(10_000)
     sign_in(page, user.username, TEST_PASSWORD)
