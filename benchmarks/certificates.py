@@ -207,8 +207,10 @@ def main() -> None:
                 hold(build(1, users, centre, convention), users, centre, convention)
                 for _run in range(args.runs + 1)
             ]
-            lines.append(f"set-up (131+runs approved projects, ceremonies held): "
-                         f"{time.perf_counter() - started:.1f} s")
+            lines.append(
+                f"set-up (131+runs approved projects, ceremonies held): "
+                f"{time.perf_counter() - started:.1f} s"
+            )
 
             # Memory first, while the process has rendered nothing: issue the 100 certificates
             # of one ceremony and build its batch PDF.

@@ -63,9 +63,7 @@ def test_a_ceremony_is_prepared_held_and_printed(
     centre_page.fill("[name='items-0-serial_number']", "ddl-8700 a")
     screenshot("ceremony-handover-ar", centre_page)
     go(centre_page, "main form button[type=submit].btn-brand")
-    assert "DDL-8700A" in set(
-        ceremony.handovers.values_list("items__serial_number", flat=True)
-    )
+    assert "DDL-8700A" in set(ceremony.handovers.values_list("items__serial_number", flat=True))
     assert centre_page.locator("#hold").count() == 0  # holding is for regional staff
 
     # Regional staff mark it held, in French.
