@@ -32,7 +32,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Consent, ProgrammeTrack
 from partners.models import Convention, LedgerMovement
-from projects.models import Decision, FollowUpVisit, LifeProject, Sector, Status
+from projects.models import Decision, FollowUpVisit, LifeProject, Sector, Status, Trade
 from reintegration.models import Centre, Province, Region, Role
 from reintegration.permissions import has_role
 
@@ -157,14 +157,15 @@ def _narrow(queryset: QuerySet, filters: Filters) -> QuerySet:
     if filters.sector:
         if model is Beneficiary:
             queryset = queryset.filter(
-                Exists(
-                    LifeProject.objects.filter(
-                        beneficiary=OuterRef("pk"), trade__sector=filters.sector.pk
-                    )
+                pk__in=LifeProject.objects.filter(trade__sector=filters.sector.pk).values(
+                    "beneficiary"
                 )
             )
         else:
-            queryset = queryset.filter(**{f"{PROJECT_PATH[model]}trade__sector": filters.sector.pk})
+            # An IN over the sector's trades, not a join: PostgreSQL then filters the scope's
+            # projects in one pass instead of scanning them once per trade.
+            trades = Trade.objects.filter(sector=filters.sector.pk).values("pk")
+            queryset = queryset.filter(**{f"{PROJECT_PATH[model]}trade__in": trades})
     return queryset
 
 
@@ -187,20 +188,13 @@ def _period(filters: Filters, lookup: str, *, is_date: bool = False) -> Q:
     return condition
 
 
-def _approved(filters: Filters, prefix: str = "") -> Q:
-    condition = Q(**{f"{prefix}status__in": APPROVED_ONWARD}) & ~Q(
-        **{f"{prefix}outcome": LifeProject.Outcome.ABANDONED}
-    )
+def _approved(filters: Filters) -> Q:
+    condition = Q(status__in=APPROVED_ONWARD) & ~Q(outcome=LifeProject.Outcome.ABANDONED)
     if filters.date_from or filters.date_to:
-        condition &= Q(
-            Exists(
-                Decision.objects.filter(
-                    _period(filters, "created_at"),
-                    project=OuterRef(f"{prefix}pk"),
-                    to_status=Status.APPROVED,
-                )
-            )
+        approvals = Decision.objects.filter(
+            _period(filters, "created_at"), to_status=Status.APPROVED
         )
+        condition &= Q(pk__in=approvals.values("project"))
     return condition
 
 
@@ -215,10 +209,10 @@ def people_figures(user, filters: Filters) -> dict:
     people = _narrow(dashboard_scope(user, Beneficiary), filters).filter(
         _period(filters, "created_at")
     )
-    consented = Exists(Consent.objects.filter(beneficiary=OuterRef("pk"), withdrawn_on=None))
+    consented = Q(pk__in=Consent.objects.filter(withdrawn_on=None).values("beneficiary"))
     figures = people.aggregate(
         registered=Count("pk"),
-        with_consent=Count("pk", filter=Q(consented)),
+        with_consent=Count("pk", filter=consented),
         women=Count("pk", filter=Q(sex=Beneficiary.Sex.FEMALE)),
         **{
             f"stage_{stage}": Count("pk", filter=Q(status=stage))
@@ -355,15 +349,15 @@ def outcome_figures(user, filters: Filters, today: datetime.date) -> dict:
 def cohort_rows(user, filters: Filters) -> list[dict]:
     """Projects grouped by the quarter of their handover: how many, and how many of them have a
     visit that reported a re-incarceration."""
-    reincarcerated = Exists(
-        FollowUpVisit.objects.filter(project=OuterRef("pk"), reincarcerated_on__isnull=False)
+    reincarcerated = Q(
+        pk__in=FollowUpVisit.objects.filter(reincarcerated_on__isnull=False).values("project")
     )
     rows = list(
         _narrow(dashboard_scope(user, LifeProject), filters)
         .filter(Q(handover_date__isnull=False) & _period(filters, "handover_date", is_date=True))
         .annotate(year=ExtractYear("handover_date"), quarter=ExtractQuarter("handover_date"))
         .values("year", "quarter")
-        .annotate(size=Count("pk"), reincarcerated=Count("pk", filter=Q(reincarcerated)))
+        .annotate(size=Count("pk"), reincarcerated=Count("pk", filter=reincarcerated))
         .order_by("year", "quarter")
     )
     for row in rows:
