@@ -8,14 +8,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F
 from django.utils import timezone
 
 from beneficiaries import services as people_services
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.tests.factories import BeneficiaryFactory, consent_text
-from partners import services as partner_services
-from partners.models import Convention, LedgerMovement
+from partners import services as money
+from partners.models import Convention
 from projects import services
 from projects.models import LifeProject, Trade
 from projects.tests.factories import make_project
@@ -152,8 +151,11 @@ def _tell(network: Network, code: str, story, today: datetime.date) -> None:
     handover = services.add_months(today, -months_ago) - datetime.timedelta(
         days=80 if stop == "recent" else 5
     )
-    hand_over(project, coordinator, handover)
-    disburse(project, national)
+    # What holding a ceremony does to each of its projects (partners.ceremonies.ceremony_hold):
+    # the money committed is disbursed, then the project is equipped on the day.
+    project.refresh_from_db()
+    money.disburse(project=project, amount=project.approved_total, by=national)
+    services.project_equipped(project=project, by=national, handover_date=handover)
     visits = {v.milestone_months: v for v in project.visits.all()}
     if stop == "followed":
         # The 3-month visit is left undone (overdue); active at 6 months, not at 12.
@@ -162,38 +164,6 @@ def _tell(network: Network, code: str, story, today: datetime.date) -> None:
     elif stop == "reincarcerated":
         record(visits[3], coordinator, active=True)
         record(visits[6], coordinator, active=False, reincarcerated=True)
-
-
-def hand_over(project, by, day: datetime.date) -> None:
-    """The equipment is handed over on ``day``. Handovers belong to the ceremonies; the dashboard
-    only needs the project's state and date, so use the service the ceremony calls when it
-    exists, else the former "equip" transition."""
-    project.refresh_from_db()
-    equip = getattr(services, "project_equipped", None)
-    if equip is not None:
-        equip(project=project, by=by, handover_date=day)
-    else:
-        services.project_transition(project=project, by=by, action="equip", handover_date=day)
-
-
-def disburse(project, by) -> None:
-    """The whole approved amount is paid out: the ledger rows the dashboard sums."""
-    project.refresh_from_db()
-    service = getattr(partner_services, "disburse", None)
-    if service is not None:
-        service(project=project, amount=project.approved_total, by=by)
-        return
-    for allocation in project.allocations.filter(released_at__isnull=True):
-        Convention.objects.filter(pk=allocation.convention_id).update(
-            disbursed=F("disbursed") + allocation.amount
-        )
-        LedgerMovement.objects.create(
-            convention_id=allocation.convention_id,
-            project=project,
-            kind=LedgerMovement.Kind.DISBURSE,
-            amount=allocation.amount,
-            actor=by,
-        )
 
 
 def record(visit, by, *, active: bool, reincarcerated: bool = False) -> None:
