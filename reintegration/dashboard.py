@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.models import Beneficiary, Consent, ProgrammeTrack
 from partners.models import Convention, LedgerMovement
 from projects.models import Decision, FollowUpVisit, LifeProject, Sector, Status, Trade
+from reintegration.formatting import format_date
 from reintegration.models import Centre, Province, Region, Role
 from reintegration.permissions import has_role
 
@@ -111,8 +112,6 @@ class Filters:
 
     def describe(self) -> list[tuple[Promise, object]]:
         """What was chosen, as (label, value) pairs rendered in the reader's language."""
-        from reintegration.formatting import format_date
-
         period = "—"
         if self.date_from or self.date_to:
             period = _Period(self.date_from, self.date_to, format_date)
