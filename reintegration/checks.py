@@ -42,3 +42,20 @@ def pdf_dependencies(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register(deploy=True)
+def public_address(app_configs, **kwargs):
+    """Certificates print PUBLIC_URL under their QR code: in production it must be the site."""
+    from django.conf import settings
+
+    if settings.PUBLIC_URL.startswith("https://"):
+        return []
+    return [
+        Warning(
+            f"PUBLIC_URL is {settings.PUBLIC_URL!r}: handover certificates would print an "
+            "address the public cannot reach.",
+            hint="Set PUBLIC_URL to the site's https:// address.",
+            id="reintegration.W003",
+        )
+    ]
