@@ -102,8 +102,8 @@ NAVIGATION = (
     NavItem("convention_list", _("Conventions"), _can_view_conventions),
     NavItem("ceremony_list", _("Ceremonies"), _can_view_ceremonies),
     NavItem("centre_list", _("Centres"), can_view_centres, in_menu=False),
-    NavItem("audit_log", _("Audit log"), can_view_audit_log),
-    NavItem("admin:index", _("Administration"), can_use_admin),
+    NavItem("audit_log", _("Audit log"), can_view_audit_log, in_menu=False),
+    NavItem("admin:index", _("Administration"), can_use_admin, in_menu=False),
 )
 
 

@@ -103,3 +103,24 @@ def test_a_ceremony_is_prepared_held_and_printed(
     phone = open_as(browser, live_server, users["regional"], width=390)
     phone.goto(f"/ceremonies/{ceremony.pk}/")
     screenshot("ceremony-phone-fr", phone)
+
+
+def test_the_longest_menu_fits_one_line_in_french_and_arabic(
+    browser, live_server, reference_data, screenshot, users
+):
+    """Headquarters has the most menu entries; French makes them longest."""
+    national = users["national"]
+    for language in ("fr", "ar"):
+        User.objects.filter(pk=national.pk).update(language=language)
+        page = open_as(browser, live_server, national)
+        boxes = page.evaluate(
+            "[...document.querySelectorAll('.navbar-nav .nav-link')]"
+            ".map(link => [Math.round(link.getBoundingClientRect().top),"
+            " Math.round(link.getBoundingClientRect().height)])"
+        )
+        screenshot(f"menu-national-{language}", page)
+        assert len(boxes) >= 6, boxes
+        assert len({top for top, _height in boxes}) == 1, (language, boxes)  # one row
+        assert len({height for _top, height in boxes}) == 1, (language, boxes)  # no wrapping
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, language
+        page.context.close()
