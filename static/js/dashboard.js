@@ -50,11 +50,12 @@
     return group(value, 0);
   }
 
-  // Long category names on several lines instead of overlapping or being cut.
+  // Long category names on several lines instead of overlapping or being cut; a part in
+  // brackets, such as a cohort's size, stays on one line.
   function wrap(label, width) {
     var lines = [];
     var line = "";
-    String(label).split(" ").forEach(function (word) {
+    (String(label).match(/\([^)]*\)|\S+/g) || []).forEach(function (word) {
       if (line && (line + " " + word).length > width) {
         lines.push(line);
         line = word;
@@ -134,7 +135,8 @@
     if (!box) {
       return;
     }
-    var horizontal = spec.horizontal;
+    // Columns too narrow for their labels (a phone, many quarters) become rows.
+    var horizontal = spec.horizontal || box.clientWidth / spec.labels.length < 90;
     var unit = spec.datasets[0].unit;
     if (horizontal) {
       // One row per category, whatever the width of the screen.
