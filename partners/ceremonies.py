@@ -181,11 +181,15 @@ def _prefill(handover: Handover, project: LifeProject) -> None:
 @transaction.atomic
 def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids, request=None) -> int:
     locked = _lock(ceremony)
+    # Lock the projects first, then check them: a project chosen for two ceremonies at once
+    # waits here, then is found taken.
+    list(LifeProject.objects.select_for_update().filter(pk__in=project_ids).values_list("pk"))
     chosen = list(
-        eligible_projects(locked, by)
-        .filter(pk__in=project_ids)
-        .select_for_update(of=("self",))
+        LifeProject.objects.filter(
+            pk__in=eligible_projects(locked, by).filter(pk__in=project_ids).values("pk")
+        )
         .prefetch_related("lines")
+        .order_by("pk")
     )
     if len(chosen) != len(set(project_ids)):
         raise CeremonyError(
