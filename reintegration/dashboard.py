@@ -394,7 +394,11 @@ class Milestone:
     months: int
 
     def __str__(self) -> str:
-        return gettext("%(months)s months after the handover") % {"months": self.months}
+        return ngettext(
+            "%(months)s month after the handover",
+            "%(months)s months after the handover",
+            self.months,
+        ) % {"months": self.months}
 
 
 @dataclass(frozen=True)
