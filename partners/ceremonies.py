@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from partners import permissions
 from partners import services as money
-from partners.models import Allocation, Ceremony, Handover, HandoverItem
+from partners.models import Allocation, Ceremony, Convention, Handover, HandoverItem
 from projects import services as project_services
 from projects.models import BudgetLine, LifeProject
 from projects.permissions import CHARGED
@@ -48,9 +48,20 @@ def normalise_serial(text: str) -> str:
 # --- Reads ---------------------------------------------------------------------------------
 
 
+def charged_elsewhere(conventions):
+    """Projects with money still open on a convention not among ``conventions``: a ceremony
+    disburses only from its own conventions."""
+    return (
+        Allocation.objects.filter(released_at__isnull=True)
+        .exclude(convention__in=conventions)
+        .values("project")
+    )
+
+
 def eligible_projects(ceremony: Ceremony, user):
-    """Approved projects of the ceremony's centre, charged to one of its conventions, visible to
+    """Approved projects of the ceremony's centre, charged to its conventions only, visible to
     the user and not yet given to a ceremony."""
+    conventions = ceremony.conventions.all()
     return (
         LifeProject.objects.visible_to(user)
         .filter(
@@ -58,8 +69,9 @@ def eligible_projects(ceremony: Ceremony, user):
             beneficiary__centre=ceremony.centre_id,
             handover__isnull=True,
             allocations__released_at__isnull=True,
-            allocations__convention__in=ceremony.conventions.all(),
+            allocations__convention__in=conventions,
         )
+        .exclude(pk__in=charged_elsewhere(conventions))
         .distinct()
         .select_related("beneficiary", "trade")
         .order_by("beneficiary__file_number")
@@ -133,22 +145,22 @@ def ceremony_save(
         if field in data:
             setattr(ceremony, field, data[field])
     _check_conventions(ceremony, conventions)
-    ceremony.save()
+    if action == "ceremony.created":
+        ceremony.save()
+    else:
+        ceremony.save(update_fields=[*CEREMONY_FIELDS, "version"])
     ceremony.conventions.set(conventions)
     if action == "ceremony.updated":
         stranded = (
-            ceremony.handovers.exclude(
-                project__allocations__convention__in=conventions,
-                project__allocations__released_at__isnull=True,
-            )
+            ceremony.handovers.filter(project__in=charged_elsewhere(conventions))
             .select_related("project__beneficiary")
             .first()
         )
         if stranded:
             raise CeremonyError(
                 _(
-                    "%(number)s is charged to none of these conventions: remove the person "
-                    "from the ceremony first."
+                    "%(number)s is charged to a convention that is not among these: remove the "
+                    "person from the ceremony first."
                 )
                 % {"number": stranded.project.beneficiary.file_number}
             )
@@ -183,7 +195,12 @@ def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids, request=None) 
     locked = _lock(ceremony)
     # Lock the projects first, then check them: a project chosen for two ceremonies at once
     # waits here, then is found taken.
-    list(LifeProject.objects.select_for_update().filter(pk__in=project_ids).values_list("pk"))
+    list(
+        LifeProject.objects.select_for_update()
+        .filter(pk__in=project_ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
     chosen = list(
         LifeProject.objects.filter(
             pk__in=eligible_projects(locked, by).filter(pk__in=project_ids).values("pk")
@@ -282,7 +299,7 @@ def handover_save(
 ) -> Handover:
     """Before the ceremony is held: the whole list. Afterwards only what describes the items
     (designation, brand, serial number) may be corrected; values are settled."""
-    ceremony = _lock(handover.ceremony, statuses=(Ceremony.Status.PLANNED, Ceremony.Status.HELD))
+    ceremony = _lock(handover.ceremony, statuses=permissions.HANDOVER_EDITABLE)
     locked = (
         Handover.objects.select_for_update()
         .select_related("project__beneficiary")
@@ -293,8 +310,7 @@ def handover_save(
     if not permissions.can_edit_handover(by, locked, ceremony):
         raise CeremonyError(_("Your role does not allow changing this handover."))
     items = [i for i in items if not i.get("DELETE")]
-    _check_items(locked, items)
-    if ceremony.status == Ceremony.Status.HELD:
+    if ceremony.status != Ceremony.Status.PLANNED:
         existing = {item.pk: item for item in locked.items.all()}
         for data in items:
             item = existing.get(getattr(data.get("id"), "pk", data.get("id")))
@@ -303,8 +319,12 @@ def handover_save(
             item.designation = data["designation"]
             item.brand = data.get("brand", "")
             item.serial_number = normalise_serial(data.get("serial_number", ""))
+        # Rows not sent keep their values, and count in the checks all the same.
+        _check_items(locked, [{"serial_number": i.serial_number} for i in existing.values()])
+        for item in existing.values():
             item.save(update_fields=["designation", "brand", "serial_number"])
     else:
+        _check_items(locked, items)
         fresh = [
             HandoverItem(
                 handover=locked,
@@ -333,7 +353,16 @@ def handover_save(
         locked.total = total
     locked.version += 1
     locked.updated_by = by
-    locked.save()
+    locked.save(
+        update_fields=[
+            "cheque_amount",
+            "cheque_number",
+            "total",
+            "version",
+            "updated_by",
+            "updated_at",
+        ]
+    )
     audit.record(
         "ceremony.handover_saved",
         actor=by,
@@ -359,10 +388,43 @@ def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
             _("The ceremony is dated in the future: it can be marked held on the day.")
         )
     handovers = list(
-        locked.handovers.select_related("project__beneficiary").prefetch_related("items")
+        locked.handovers.select_related("project__beneficiary")
+        .prefetch_related("items")
+        .order_by("project_id")
     )
     if not handovers:
         raise CeremonyError(_("Add the beneficiaries before marking the ceremony held."))
+    # Every lock up front and in one order (the projects, then their conventions, by key), as
+    # an abandonment or another ceremony would take them: two of them can only queue, never
+    # wait for each other.
+    project_ids = [h.project_id for h in handovers]
+    list(
+        LifeProject.objects.select_for_update()
+        .filter(pk__in=project_ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
+    conventions = locked.conventions.all()
+    list(
+        Convention.objects.select_for_update()
+        .filter(pk__in=Allocation.objects.filter(project__in=project_ids).values("convention"))
+        .order_by("pk")
+        .values_list("pk")
+    )
+    outside = (
+        Handover.objects.filter(pk__in=[h.pk for h in handovers])
+        .filter(project__in=charged_elsewhere(conventions))
+        .select_related("project__beneficiary")
+        .first()
+    )
+    if outside:
+        raise CeremonyError(
+            _(
+                "%(number)s is charged to a convention that is not among the ceremony's: add "
+                "it to the ceremony or remove the person."
+            )
+            % {"number": outside.project.beneficiary.file_number}
+        )
     for handover in handovers:
         number = handover.project.beneficiary.file_number
         items = list(handover.items.all())
@@ -377,11 +439,12 @@ def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
                 % {"number": number, "status": project.get_status_display()}
             )
         try:
-            # Takes the convention rows' locks first, so the serial check below cannot race
-            # another ceremony of the same convention.
             money.disburse(project=project, amount=handover.total, by=by)
         except money.AllocationError as error:
             raise CeremonyError(error.message) from None
+        # What was approved but not handed over goes back to the conventions.
+        money.release(project=project, by=by, request=request)
+        # The convention rows are locked: no other ceremony of theirs can slip in between.
         _check_items(handover, [{"serial_number": item.serial_number} for item in items])
         project_services.project_equipped(
             project=project, by=by, handover_date=locked.held_on, request=request

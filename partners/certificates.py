@@ -244,9 +244,9 @@ def _issue(handover: Handover, by) -> Certificate:
     )
 
 
-def _lock_held(ceremony: Ceremony) -> Ceremony:
+def _lock_held(ceremony: Ceremony, statuses=(Ceremony.Status.HELD,)) -> Ceremony:
     locked = Ceremony.objects.select_for_update().get(pk=ceremony.pk)
-    if locked.status != Ceremony.Status.HELD:
+    if locked.status not in statuses:
         raise CertificateError(
             _("Certificates are issued once the ceremony is held; it is %(status)s.")
             % {"status": locked.get_status_display()}
@@ -264,16 +264,26 @@ def _handovers(ceremony: Ceremony):
     ).prefetch_related("items")
 
 
-@transaction.atomic
 def certificates_issue(*, ceremony: Ceremony, by, request=None) -> list[Certificate]:
-    """Issue the certificate of every handover of a held ceremony that has none yet."""
-    locked = _lock_held(ceremony)
-    issued = [
-        _issue(handover, by)
-        for handover in _handovers(locked).exclude(certificates__status="current")
-    ]
-    for certificate in issued:
-        audit.record("certificate.issued", actor=by, target=certificate, request=request)
+    """Issue the certificate of every handover of a held ceremony that has none yet.
+
+    Each certificate is its own short transaction (number, rendering, storage), so that a
+    ceremony of sixty people never holds the number counter, or SQLite's one writer, for the
+    time of sixty renderings; a second click finds the certificates already there."""
+    issued = []
+    for handover_id in _handovers(ceremony).values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = _lock_held(ceremony)
+            handover = _handovers(locked).exclude(certificates__status="current")
+            handover = handover.filter(pk=handover_id).first()
+            if handover is None:
+                continue
+            certificate = _issue(handover, by)
+            audit.record("certificate.issued", actor=by, target=certificate, request=request)
+        issued.append(certificate)
+    if not issued:
+        with transaction.atomic():
+            _lock_held(ceremony)  # says why when the ceremony is not held
     return issued
 
 
@@ -283,7 +293,9 @@ def certificate_correct(*, certificate: Certificate, by, reason: str, request=No
     reason = reason.strip()
     if not reason:
         raise CertificateError(_("Say why the certificate is corrected."))
-    _lock_held(certificate.handover.ceremony)
+    _lock_held(
+        certificate.handover.ceremony, statuses=(Ceremony.Status.HELD, Ceremony.Status.CLOSED)
+    )
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if not old.is_current:
         raise CertificateError(

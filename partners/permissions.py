@@ -37,10 +37,13 @@ def can_prepare_ceremony(user, ceremony) -> bool:
     return has_role(user, PREPARERS) and _status(ceremony, "planned")
 
 
+# After the ceremony, descriptions and serial numbers may still be corrected (then the
+# certificate is reissued); values are settled.
+HANDOVER_EDITABLE = ("planned", "held", "closed")
+
+
 def can_edit_handover(user, handover, ceremony) -> bool:
-    # After the ceremony, descriptions and serial numbers may still be corrected (then the
-    # certificate is reissued); values are settled.
-    return has_role(user, PREPARERS) and _status(ceremony, "planned", "held")
+    return has_role(user, PREPARERS) and _status(ceremony, *HANDOVER_EDITABLE)
 
 
 def can_hold_ceremony(user, ceremony) -> bool:
@@ -55,8 +58,17 @@ def can_issue_certificates(user, ceremony) -> bool:
     return has_role(user, ISSUERS) and _status(ceremony, "held")
 
 
+def can_correct_certificates(user, ceremony) -> bool:
+    """Cancel a certificate and issue its replacement, even once the ceremony is closed."""
+    return has_role(user, ISSUERS) and _status(ceremony, "held", "closed")
+
+
 def can_print_certificates(user) -> bool:
     return has_role(user, PRINTERS)
+
+
+def can_read_cancelled(user) -> bool:
+    return has_role(user, (Role.NATIONAL,))
 
 
 def can_print_attendance(user) -> bool:

@@ -139,6 +139,8 @@ def release(*, project, by, request=None) -> Decimal:
     released = Decimal("0")
     for allocation in project.allocations.select_for_update().filter(released_at__isnull=True):
         free = allocation.amount - allocation.disbursed
+        if not free:
+            continue  # all of it was handed over: nothing to give back
         Convention.objects.filter(pk=allocation.convention_id).update(
             committed=F("committed") - free
         )

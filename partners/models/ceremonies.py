@@ -181,10 +181,9 @@ class CertificateCounter(models.Model):
 
 
 class CertificateQuerySet(models.QuerySet):
+    # Cancelling goes through Certificate.save, which checks the row it changes.
     def update(self, **kwargs):
-        if set(kwargs) - set(Certificate.CANCEL_FIELDS):
-            raise PermissionError("An issued certificate cannot be changed, only cancelled.")
-        return super().update(**kwargs)
+        raise PermissionError("An issued certificate cannot be changed, only cancelled.")
 
     def delete(self):
         raise PermissionError("An issued certificate cannot be deleted, only cancelled.")
@@ -246,10 +245,28 @@ class Certificate(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            fields = kwargs.get("update_fields")
-            if fields is None or set(fields) - set(self.CANCEL_FIELDS):
-                raise PermissionError("An issued certificate cannot be changed, only cancelled.")
+            self._check_cancellation(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
+
+    def _check_cancellation(self, fields) -> None:
+        """Once issued, a certificate may only go from current to cancelled, and name its
+        replacement once: never back, never anything else."""
+        refused = PermissionError("An issued certificate cannot be changed, only cancelled.")
+        if fields is None or set(fields) - set(self.CANCEL_FIELDS):
+            raise refused
+        stored = type(self).objects.filter(pk=self.pk).values("status", "replaced_by").get()
+        if {"cancelled_at", "cancelled_by", "cancel_reason"} & set(
+            fields
+        ) and "status" not in fields:
+            raise refused
+        if "status" in fields and not (
+            stored["status"] == self.Status.CURRENT and self.status == self.Status.CANCELLED
+        ):
+            raise refused
+        if "replaced_by" in fields and (
+            stored["replaced_by"] is not None or self.status != self.Status.CANCELLED
+        ):
+            raise refused
 
     def delete(self, *args, **kwargs):
         raise PermissionError("An issued certificate cannot be deleted, only cancelled.")

@@ -148,7 +148,7 @@ def test_totals_are_what_the_press_reports(people, users):
     assert [(t["name_fr"], t["count"]) for t in figures["trades"]] == [("Couture et confection", 3)]
 
 
-def test_handing_over_less_keeps_the_rest_committed(people, users, convention):
+def test_handing_over_less_gives_the_rest_back_to_the_convention(people, users, convention):
     coordinator = users["coordinator"]
     ceremony = plan_ceremony(coordinator)
     ceremonies.ceremony_add_projects(ceremony=ceremony, by=coordinator, project_ids=[people[0].pk])
@@ -161,7 +161,60 @@ def test_handing_over_less_keeps_the_rest_committed(people, users, convention):
     allocation = Allocation.objects.get(project=people[0])
     assert allocation.disbursed == Decimal("13900.00")
     assert convention.disbursed == Decimal("13900.00")
-    assert convention.committed == Decimal("13950.50") * 3
+    # 50.50 DH were approved but not spent: the envelope gets them back.
+    assert convention.committed == Decimal("13950.50") * 3 - Decimal("50.50")
+    assert list(LedgerMovement.objects.filter(project=people[0]).values_list("kind", "amount")) == [
+        ("commit", Decimal("13950.50")),
+        ("disburse", Decimal("13900.00")),
+        ("release", Decimal("50.50")),
+    ]
+
+
+def test_a_ceremony_disburses_only_from_its_own_conventions(people, users, centre, convention):
+    """A project charged half to another convention waits for a ceremony that lists both."""
+    other = Convention.objects.create(
+        reference="ANAPEC-TEST",
+        title="Autre",
+        starts_on=datetime.date(2024, 1, 1),
+        ends_on=datetime.date(2030, 1, 1),
+        envelope=Decimal("100000.00"),
+        status=Convention.Status.ACTIVE,
+    )
+    other.provinces.add(centre.province)
+    coordinator = users["coordinator"]
+    person = BeneficiaryFactory(centre=centre, by=coordinator)
+    from projects import services as project_services
+
+    split = make_project(person, coordinator, lines=SEWING)
+    project_services.project_transition(project=split, by=coordinator, action="submit")
+    split.refresh_from_db()
+    project_services.project_transition(
+        project=split,
+        by=users["regional"],
+        action="approve",
+        allocations=[(convention, Decimal("7000.00")), (other, Decimal("6950.50"))],
+    )
+    only_one = plan_ceremony(coordinator)
+    assert split not in set(ceremonies.eligible_projects(only_one, coordinator))
+    both = plan_ceremony(coordinator, conventions=[convention, other])
+    assert split in set(ceremonies.eligible_projects(both, coordinator))
+    ceremonies.ceremony_add_projects(ceremony=both, by=coordinator, project_ids=[split.pk])
+    with pytest.raises(ceremonies.CeremonyError, match="not among these"):
+        ceremonies.ceremony_save(
+            by=coordinator,
+            ceremony=both,
+            data={
+                "held_on": both.held_on,
+                "place": both.place,
+                "presided_by": both.presided_by,
+                "authority": both.authority,
+                "conventions": [convention],
+            },
+        )
+    ceremonies.ceremony_hold(ceremony=both, by=users["regional"])
+    convention.refresh_from_db()
+    other.refresh_from_db()
+    assert (convention.disbursed, other.disbursed) == (Decimal("7000.00"), Decimal("6950.50"))
 
 
 def test_a_value_above_what_was_committed_is_refused(people, users):
@@ -281,6 +334,22 @@ def test_only_regional_staff_and_headquarters_hold(people, users):
     ceremonies.ceremony_hold(ceremony=ceremony, by=users["regional"])
 
 
+def test_a_correction_cannot_give_two_items_one_serial_number(people, users):
+    held_ceremony(people[:1], users)
+    handover = Handover.objects.get()
+    first, second = items_of(handover)
+    second["serial_number"] = "SN1"
+    ceremonies.handover_save(
+        handover=handover, by=users["coordinator"], items=[first, second], version=1
+    )
+    first["serial_number"] = "sn1"
+    with pytest.raises(ceremonies.CeremonyError, match="appears twice"):
+        # Only the first row is sent; the second keeps SN1.
+        ceremonies.handover_save(
+            handover=handover, by=users["coordinator"], items=[first], version=2
+        )
+
+
 def test_after_the_ceremony_values_are_settled_but_serials_can_be_corrected(people, users):
     held_ceremony(people[:1], users)
     handover = Handover.objects.get()
@@ -354,3 +423,52 @@ def test_a_funded_project_joins_too(centre, users, convention):
     project = fund(make_project(person, users["coordinator"]), users)
     held_ceremony([project], users)
     assert LifeProject.objects.get().status == Status.EQUIPPED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_holding_one_ceremony_at_once_disburse_once(
+    reference_data, users, centre, convention
+):
+    import threading
+
+    from django.db import connections
+
+    coordinator = users["coordinator"]
+    projects = [
+        approved(
+            make_project(BeneficiaryFactory(centre=centre, by=coordinator), coordinator), users
+        )
+        for _index in range(3)
+    ]
+    ceremony = plan_ceremony(coordinator)
+    ceremonies.ceremony_add_projects(
+        ceremony=ceremony, by=coordinator, project_ids=[p.pk for p in projects]
+    )
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def hold(user):
+        try:
+            barrier.wait(timeout=30)
+            with translation.override("en"):
+                ceremonies.ceremony_hold(ceremony=ceremony, by=user)
+            outcomes.append("held")
+        except ceremonies.CeremonyError as error:
+            outcomes.append(error.message)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=hold, args=(users[role],)) for role in ("regional", "national")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == [
+        "This ceremony is held: it can no longer be changed this way.",
+        "held",
+    ], outcomes
+    convention.refresh_from_db()
+    assert convention.disbursed == sum(p.requested_total for p in projects)
+    assert LedgerMovement.objects.filter(kind="disburse").count() == 3

@@ -105,6 +105,70 @@ def test_a_reprint_returns_the_same_bytes_even_after_the_file_changes(
     assert "خديجة" in text_of(again)
 
 
+def test_a_cancelled_certificate_cannot_come_back(certificate, users):
+    certificates.certificate_correct(
+        certificate=certificate, by=users["coordinator"], reason="Erreur de nom"
+    )
+    old = Certificate.objects.get(pk=certificate.pk)
+    with pytest.raises(PermissionError):
+        Certificate.objects.filter(pk=old.pk).update(status="current", replaced_by=None)
+    old.status = Certificate.Status.CURRENT
+    with pytest.raises(PermissionError):
+        old.save(update_fields=["status"])
+    old.refresh_from_db()
+    old.cancel_reason = "autre raison"
+    with pytest.raises(PermissionError):
+        old.save(update_fields=["cancel_reason"])
+    old.replaced_by = None
+    with pytest.raises(PermissionError):
+        old.save(update_fields=["replaced_by"])
+    assert Certificate.objects.get(pk=old.pk).status == "cancelled"
+
+
+def test_a_failed_issue_does_not_use_up_a_number(ceremony, users, monkeypatch):
+    def broken(snapshot):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(certificates, "render_certificate", broken)
+    with pytest.raises(RuntimeError):
+        certificates.certificates_issue(ceremony=ceremony, by=users["coordinator"])
+    monkeypatch.undo()
+    issued = certificates.certificates_issue(ceremony=ceremony, by=users["coordinator"])
+    assert issued[0].number.endswith("-00001")
+
+
+def test_corrections_remain_possible_once_the_ceremony_is_closed(certificate, users, ceremony):
+    from partners.ceremonies import ceremony_close
+
+    ceremony_close(ceremony=ceremony, by=users["regional"])
+    new = certificates.certificate_correct(
+        certificate=certificate, by=users["national"], reason="CIN corrigée"
+    )
+    assert new.is_current
+
+
+def test_a_cancelled_certificate_is_no_longer_printed_but_headquarters_keeps_it(
+    client, certificate, users, ceremony
+):
+    certificates.certificate_correct(
+        certificate=certificate, by=users["coordinator"], reason="Erreur"
+    )
+    url = reverse("certificate_pdf", args=[ceremony.pk, certificate.pk])
+    client.force_login(users["official"])
+    assert client.get(url).status_code == 403
+    client.force_login(users["national"])
+    assert client.get(url).content == bytes(certificate.pdf)
+
+
+def test_ipv6_clients_are_limited_per_network():
+    from partners.views.ceremonies import rate_bucket
+
+    assert rate_bucket("2001:db8:1:2:aaaa::1") == rate_bucket("2001:db8:1:2:bbbb::9")
+    assert rate_bucket("2001:db8:1:3::1") != rate_bucket("2001:db8:1:2::1")
+    assert rate_bucket("192.0.2.7") == "192.0.2.7"
+    assert rate_bucket(None) == "unknown"
+
+
 def test_an_issued_certificate_cannot_be_changed_or_deleted(certificate):
     certificate.snapshot["total"] = "1.00"
     with pytest.raises(PermissionError):

@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -150,6 +152,7 @@ def ceremony_detail(request, pk):
             "can_hold": permissions.can_hold_ceremony(user, ceremony),
             "can_close": permissions.can_close_ceremony(user, ceremony),
             "can_issue": permissions.can_issue_certificates(user, ceremony),
+            "can_correct": permissions.can_correct_certificates(user, ceremony),
             "can_print": permissions.can_print_certificates(user),
             "can_attendance": permissions.can_print_attendance(user),
             "reason_form": ReasonForm(),
@@ -376,6 +379,9 @@ def _get_certificate(request, pk, certificate_pk) -> tuple[Ceremony, Certificate
 @requires(permissions.can_print_certificates)
 def certificate_pdf(request, pk, certificate_pk):
     _ceremony, certificate = _get_certificate(request, pk, certificate_pk)
+    if not certificate.is_current and not permissions.can_read_cancelled(request.user):
+        # A cancelled certificate must not be printed again; headquarters keeps the record.
+        raise PermissionDenied
     # The stored bytes, exactly as issued: a reprint never renders again.
     return _pdf(bytes(certificate.pdf), f"{certificate.number}.pdf")
 
@@ -384,7 +390,7 @@ def certificate_pdf(request, pk, certificate_pk):
 @requires(permissions.can_view_ceremonies)
 def certificate_correct(request, pk, certificate_pk):
     ceremony, certificate = _get_certificate(request, pk, certificate_pk)
-    if not permissions.can_issue_certificates(request.user, ceremony):
+    if not permissions.can_correct_certificates(request.user, ceremony):
         raise PermissionDenied
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -424,10 +430,21 @@ def ceremony_batch(request, pk):
 # --- Public verification -------------------------------------------------------------------
 
 
+def rate_bucket(address: str | None) -> str:
+    """Whom a check counts against: an IPv4 address, or an IPv6 /64 network, since one
+    connection commonly holds a whole /64 and could otherwise rotate addresses."""
+    if not address:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _too_many(request) -> bool:
     """A fixed window per client address: enough for people checking papers, not for someone
     trying codes."""
-    key = f"verify:{client_ip(request)}"
+    key = f"verify:{rate_bucket(client_ip(request))}"
     cache.add(key, 0, timeout=60)
     try:
         count = cache.incr(key)

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0004_visit_version'),
+        ("projects", "0004_visit_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['to_status', 'created_at'], name='decision_status_time_idx'),
+            model_name="decision",
+            index=models.Index(fields=["to_status", "created_at"], name="decision_status_time_idx"),
         ),
     ]

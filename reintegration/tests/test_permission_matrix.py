@@ -271,3 +271,21 @@ def test_a_file_outside_the_scope_is_not_found(client, objects, url_name, outsid
     method, about, _expected = MATRIX[url_name]
     response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    sorted(
+        n
+        for n, (_m, about, expected) in MATRIX.items()
+        if about in ("ceremony", "held", "certificate") and expected["official"] == 200
+    ),
+)
+def test_an_official_of_another_province_does_not_see_the_ceremony(client, objects, url_name):
+    """Officials read and print the ceremonies of their own province only."""
+    from reintegration.tests.factories import ProvinceFactory, UserFactory
+
+    client.force_login(UserFactory(official=True, province=ProvinceFactory(code="06.141")))
+    method, about, _expected = MATRIX[url_name]
+    response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
+    assert response.status_code == 404
