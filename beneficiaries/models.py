@@ -186,6 +186,9 @@ class Beneficiary(models.Model):
             ),
             models.Index(fields=["status"]),
             models.Index(fields=["last_name_latin", "first_name_latin"]),
+            # The files of some centres, read from the index alone (no table access): what a
+            # region's or centre's projects join to (the approval inbox, docs/benchmarks.md).
+            models.Index(fields=["centre", "id"], name="beneficiary_centre_pk_idx"),
         ]
 
     def __str__(self) -> str:

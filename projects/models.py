@@ -149,7 +149,17 @@ class LifeProject(models.Model):
                 name="approved_total_positive",
             ),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            # The approval inbox of a region (docs/benchmarks.md): the projects waiting, by
+            # person, so PostgreSQL joins them to the region's files instead of probing the
+            # project of each of those files.
+            models.Index(
+                fields=["beneficiary"],
+                condition=Q(status__in=[Status.SUBMITTED, Status.AWAITING_NATIONAL]),
+                name="project_waiting_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -279,7 +289,16 @@ class FollowUpVisit(models.Model):
                 fields=["project", "milestone_months"], name="one_visit_per_milestone"
             )
         ]
-        indexes = [models.Index(fields=["done_on", "due_on"])]
+        indexes = [
+            models.Index(fields=["done_on", "due_on"]),
+            # The few visits that reported a re-incarceration (the dashboard's cohorts): found
+            # without reading every visit (docs/benchmarks.md).
+            models.Index(
+                fields=["project"],
+                condition=Q(reincarcerated_on__isnull=False),
+                name="visit_reincarcerated_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id} +{self.milestone_months}"

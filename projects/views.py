@@ -74,7 +74,12 @@ def approval_inbox(request):
         waiting = waiting.filter(status=Status.AWAITING_NATIONAL)
     else:
         waiting = waiting.filter(status=Status.SUBMITTED)
-    page = Paginator(waiting.order_by("submitted_at", "pk"), 50).get_page(request.GET.get("page"))
+    # Paginate on primary keys, then load the page's rows with their joins: counting and
+    # ordering then read indexes only, not the region's files (docs/benchmarks.md).
+    ordered = waiting.order_by("submitted_at", "pk").values_list("pk", flat=True)
+    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
+    rows = waiting.in_bulk(list(page.object_list))
+    page.object_list = [rows[pk] for pk in page.object_list]
     today = timezone.localdate()
     for project in page.object_list:
         project.days_waiting = (today - timezone.localdate(project.submitted_at)).days

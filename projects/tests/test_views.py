@@ -37,8 +37,9 @@ def test_the_inbox_lists_the_region_oldest_first_with_days_waiting(
     foreign = make_project(other, elsewhere["coordinator"], title="elsewhere")
     services.project_transition(project=foreign, by=elsewhere["coordinator"], action="submit")
     client.force_login(users["regional"])
-    # session, user, count, page (with centre and trade joined), plus the layout's few
-    with django_assert_max_num_queries(8):
+    # session, user, count, page ids, page rows (with centre and trade joined), plus the
+    # layout's few
+    with django_assert_max_num_queries(9):
         response = client.get("/projects/inbox/")
     rows = [(p.title, p.days_waiting) for p in response.context["page"].object_list]
     assert rows == [("old", 9), ("recent", 2)]
