@@ -1,11 +1,13 @@
 """The beneficiary list costs the same number of queries for a few files as for several pages
-of them, for a region and for the whole country (docs/benchmarks.md measures its time at
-national scale)."""
+of them, for a region and for the whole country, and counts a national list's files once a
+minute (docs/benchmarks.md measures its time at national scale)."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from beneficiaries import views
 from beneficiaries.tests.factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,3 +34,30 @@ def test_the_list_costs_the_same_queries_for_a_few_files_or_several_pages(
     assert queries(client, "/beneficiaries/") == few
     assert queries(client, "/beneficiaries/?page=3") == few
     assert queries(client, "/beneficiaries/?page=2&status=registered&sex=F") == few
+
+
+@pytest.fixture
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_large_count_is_kept_a_minute_and_a_small_one_never(
+    client, users, centre, monkeypatch, empty_cache
+):
+    monkeypatch.setattr(views, "CACHED_COUNT", 3)
+    client.force_login(users["national"])
+
+    def found(path="/beneficiaries/"):
+        return client.get(path).context["page"].paginator.count
+
+    for _index in range(2):
+        BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    assert found() == 2
+    BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    assert found() == 3  # small counts are exact
+    BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    assert found() == 3  # 3 reached the threshold: kept
+    assert found("/beneficiaries/?sex=F") == 4  # other filters, another count
+    assert len(client.get("/beneficiaries/").context["page"].object_list) == 4  # rows are fresh
