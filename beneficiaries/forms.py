@@ -231,7 +231,8 @@ class ListSelect(forms.Select):
     Django."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        choices = list(self.choices)
+        # iter(): list() would first ask a model choice iterator its length, one COUNT query.
+        choices = list(iter(self.choices))
         if any(isinstance(label, list | tuple) for _value, label in choices):
             return super().render(name, value, attrs, renderer)
         chosen = self.format_value(value)
