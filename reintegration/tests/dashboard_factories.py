@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from beneficiaries import services as people_services
@@ -154,8 +155,9 @@ def _tell(network: Network, code: str, story, today: datetime.date) -> None:
     # What holding a ceremony does to each of its projects (partners.ceremonies.ceremony_hold):
     # the money committed is disbursed, then the project is equipped on the day.
     project.refresh_from_db()
-    money.disburse(project=project, amount=project.approved_total, by=national)
-    services.project_equipped(project=project, by=national, handover_date=handover)
+    with transaction.atomic():  # the ceremony's transaction, which the row locks need
+        money.disburse(project=project, amount=project.approved_total, by=national)
+        services.project_equipped(project=project, by=national, handover_date=handover)
     visits = {v.milestone_months: v for v in project.visits.all()}
     if stop == "followed":
         # The 3-month visit is left undone (overdue); active at 6 months, not at 12.
