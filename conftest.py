@@ -12,6 +12,13 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_figures(settings):
+    """Tests change the data between requests: dashboards compute their figures each time
+    (the test of the cache turns it back on)."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def centre(db):
     from reintegration.tests.factories import CentreFactory

@@ -32,6 +32,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
@@ -489,6 +491,7 @@ class Dashboard:
     money: dict
     outcomes: dict
     tables: list[Table]
+    computed_at: datetime.datetime | None = None
 
     def table(self, key: str) -> Table:
         return self.tables_by_key[key]
@@ -517,27 +520,66 @@ TABLE_KEYS = (
 )
 
 
-def build_dashboard(user, filters: Filters, *, tracks: dict[int, ProgrammeTrack]) -> Dashboard:
-    """Every figure of the page. ``tracks`` names the tracks (the filter form has them)."""
+def _cache_key(user, filters: Filters, today: datetime.date) -> str:
+    """Who sees the same figures: the same role and scope, with the same filters, today."""
+    scope = [user.role, user.centre_id, user.region_id, user.province_id]
+    chosen = [
+        filters.date_from,
+        filters.date_to,
+        getattr(filters.track, "pk", None),
+        getattr(filters.sector, "pk", None),
+        type(filters.territory).__name__ if filters.territory else None,
+        getattr(filters.territory, "pk", None),
+    ]
+    return "dashboard:" + ":".join(str(part) for part in [*scope, *chosen, today])
+
+
+def _figures(user, filters: Filters) -> dict:
     now = timezone.now()
     today = timezone.localdate(now)
-    people = people_figures(user, filters)
     projects = project_figures(user, filters, now)
-    money = {
-        "requested": projects["requested_amount"],
-        "approved": projects["approved_amount"],
-        **ledger_figures(user, filters),
-        "conventions": convention_rows(user, filters),
-        "tracks": track_rows(user, filters),
+    return {
+        "computed_at": now,
+        "people": people_figures(user, filters),
+        "projects": projects,
+        "money": {
+            "requested": projects["requested_amount"],
+            "approved": projects["approved_amount"],
+            **ledger_figures(user, filters),
+            "conventions": convention_rows(user, filters),
+            "tracks": track_rows(user, filters),
+        },
+        "outcomes": {
+            **outcome_figures(user, filters, today),
+            "cohorts": cohort_rows(user, filters),
+        },
     }
-    outcomes = {**outcome_figures(user, filters, today), "cohorts": cohort_rows(user, filters)}
+
+
+def build_dashboard(user, filters: Filters, *, tracks: dict[int, ProgrammeTrack]) -> Dashboard:
+    """Every figure of the page. ``tracks`` names the tracks (the filter form has them).
+
+    At national scale the aggregates cost most of a second (docs/benchmarks.md), so the figures
+    are kept for DASHBOARD_CACHE_SECONDS per role, scope, filters and day; the page says when
+    they were computed. The tables are built from them in the reader's language."""
+    today = timezone.localdate()
+    key = _cache_key(user, filters, today)
+    figures = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
+    if figures is None:
+        figures = _figures(user, filters)
+        if settings.DASHBOARD_CACHE_SECONDS:
+            cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
+    people, projects = figures["people"], figures["projects"]
+    money, outcomes = figures["money"], figures["outcomes"]
     tables = [
         *_people_tables(people),
         *_project_tables(projects),
         *_money_tables(money, tracks),
         *_outcome_tables(outcomes),
     ]
-    return Dashboard(filters, today, people, projects, money, outcomes, tables)
+    return Dashboard(
+        filters, today, people, projects, money, outcomes, tables, figures["computed_at"]
+    )
 
 
 FIGURE = Column(pgettext_lazy("dashboard column", "Figure"), "text")

@@ -110,6 +110,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits count in the cache: with several application servers, point CACHE_URL at a shared
 # one (redis://… or dbcache://cache_table).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# How long a dashboard's figures are reused for the same role, scope and filters (0: never).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 # Certificate checks per client address and minute on the public verification page.
 VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
 

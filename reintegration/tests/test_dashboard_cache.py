@@ -1,0 +1,45 @@
+"""The dashboard's figures are reused for a few minutes per role, scope and filters."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from beneficiaries.tests.factories import BeneficiaryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cached(settings):
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def registered(response) -> int:
+    return response.context["dashboard"].people["registered"]
+
+
+def test_figures_are_reused_then_recomputed(client, users, centre, elsewhere, cached):
+    BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    client.force_login(users["national"])
+    first = client.get("/")
+    assert registered(first) == 1
+    BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    with CaptureQueriesContext(connection) as reused:
+        second = client.get("/")
+    assert registered(second) == 1  # the same figures, not computed again
+    assert len(reused) < 8
+    assert second.context["dashboard"].computed_at == first.context["dashboard"].computed_at
+    assert 'id="computed-at"' in second.content.decode()
+    # Other filters, or another scope, are computed for themselves.
+    assert registered(client.get("/", {"territory": f"centre-{centre.pk}"})) == 2
+    client.force_login(users["coordinator"])
+    assert registered(client.get("/")) == 2
+    client.force_login(elsewhere["coordinator"])
+    assert registered(client.get("/")) == 0
+    cache.clear()
+    client.force_login(users["national"])
+    assert registered(client.get("/")) == 2
