@@ -492,6 +492,7 @@ class Dashboard:
     outcomes: dict
     tables: list[Table]
     computed_at: datetime.datetime | None = None
+    cache_key: str = ""
 
     def table(self, key: str) -> Table:
         return self.tables_by_key[key]
@@ -578,7 +579,7 @@ def build_dashboard(user, filters: Filters, *, tracks: dict[int, ProgrammeTrack]
         *_outcome_tables(outcomes),
     ]
     return Dashboard(
-        filters, today, people, projects, money, outcomes, tables, figures["computed_at"]
+        filters, today, people, projects, money, outcomes, tables, figures["computed_at"], key
     )
 
 

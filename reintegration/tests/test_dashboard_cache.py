@@ -43,3 +43,19 @@ def test_figures_are_reused_then_recomputed(client, users, centre, elsewhere, ca
     cache.clear()
     client.force_login(users["national"])
     assert registered(client.get("/")) == 2
+
+
+def test_the_rendered_figures_follow_the_language(client, users, centre, cached):
+    from reintegration.models import User
+
+    BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    client.force_login(users["national"])
+    arabic = client.get("/").content.decode()
+    User.objects.filter(pk=users["national"].pk).update(language="fr")
+    client.force_login(User.objects.get(pk=users["national"].pk))
+    french = client.get("/").content.decode()
+    from django.utils import translation
+
+    for language, html in (("ar", arabic), ("fr", french)):
+        with translation.override(language):
+            assert translation.gettext("What the figures count") in html, language

@@ -4,6 +4,7 @@ summary in Arabic then French."""
 import io
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -38,6 +39,9 @@ def home(request):
             "dashboard": dashboard,
             "query": request.GET.urlencode(),
             "currency": CURRENCY_SUFFIX[resolve_language()],
+            # The rendered figures are kept as long as the figures themselves (the page's
+            # 120 kB of tables and chart data cost more to render than to fetch).
+            "fragment_seconds": settings.DASHBOARD_CACHE_SECONDS,
         },
     )
 
