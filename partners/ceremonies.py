@@ -21,6 +21,7 @@ from projects.permissions import CHARGED
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
 from reintegration.formatting import format_mad
+from reintegration.models import Centre
 
 CEREMONY_FIELDS = (
     "held_on",
@@ -108,6 +109,12 @@ def _lock(ceremony: Ceremony, *, statuses=(Ceremony.Status.PLANNED,)) -> Ceremon
     return locked
 
 
+def _allowed(allowed: bool) -> None:
+    # The same can_* functions decide what the page offers (partners.permissions).
+    if not allowed:
+        raise CeremonyError(_("Your role does not allow changing this ceremony."))
+
+
 def _check_conventions(ceremony: Ceremony, conventions) -> None:
     province = ceremony.province_id
     for convention in conventions:
@@ -133,10 +140,16 @@ def ceremony_save(
         raise CeremonyError(_("The tranche must belong to one of the ceremony's conventions."))
     if ceremony is None:
         centre = data["centre"]
+        if not (
+            permissions.can_create_ceremony(by)
+            and Centre.objects.visible_to(by).filter(pk=centre.pk).exists()
+        ):
+            raise CeremonyError(_("Your role does not allow planning a ceremony for this centre."))
         ceremony = Ceremony(centre=centre, province=centre.province, created_by=by)
         action = "ceremony.created"
     else:
         ceremony = _lock(ceremony)
+        _allowed(permissions.can_prepare_ceremony(by, ceremony))
         if version is not None and ceremony.version != version:
             raise ConcurrentEditError
         ceremony.version += 1
@@ -193,6 +206,7 @@ def _prefill(handover: Handover, project: LifeProject) -> None:
 @transaction.atomic
 def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids, request=None) -> int:
     locked = _lock(ceremony)
+    _allowed(permissions.can_prepare_ceremony(by, locked))
     # Lock the projects first, then check them: a project chosen for two ceremonies at once
     # waits here, then is found taken.
     list(
@@ -231,6 +245,7 @@ def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids, request=None) 
 @transaction.atomic
 def handover_remove(*, handover: Handover, by, request=None) -> None:
     locked = _lock(handover.ceremony)
+    _allowed(permissions.can_prepare_ceremony(by, locked))
     HandoverItem.objects.filter(handover=handover).delete()
     Handover.objects.filter(pk=handover.pk, ceremony=locked).delete()
     audit.record(
@@ -467,6 +482,7 @@ def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
 @transaction.atomic
 def ceremony_close(*, ceremony: Ceremony, by, request=None) -> Ceremony:
     locked = _lock(ceremony, statuses=(Ceremony.Status.HELD,))
+    _allowed(permissions.can_close_ceremony(by, locked))
     missing = locked.handovers.exclude(certificates__status="current").count()
     if missing:
         raise CeremonyError(
@@ -487,6 +503,7 @@ def ceremony_cancel(*, ceremony: Ceremony, by, reason: str, request=None) -> Cer
     if not reason:
         raise CeremonyError(_("Say why the ceremony is cancelled."))
     locked = _lock(ceremony)
+    _allowed(permissions.can_prepare_ceremony(by, locked))
     released = list(locked.handovers.values_list("project_id", flat=True))
     HandoverItem.objects.filter(handover__ceremony=locked).delete()
     locked.handovers.all().delete()

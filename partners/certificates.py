@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from partners import permissions
 from partners.models import Ceremony, Certificate, CertificateCounter, Handover
 from partners.words import amount_in_arabic, amount_in_french
 from reintegration import audit
@@ -274,6 +275,8 @@ def certificates_issue(*, ceremony: Ceremony, by, request=None) -> list[Certific
     for handover_id in _handovers(ceremony).values_list("pk", flat=True):
         with transaction.atomic():
             locked = _lock_held(ceremony)
+            if not permissions.can_issue_certificates(by, locked):
+                raise CertificateError(_("Your role does not allow issuing certificates."))
             handover = _handovers(locked).exclude(certificates__status="current")
             handover = handover.filter(pk=handover_id).first()
             if handover is None:
@@ -293,9 +296,11 @@ def certificate_correct(*, certificate: Certificate, by, reason: str, request=No
     reason = reason.strip()
     if not reason:
         raise CertificateError(_("Say why the certificate is corrected."))
-    _lock_held(
+    ceremony = _lock_held(
         certificate.handover.ceremony, statuses=(Ceremony.Status.HELD, Ceremony.Status.CLOSED)
     )
+    if not permissions.can_correct_certificates(by, ceremony):
+        raise CertificateError(_("Your role does not allow correcting certificates."))
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if not old.is_current:
         raise CertificateError(

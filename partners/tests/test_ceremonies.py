@@ -472,3 +472,25 @@ def test_two_people_holding_one_ceremony_at_once_disburse_once(
     convention.refresh_from_db()
     assert convention.disbursed == sum(p.requested_total for p in projects)
     assert LedgerMovement.objects.filter(kind="disburse").count() == 3
+
+
+def test_the_services_check_the_same_roles_as_the_pages(people, users, elsewhere):
+    from partners.certificates import CertificateError, certificates_issue
+
+    with pytest.raises(ceremonies.CeremonyError, match="planning a ceremony"):
+        plan_ceremony(users["official"], centre=people[0].beneficiary.centre)
+    with pytest.raises(ceremonies.CeremonyError, match="planning a ceremony"):
+        plan_ceremony(elsewhere["coordinator"], centre=people[0].beneficiary.centre)
+    ceremony = plan_ceremony(users["coordinator"])
+    for role in ("official", "auditor"):
+        with pytest.raises(ceremonies.CeremonyError, match="does not allow"):
+            ceremonies.ceremony_add_projects(
+                ceremony=ceremony, by=users[role], project_ids=[people[0].pk]
+            )
+        with pytest.raises(ceremonies.CeremonyError, match="does not allow"):
+            ceremonies.ceremony_cancel(ceremony=ceremony, by=users[role], reason="x")
+    held = held_ceremony(people[1:2], users)
+    with pytest.raises(CertificateError, match="does not allow"):
+        certificates_issue(ceremony=held, by=users["regional"])
+    with pytest.raises(ceremonies.CeremonyError, match="does not allow"):
+        ceremonies.ceremony_close(ceremony=held, by=users["coordinator"])
