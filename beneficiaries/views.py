@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from projects.permissions import can_create_project
 from reintegration import audit
 from reintegration.concurrency import rebase
 from reintegration.models import AuditEntry, Centre
-from reintegration.pdf import render_pdf
+from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
 
@@ -386,10 +386,7 @@ def access_request(request, pk):
         "generated_at": timezone.now(),
     }
     pdf = render_pdf("pdf/access_request.html", context)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"{beneficiary.file_number}-access.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return pdf_response(pdf, f"{beneficiary.file_number}-access.pdf")
 
 
 @requires(permissions.can_view_beneficiaries)

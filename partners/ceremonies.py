@@ -322,7 +322,7 @@ def handover_save(
     )
     if locked.version != version:
         raise ConcurrentEditError
-    if not permissions.can_edit_handover(by, locked, ceremony):
+    if not permissions.can_edit_handover(by, ceremony):
         raise CeremonyError(_("Your role does not allow changing this handover."))
     items = [i for i in items if not i.get("DELETE")]
     if ceremony.status != Ceremony.Status.PLANNED:

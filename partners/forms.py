@@ -5,7 +5,7 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
-from partners.models import Ceremony, Convention, HandoverItem, Tranche
+from partners.models import Ceremony, Convention, Handover, HandoverItem, Tranche
 from reintegration.models import Centre, Role
 
 POSITIVE = MinValueValidator(Decimal("0.01"), message=_("Enter an amount greater than zero."))
@@ -129,7 +129,7 @@ class HandoverItemForm(forms.ModelForm):
 
 def item_formset(*, settled: bool):
     return forms.inlineformset_factory(
-        HandoverItem.handover.field.related_model,
+        Handover,
         HandoverItem,
         form=HandoverItemForm,
         extra=0 if settled else 2,

@@ -42,7 +42,7 @@ def can_prepare_ceremony(user, ceremony) -> bool:
 HANDOVER_EDITABLE = ("planned", "held", "closed")
 
 
-def can_edit_handover(user, handover, ceremony) -> bool:
+def can_edit_handover(user, ceremony) -> bool:
     return has_role(user, PREPARERS) and _status(ceremony, *HANDOVER_EDITABLE)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import CSS, HTML
@@ -43,6 +44,15 @@ def stylesheet(name: str) -> CSS:
     """A static stylesheet parsed once per process: documents printed by the dozen (handover
     certificates) should not pay for parsing their CSS each time."""
     return CSS(filename=finders.find(name), font_config=font_config())
+
+
+def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A PDF download (or, ``inline``, one the browser opens to print)."""
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def render_pdf(

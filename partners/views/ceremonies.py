@@ -6,9 +6,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -26,7 +24,7 @@ from partners.forms import (
 from partners.models import Ceremony, Certificate, Handover
 from reintegration.concurrency import ConcurrentEditError
 from reintegration.network import client_ip
-from reintegration.pdf import render_pdf
+from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
 
@@ -42,14 +40,6 @@ def _get_ceremony(request, pk) -> Ceremony:
         request.user,
         pk=pk,
     )
-
-
-def _pdf(content: bytes, filename: str, *, inline=True) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @requires(permissions.can_view_ceremonies)
@@ -148,7 +138,7 @@ def ceremony_detail(request, pk):
             "conventions": ceremony.conventions.all(),
             "missing": sum(1 for _h, c in rows if c is None),
             "can_prepare": permissions.can_prepare_ceremony(user, ceremony),
-            "can_edit_handover": permissions.can_edit_handover(user, None, ceremony),
+            "can_edit_handover": permissions.can_edit_handover(user, ceremony),
             "can_hold": permissions.can_hold_ceremony(user, ceremony),
             "can_close": permissions.can_close_ceremony(user, ceremony),
             "can_issue": permissions.can_issue_certificates(user, ceremony),
@@ -203,7 +193,7 @@ def _get_handover(request, pk, handover_pk) -> tuple[Ceremony, Handover]:
 @requires(permissions.can_view_ceremonies)
 def handover_edit(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
-    if not permissions.can_edit_handover(request.user, handover, ceremony):
+    if not permissions.can_edit_handover(request.user, ceremony):
         raise PermissionDenied
     settled = ceremony.status != Ceremony.Status.PLANNED
     Formset = item_formset(settled=settled)
@@ -348,7 +338,9 @@ def ceremony_attendance(request, pk):
         },
         language="ar",
     )
-    return _pdf(pdf, f"attendance-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf")
+    return pdf_response(
+        pdf, f"attendance-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf", inline=True
+    )
 
 
 @require_POST
@@ -383,7 +375,7 @@ def certificate_pdf(request, pk, certificate_pk):
         # A cancelled certificate must not be printed again; headquarters keeps the record.
         raise PermissionDenied
     # The stored bytes, exactly as issued: a reprint never renders again.
-    return _pdf(bytes(certificate.pdf), f"{certificate.number}.pdf")
+    return pdf_response(bytes(certificate.pdf), f"{certificate.number}.pdf", inline=True)
 
 
 @require_POST
@@ -424,7 +416,9 @@ def ceremony_batch(request, pk):
         messages.error(request, _("No certificate has been issued for this ceremony yet."))
         return redirect("ceremony_detail", pk=ceremony.pk)
     pdf = certificates.ceremony_batch(ceremony, services.totals(ceremony))
-    return _pdf(pdf, f"certificates-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf")
+    return pdf_response(
+        pdf, f"certificates-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf", inline=True
+    )
 
 
 # --- Public verification -------------------------------------------------------------------
@@ -472,7 +466,6 @@ def certificate_verify(request, code=None):
             "form": form,
             "checked": True,
             "certificate": certificate,
-            "verify_home": reverse("certificate_verify_form"),
         },
         status=200 if certificate else 404,
     )

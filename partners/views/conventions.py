@@ -9,7 +9,7 @@ from partners import permissions
 from partners.models import Convention, Partner
 from partners.reports import convention_report
 from projects.models import LifeProject
-from reintegration.pdf import render_pdf
+from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
 
@@ -57,9 +57,7 @@ def convention_report_view(request, pk, fmt="html"):
     report = convention_report(convention, request.user)
     if fmt == "pdf":
         pdf = render_pdf("pdf/convention_report.html", report, language="ar")
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{convention.reference}.pdf"'
-        return response
+        return pdf_response(pdf, f"{convention.reference}.pdf")
     if fmt == "xlsx":
         return _report_xlsx(report)
     return render(request, "partners/convention_report.html", report)

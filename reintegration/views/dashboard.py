@@ -16,7 +16,7 @@ from reintegration.dashboard import TABLE_KEYS, Cell, build_dashboard, can_view_
 from reintegration.formatting import CURRENCY_SUFFIX, resolve_language
 from reintegration.forms import DashboardFilterForm
 from reintegration.models import ROLE_SCOPE_FIELD
-from reintegration.pdf import render_pdf
+from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,11 +94,7 @@ def dashboard_pdf(request):
         {"dashboard": dashboard, "scope": _scope(request.user), "generated": timezone.now()},
         language="ar",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="dashboard-{dashboard.today.isoformat()}.pdf"'
-    )
-    return response
+    return pdf_response(pdf, f"dashboard-{dashboard.today.isoformat()}.pdf")
 
 
 def _scope(user):
