@@ -1,6 +1,5 @@
 """List exports (CSV, XLSX) with exactly the columns the reader's role may see."""
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from openpyxl import Workbook
 
 from beneficiaries.models import DetentionRecord
 from beneficiaries.permissions import can_view_detention
+from reintegration.spreadsheets import csv_writer, xlsx_append
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,9 @@ def response(fmt: str, columns, data) -> HttpResponse:
     if fmt == "xlsx":
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet()
-        sheet.append(headers)
+        xlsx_append(sheet, headers)
         for row in data:
-            sheet.append(row)
+            xlsx_append(sheet, row)
         buffer = io.BytesIO()
         workbook.save(buffer)
         result = HttpResponse(
@@ -91,7 +91,7 @@ def response(fmt: str, columns, data) -> HttpResponse:
         buffer = io.StringIO()
         # A byte-order mark so that spreadsheet programs open Arabic text as UTF-8.
         buffer.write("\ufeff")
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         writer.writerow(headers)
         writer.writerows(data)
         result = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -30,7 +30,7 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from reintegration import audit
 from reintegration.models import Centre, Province
-from reintegration.text import fold
+from reintegration.text import clean_text, fold
 
 COLUMNS = [
     "file_number",
@@ -98,6 +98,9 @@ def _read(path: Path) -> list[dict[str, str]]:
         values = list(csv.reader(io.StringIO(text), dialect))
     if not values:
         raise ValidationError(_("The sheet is empty."))
+    # Cells are cleaned as typed text is (reintegration.middleware.CleanTextInputMiddleware):
+    # a sheet is typed too, and a right-to-left override in a name is as misleading there.
+    values = [[clean_text(v) if isinstance(v, str) else v for v in row] for row in values]
     headers = [str(h or "").strip().lower() for h in values[0]]
     missing = REQUIRED - set(headers)
     if missing:

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from reintegration import audit
+from reintegration.text import clean_text
 
 
 class SessionTimeoutMiddleware:
@@ -68,3 +70,38 @@ class UserLanguageMiddleware:
         if "Cookie" not in patch_vary:
             response.headers["Vary"] = ", ".join(filter(None, [patch_vary, "Cookie"]))
         return response
+
+
+class CleanTextInputMiddleware:
+    """Every text posted to the application is cleaned (``reintegration.text.clean_text``)
+    before any view or form sees it: no bidirectional control or zero-width character is
+    stored, and text is stored in NFC.
+
+    Cleaning the request rather than each form is what makes it impossible to forget: every
+    form of every app, Django's admin and authentication forms, and any view that reads
+    ``request.POST`` itself get cleaned text without inheriting from anything. What does not
+    arrive as posted text cleans itself: the spreadsheet import cleans every cell it reads.
+
+    Password fields are passed through untouched: they are never displayed, and changing what
+    is typed would lock out anyone whose password was set another way with such a character.
+    It runs in ``process_view``, after the CSRF check, so a refused request is never parsed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or not request.POST:
+            return None
+        cleaned = QueryDict(mutable=True, encoding=request.POST.encoding)
+        for key, values in request.POST.lists():
+            keep = "password" in key
+            cleaned.setlist(
+                clean_text(key), [value if keep else clean_text(value) for value in values]
+            )
+        cleaned._mutable = False
+        request.POST = cleaned
+        return None

@@ -34,3 +34,82 @@ def fold(text: str | None) -> str:
 def search_terms(query: str | None) -> list[str]:
     """The folded words of a query; every one must match."""
     return [term for term in fold(query).split(" ") if term][:8]
+
+
+# Characters that make stored text display differently from what it holds. Bidirectional
+# controls (embeddings, overrides, isolates, marks, the Arabic letter mark) reorder what
+# follows them: a U+202E in a name prints it backwards on a certificate. Zero-width characters
+# hide inside a name so that two files look identical but differ, and search, duplicate
+# detection and import matching miss them. The zero-width non-joiner (U+200C) is spelling in
+# Persian, but Arabic and French names have no use for it; in Arabic script it only breaks the
+# joining of letters, so it is stripped too. Other C0 controls (except tab and line breaks)
+# cannot be typed on purpose and make spreadsheet exports fail, so they go as well. The
+# application adds its own isolates (formatting.ltr) to what it displays, never to what it
+# stores.
+INVISIBLE = frozenset(
+    [chr(c) for c in range(0x202A, 0x202F)]  # LRE RLE PDF LRO RLO
+    + [chr(c) for c in range(0x2066, 0x206A)]  # LRI RLI FSI PDI
+    + ["\u200e", "\u200f", "\u061c"]  # LRM RLM ALM
+    + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]  # ZWSP ZWNJ ZWJ WJ BOM
+    + [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"]
+    + ["\x7f"]
+)
+_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
+
+
+def clean_text(text: str) -> str:
+    """Typed text as it may be stored: without the characters above, in NFC.
+
+    Stripping comes first: a zero-width character between a letter and its accent would
+    otherwise keep them from composing, and the result would change if cleaned again. NFC
+    makes "é" typed as one character or as e + accent the same stored text.
+    """
+    return unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+
+
+def clean_stored_text(model, fields, *, derived=None, reads=(), batch_size: int = 500) -> int:
+    """Clean ``fields`` of every row of ``model`` in place; returns how many rows changed.
+
+    For data migrations, so given a historical model. Only the rows that change are written,
+    with an UPDATE of those fields alone, in batches, so that a large table is neither held in
+    memory nor rewritten. ``derived`` maps a field kept from the others (a search column) to
+    the function that recomputes it from a cleaned row; ``reads`` names the other fields that
+    function needs.
+    """
+    derived = derived or {}
+    written = [*fields, *derived]
+    manager = model._base_manager
+    count = 0
+    last = None
+    while True:
+        # Pages by primary key, each read whole before any write: no cursor stays open on a
+        # table being updated (SQLite would not promise which rows it still returns).
+        page = manager.only("pk", *fields, *reads).order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        rows = list(page[:batch_size])
+        if not rows:
+            return count
+        last = rows[-1].pk
+        changed = []
+        for row in rows:
+            dirty = False
+            for name in fields:
+                value = getattr(row, name)
+                if not isinstance(value, str):
+                    continue
+                cleaned = clean_text(value)
+                limit = model._meta.get_field(name).max_length
+                if limit and len(cleaned) > limit:
+                    # NFC lengthens a few rare characters; PostgreSQL would refuse the row.
+                    cleaned = value.translate(_INVISIBLE)
+                if cleaned != value:
+                    setattr(row, name, cleaned)
+                    dirty = True
+            if dirty:
+                for name, compute in derived.items():
+                    setattr(row, name, compute(row))
+                changed.append(row)
+        if changed:
+            manager.bulk_update(changed, written)
+            count += len(changed)

@@ -12,6 +12,7 @@ from projects.models import LifeProject
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
+from reintegration.spreadsheets import xlsx_append
 
 
 def _get_convention(request, pk) -> Convention:
@@ -77,27 +78,29 @@ def _report_xlsx(report) -> HttpResponse:
         (_("Women"), report["women"]),
         (_("Businesses active at the last visit"), report["active"]),
     ):
-        summary.append([str(label), value])
+        xlsx_append(summary, [label, value])
     projects = workbook.create_sheet(_("Projects")[:31])
-    projects.append(
+    xlsx_append(
+        projects,
         [
             str(_("File number")),
             str(_("Project")),
             str(_("Trade")),
             str(_("Status")),
             str(_("Amount (DH)")),
-        ]
+        ],
     )
     for allocation in report["allocations"]:
         project = allocation.project
-        projects.append(
+        xlsx_append(
+            projects,
             [
                 project.beneficiary.file_number,
                 project.title,
                 project.trade.name if project.trade else "",
                 str(project.get_status_display()),
                 allocation.amount,
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

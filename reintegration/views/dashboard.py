@@ -18,6 +18,7 @@ from reintegration.forms import DashboardFilterForm
 from reintegration.models import ROLE_SCOPE_FIELD
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
+from reintegration.spreadsheets import xlsx_append
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {"mad": "#,##0.00", "percent": "0.0%", "count": "0", "days": "0"}
@@ -59,22 +60,21 @@ def dashboard_export(request, table):
     for item in tables:
         sheet = workbook.create_sheet(_sheet_title(str(item.title)))
         sheet.sheet_view.rightToLeft = rtl
-        sheet.append([str(column.label) for column in item.columns])
-        for cell in sheet[1]:
+        for cell in xlsx_append(sheet, [column.label for column in item.columns]):
             cell.font = Font(bold=True)
         for row in item.typed_rows:
-            sheet.append([_xlsx_value(value) for value, _kind in row])
-            for cell, (value, kind) in zip(sheet[sheet.max_row], row, strict=True):
+            cells = xlsx_append(sheet, [_xlsx_value(value) for value, _kind in row])
+            for cell, (value, kind) in zip(cells, row, strict=True):
                 kind = value.kind if isinstance(value, Cell) else kind
                 if kind in NUMBER_FORMATS:
                     cell.number_format = NUMBER_FORMATS[kind]
         sheet.column_dimensions["A"].width = 40
     filters = workbook.create_sheet(_sheet_title(_("Filters")))
     filters.sheet_view.rightToLeft = rtl
-    filters.append([_("Scope"), str(_scope(request.user) or _("All of Morocco"))])
+    xlsx_append(filters, [_("Scope"), str(_scope(request.user) or _("All of Morocco"))])
     for label, value in dashboard.filters.describe():
-        filters.append([str(label), str(value)])
-    filters.append([_("Figures as of"), dashboard.today])
+        xlsx_append(filters, [str(label), str(value)])
+    xlsx_append(filters, [_("Figures as of"), dashboard.today])
     filters.column_dimensions["A"].width = 24
     filters.column_dimensions["B"].width = 40
     buffer = io.BytesIO()

@@ -1,0 +1,120 @@
+"""Typed text is stored as it displays, and no export cell is ever a formula."""
+
+import datetime
+import io
+import unicodedata
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
+
+from reintegration.models import Role, User
+from reintegration.spreadsheets import csv_cell, xlsx_append, xlsx_cell
+from reintegration.tests.test_admin import add_user
+from reintegration.text import clean_text
+
+# Written out here rather than imported, so that shrinking the cleaned set fails these tests.
+BIDI = [chr(c) for c in range(0x202A, 0x202F)] + [chr(c) for c in range(0x2066, 0x206A)]
+FORBIDDEN = [*BIDI, "\u200e", "\u200f", "\u061c", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+typed_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from([*FORBIDDEN, "\u0301", "\u0651", "e", "ا", " "]),
+        st.characters(codec="utf-8"),
+    )
+)
+
+
+@given(typed_text)
+def test_cleaned_text_holds_no_invisible_character_and_cleaning_again_changes_nothing(text):
+    cleaned = clean_text(text)
+    assert not any(character in cleaned for character in FORBIDDEN)
+    assert clean_text(cleaned) == cleaned
+    assert unicodedata.is_normalized("NFC", cleaned)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("\u202eimalA", "imalA"),
+        ("خديجة\u200f العلمي", "خديجة العلمي"),
+        ("Fe\u0300s", "Fès"),  # decomposed accent composed
+        ("Fe\u200b\u0300s", "Fès"),  # even with an invisible character between
+        ("\ufeffKhadija\u2066\u2069", "Khadija"),
+        ("عبد\u200cالله", "عبدالله"),
+        ("نص\u061c", "نص"),
+        ("ligne 1\r\nligne 2\tfin", "ligne 1\r\nligne 2\tfin"),
+    ],
+)
+def test_it_strips_bidirectional_and_zero_width_characters_and_composes(typed, stored):
+    assert clean_text(typed) == stored
+
+
+@given(st.text())
+def test_no_csv_cell_of_text_starts_like_a_formula(text):
+    cell = csv_cell(text)
+    assert isinstance(cell, str)
+    assert not cell.startswith(DANGEROUS)
+    # Only the quote is added: the text itself is intact.
+    assert cell in (text, "'" + text)
+
+
+@given(
+    st.one_of(
+        st.integers(),
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.dates(),
+    )
+)
+def test_numbers_and_dates_stay_numbers_and_dates_in_csv_and_xlsx(value):
+    assert csv_cell(value) is value
+    sheet = Workbook().active
+    assert xlsx_cell(sheet, value).data_type in ("n", "d")
+
+
+@given(st.text())
+def test_no_xlsx_cell_of_text_is_a_formula(text):
+    cell = xlsx_cell(Workbook().active, text)
+    assert cell.data_type == "s"
+    # Only the control characters openpyxl refuses are dropped.
+    assert cell.value == "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+
+
+def test_a_saved_workbook_holds_hostile_text_as_text_and_numbers_as_numbers():
+    workbook = Workbook()
+    hostile = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\tX", "\rX"]
+    xlsx_append(workbook.active, [*hostile, Decimal("-2.50"), -3, datetime.date(2026, 1, 31)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    cells = next(load_workbook(buffer).active.iter_rows())
+    assert [c.data_type for c in cells] == ["s"] * 6 + ["n", "n", "d"]
+    assert [c.value for c in cells[:6]] == hostile
+    assert [c.value for c in cells[6:8]] == [-2.5, -3]
+    assert all(c.quotePrefix for c in cells[:6])
+
+
+@pytest.mark.django_db
+def test_the_admin_stores_names_without_bidirectional_characters_and_passwords_as_typed(
+    client, users, centre
+):
+    client.force_login(users["national"])
+    password = "Long-Enough-Pass-42\u200b"
+    response = add_user(
+        client,
+        centre=centre.pk,
+        first_name="\u202eramO",
+        last_name="Kab\u200bbaj",
+        password1=password,
+        password2=password,
+    )
+    assert response.status_code == 302
+    created = User.objects.get(username="new.coordinator")
+    assert (created.first_name, created.last_name, created.role) == (
+        "ramO",
+        "Kabbaj",
+        Role.COORDINATOR,
+    )
+    assert created.check_password(password)
