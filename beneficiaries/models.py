@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.models import BilingualNameMixin, Centre, Province
+from reintegration.money import MoneyField
 from reintegration.scoping import ScopedQuerySet
 
 # Roles that may see a detention record (ARCHITECTURE.md, role table): never officials, never
@@ -20,10 +21,8 @@ class ProgrammeTrack(BilingualNameMixin):
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     # Above this, a life project's budget needs a written justification.
-    ceiling = models.DecimalField(
+    ceiling = MoneyField(
         _("per-beneficiary ceiling (DH)"),
-        max_digits=12,
-        decimal_places=2,
         null=True,
         blank=True,
         help_text=_("Budgets above it need a justification. Empty: no ceiling."),

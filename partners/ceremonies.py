@@ -30,6 +30,7 @@ CEREMONY_FIELDS = (
     "authority",
     "authority_other",
     "tranche",
+from reintegration.money import MoneyField
     "attendees",
 )
 
@@ -296,7 +297,7 @@ def _check_items(handover: Handover, items: list[dict[str, Any]]) -> None:
 
 def committed_for(project: LifeProject) -> Decimal:
     found = Allocation.objects.filter(project=project, released_at__isnull=True).aggregate(
-        left=Sum(F("amount") - F("disbursed"))
+        left=Sum(F("amount") - F("disbursed"), output_field=MoneyField())
     )
     return found["left"] or Decimal("0.00")
 

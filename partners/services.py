@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from partners.models import Allocation, Contribution, Convention, LedgerMovement
 from reintegration import audit
 from reintegration.formatting import format_mad
+from reintegration.money import money
 
 
 class AllocationError(Exception):
@@ -33,8 +34,8 @@ def _commit(convention: Convention, amount: Decimal) -> bool:
         Convention.objects.filter(
             pk=convention.pk,
             status=Convention.Status.ACTIVE,
-            committed__lte=F("envelope") - amount,
-        ).update(committed=F("committed") + amount)
+            committed__lte=F("envelope") - money(amount),
+        ).update(committed=F("committed") + money(amount))
         == 1
     )
 
@@ -113,14 +114,14 @@ def disburse(*, project, amount: Decimal, by) -> None:
         # One conditional statement, like committing: the database also refuses (CHECK) any
         # state where a convention has disbursed more than it committed.
         moved = Convention.objects.filter(
-            pk=allocation.convention_id, disbursed__lte=F("committed") - part
-        ).update(disbursed=F("disbursed") + part)
+            pk=allocation.convention_id, disbursed__lte=F("committed") - money(part)
+        ).update(disbursed=F("disbursed") + money(part))
         if moved != 1:
             raise AllocationError(
                 _("The convention %(reference)s has not committed enough to disburse %(amount)s.")
                 % {"reference": allocation.convention.reference, "amount": format_mad(part)}
             )
-        Allocation.objects.filter(pk=allocation.pk).update(disbursed=F("disbursed") + part)
+        Allocation.objects.filter(pk=allocation.pk).update(disbursed=F("disbursed") + money(part))
         LedgerMovement.objects.create(
             convention_id=allocation.convention_id,
             project=project,
@@ -142,7 +143,7 @@ def release(*, project, by, request=None) -> Decimal:
         if not free:
             continue  # all of it was handed over: nothing to give back
         Convention.objects.filter(pk=allocation.convention_id).update(
-            committed=F("committed") - free
+            committed=F("committed") - money(free)
         )
         allocation.released_at = timezone.now()
         allocation.save(update_fields=["released_at"])

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary
 from reintegration.models import BilingualNameMixin
+from reintegration.money import MoneyField
 from reintegration.scoping import ScopedQuerySet
 
 CENT = Decimal("0.01")
@@ -97,22 +98,16 @@ class LifeProject(models.Model):
     title = models.CharField(_("project title"), max_length=200)
     location = models.CharField(_("location"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    expected_monthly_income = models.DecimalField(
+    expected_monthly_income = MoneyField(
         _("expected monthly income (DH)"),
-        max_digits=10,
-        decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
 
     # Money: the requested total is the sum of the budget lines, kept by the services.
-    requested_total = models.DecimalField(
-        _("requested total (DH)"), max_digits=12, decimal_places=2, default=Decimal("0.00")
-    )
-    approved_total = models.DecimalField(
-        _("approved total (DH)"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    requested_total = MoneyField(_("requested total (DH)"), default=Decimal("0.00"))
+    approved_total = MoneyField(_("approved total (DH)"), null=True, blank=True)
     ceiling_justification = models.TextField(
         _("justification for exceeding the ceiling"), blank=True
     )
@@ -190,7 +185,7 @@ class BudgetLine(models.Model):
     designation = models.CharField(_("designation"), max_length=200)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2)
-    unit_price = models.DecimalField(_("unit price (DH)"), max_digits=12, decimal_places=2)
+    unit_price = MoneyField(_("unit price (DH)"))
     supplier = models.CharField(_("supplier"), max_length=200, blank=True)
     quote_reference = models.CharField(_("quote reference"), max_length=100, blank=True)
 
@@ -220,7 +215,7 @@ class Decision(models.Model):
     to_status = models.CharField(max_length=20, choices=Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     comment = models.TextField(_("comment"), blank=True)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    amount = MoneyField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -256,10 +251,8 @@ class FollowUpVisit(models.Model):
     done_on = models.DateField(_("date of the visit"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True)
     business_active = models.BooleanField(_("business active"), null=True)
-    monthly_income = models.DecimalField(
+    monthly_income = MoneyField(
         _("monthly income (DH)"),
-        max_digits=10,
-        decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],

@@ -48,7 +48,9 @@ from reintegration.formatting import format_date
 from reintegration.models import Centre, Province, Region, Role
 from reintegration.permissions import has_role
 
-ZERO = Decimal("0.00")
+# Integer zero: the money columns hold centimes (reintegration/money.py), and a Decimal
+# default would mix types in the COALESCE.
+ZERO = 0
 # Roles with a dashboard; each sees it within its own scope (ARCHITECTURE.md, role table).
 DASHBOARD_ROLES = (Role.COORDINATOR, Role.REGIONAL, Role.OFFICIAL, Role.NATIONAL, Role.AUDITOR)
 WAITING = (Status.SUBMITTED, Status.AWAITING_NATIONAL)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models.conventions import Convention, Tranche
 from reintegration.models import Centre, Province
+from reintegration.money import MoneyField
 from reintegration.scoping import ScopedQuerySet
 
 CENT = Decimal("0.01")
@@ -104,15 +105,13 @@ class Handover(models.Model):
     project = models.OneToOneField(
         "projects.LifeProject", on_delete=models.PROTECT, related_name="handover"
     )
-    cheque_amount = models.DecimalField(
+    cheque_amount = MoneyField(
         _("working-capital cheque (DH)"),
-        max_digits=12,
-        decimal_places=2,
         null=True,
         blank=True,
     )
     cheque_number = models.CharField(_("cheque number"), max_length=30, blank=True)
-    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total = MoneyField(default=Decimal("0.00"))
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -143,7 +142,7 @@ class HandoverItem(models.Model):
     # machine entered twice is recognised.
     serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2)
-    unit_value = models.DecimalField(_("unit value (DH)"), max_digits=12, decimal_places=2)
+    unit_value = MoneyField(_("unit value (DH)"))
 
     class Meta:
         ordering = ["pk"]

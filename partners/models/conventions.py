@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.models import BilingualNameMixin, Province, Region
+from reintegration.money import MoneyField
 from reintegration.scoping import ScopedQuerySet
 
 
@@ -105,18 +106,14 @@ class Convention(models.Model):
     provinces = models.ManyToManyField(
         Province, related_name="conventions", verbose_name=_("territory")
     )
-    envelope = models.DecimalField(_("envelope (DH)"), max_digits=14, decimal_places=2)
-    committed = models.DecimalField(
+    envelope = MoneyField(_("envelope (DH)"))
+    committed = MoneyField(
         _("committed (DH)"),
-        max_digits=14,
-        decimal_places=2,
         default=Decimal("0.00"),
         editable=False,
     )
-    disbursed = models.DecimalField(
+    disbursed = MoneyField(
         _("disbursed (DH)"),
-        max_digits=14,
-        decimal_places=2,
         default=Decimal("0.00"),
         editable=False,
     )
@@ -169,9 +166,7 @@ class Contribution(models.Model):
     )
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, verbose_name=_("party"))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    amount = models.DecimalField(
-        _("amount or value (DH)"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
+    amount = MoneyField(_("amount or value (DH)"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
 
     class Meta:
@@ -192,7 +187,7 @@ class Tranche(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="tranches")
     number = models.PositiveSmallIntegerField(_("number"))
     planned_on = models.DateField(_("planned on"), null=True, blank=True)
-    amount = models.DecimalField(_("amount (DH)"), max_digits=14, decimal_places=2)
+    amount = MoneyField(_("amount (DH)"))
 
     class Meta:
         ordering = ["number"]
@@ -214,14 +209,14 @@ class Allocation(models.Model):
         "projects.LifeProject", on_delete=models.PROTECT, related_name="allocations"
     )
     convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="allocations")
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = MoneyField()
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     released_at = models.DateTimeField(null=True, blank=True)
     # What the equipment handed over has used of this allocation (moved at the ceremony).
-    disbursed = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    disbursed = MoneyField(default=Decimal("0.00"))
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -251,7 +246,7 @@ class LedgerMovement(models.Model):
         "projects.LifeProject", on_delete=models.PROTECT, related_name="ledger_movements"
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = MoneyField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

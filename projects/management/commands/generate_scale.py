@@ -53,6 +53,7 @@ from projects.services import add_months
 from reintegration import demo as reintegration_demo
 from reintegration.models import Centre, Province, Region, Role, User
 
+from reintegration.money import MoneyField, to_centimes
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 BATCH_SIZE = 4_000  # projects (and everything hanging from them) per transaction
@@ -864,6 +865,8 @@ class _Table:
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.columns = [f.attname for f in fields]
         self.defaults = {f.attname: None if f.null else f.get_default() for f in fields}
+        # COPY bypasses the fields: amounts must be written in centimes, as MoneyField stores them.
+        self.money = [i for i, f in enumerate(fields) if isinstance(f, MoneyField)]
         self.defaults.update({f.attname: None for f in fields if f.primary_key})
         quote = connection.ops.quote_name
         self.sql = (
@@ -885,6 +888,13 @@ class _Table:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
             # Python's csv writer (in C) writes None as an empty value, Decimal, date and
+            for index, row in enumerate(rows):
+                if self.money:
+                    row = list(row)
+                    for column in self.money:
+                        if row[column] is not None:
+                            row[column] = to_centimes(row[column])
+                    rows[index] = tuple(row)
             # aware datetime as text PostgreSQL reads back, and booleans as True/False.
             csv.writer(buffer, lineterminator="\n").writerows(rows)
             buffer.seek(0)

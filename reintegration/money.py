@@ -1,0 +1,182 @@
+"""Dirhams stored as whole centimes, so that the database adds and compares them exactly.
+
+SQLite gives a ``DecimalField`` column NUMERIC affinity: ``22310.15`` is stored as a binary
+floating-point number, and every ``SUM``, conditional ``UPDATE … SET committed = committed +
+22310.15`` and ``CHECK (disbursed <= committed)`` the database evaluates is floating point.
+After a few dozen such additions a convention's committed amount is off by a fraction of a
+centime, and a ceremony that disburses exactly what was committed is refused. PostgreSQL's
+``numeric`` is exact, but the application must behave the same on both.
+
+A ``MoneyField`` is a ``bigint`` column holding centimes (8.500,50 DH is 850050). Integer
+arithmetic is exact on both databases, up to ±92 thousand billion dirhams. Python code never
+sees centimes: values are read as ``Decimal`` with two places and written from ``Decimal``,
+``int`` or ``str``. A value with a fraction of a centime, or a float, is refused rather than
+rounded, so an amount is never silently changed.
+
+In queries, an amount combined with a column must be wrapped with :func:`money` so that it
+reaches the database in centimes like the column (``F("envelope") - money(amount)``); a bare
+``Decimal`` there would be sent as dirhams. Expressions that subtract or add two money columns
+resolve to a plain integer: give them ``output_field=MoneyField()`` to read dirhams back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.core import exceptions
+from django.db import models
+from django.db.migrations.operations.base import Operation
+from django.db.migrations.operations.fields import AlterField
+from django.utils.translation import gettext_lazy as _
+
+CENT = Decimal("0.01")
+
+
+def to_centimes(amount: Decimal | int | str) -> int:
+    """``Decimal("8500.50")`` -> 850050; refuses floats and fractions of a centime."""
+    if isinstance(amount, (float, bool)):
+        raise TypeError(f"amounts are never {type(amount).__name__}: pass a Decimal, int or str")
+    try:
+        value = Decimal(amount)
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {amount!r}") from exc
+    if not value.is_finite():
+        raise ValueError(f"not an amount: {amount!r}")
+    centimes = value.scaleb(2)
+    if centimes != centimes.to_integral_value():
+        raise ValueError(f"{amount!r} has a fraction of a centime")
+    return int(centimes)
+
+
+def from_centimes(centimes: int | Decimal) -> Decimal:
+    """850050 -> ``Decimal("8500.50")``. PostgreSQL's SUM of a bigint is a numeric; SQLite's AVG
+    is a float, which is never an amount (use SUM and divide in Python)."""
+    if isinstance(centimes, float):
+        raise TypeError("the database returned a float where centimes were expected")
+    return Decimal(centimes).scaleb(-2).quantize(CENT)
+
+
+class MoneyField(models.BigIntegerField):
+    description = _("Amount in dirhams (stored in centimes)")
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else from_centimes(value)
+
+    def to_python(self, value):
+        if value is None or isinstance(value, Decimal):
+            return value
+        try:
+            return from_centimes(to_centimes(value))
+        except (TypeError, ValueError) as exc:
+            raise exceptions.ValidationError(
+                _("“%(value)s” is not an amount in dirhams and centimes."),
+                code="invalid",
+                params={"value": value},
+            ) from exc
+
+    def get_prep_value(self, value):
+        value = models.Field.get_prep_value(self, value)
+        return None if value is None else to_centimes(value)
+
+    @property
+    def validators(self):
+        # BigIntegerField would add the database's integer range, which is in centimes: the
+        # range in dirhams is a hundred times smaller and no amount here comes close.
+        return list(self._validators)
+
+    def formfield(self, **kwargs):
+        try:
+            from reintegration.numbers import AmountField
+        except ImportError:  # pragma: no cover - the form field arrives with its own module
+            from django.forms import DecimalField as AmountField
+
+            kwargs.setdefault("decimal_places", 2)
+        return models.Field.formfield(self, **{"form_class": AmountField, **kwargs})
+
+    def value_to_string(self, obj):
+        value = self.value_from_object(obj)
+        return "" if value is None else str(value)
+
+
+def money(amount: Decimal | int | str) -> models.Value:
+    """An amount as a query value, in centimes like the MoneyField columns it meets."""
+    return models.Value(Decimal(amount), output_field=MoneyField())
+
+
+class ConvertToCentimes(Operation):
+    """Turns decimal columns of one model into MoneyField (bigint centimes) without losing a
+    centime: PostgreSQL rewrites all of them in one ``ALTER TABLE`` (so CHECK constraints that
+    compare two of them, such as committed <= envelope, never see one converted and the other
+    not); SQLite multiplies them in one ``UPDATE`` and then rebuilds the table with integer
+    columns."""
+
+    reduces_to_sql = False
+    reversible = True
+
+    def __init__(self, model_name: str, fields: list[tuple[str, models.Field]]):
+        self.model_name = model_name
+        self.fields = fields
+        super().__init__()
+
+    def deconstruct(self):
+        return (
+            self.__class__.__qualname__,
+            [],
+            {"model_name": self.model_name, "fields": self.fields},
+        )
+
+    def _alter_operations(self):
+        return [AlterField(self.model_name, name, field) for name, field in self.fields]
+
+    def state_forwards(self, app_label, state):
+        for operation in self._alter_operations():
+            operation.state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._convert(app_label, schema_editor, from_state, to_state, forwards=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._convert(app_label, schema_editor, from_state, to_state, forwards=False)
+
+    def _convert(self, app_label, schema_editor, from_state, to_state, *, forwards):
+        before = from_state.apps.get_model(app_label, self.model_name)
+        after = to_state.apps.get_model(app_label, self.model_name)
+        quote = schema_editor.quote_name
+        table = quote(before._meta.db_table)
+        pairs = [
+            (before._meta.get_field(name), after._meta.get_field(name)) for name, _f in self.fields
+        ]
+        if schema_editor.connection.vendor == "postgresql":
+            clauses = []
+            for _old, new in pairs:
+                column = quote(new.column)
+                if forwards:
+                    clauses.append(
+                        f"ALTER COLUMN {column} TYPE bigint USING round({column} * 100)::bigint"
+                    )
+                else:
+                    kind = new.db_type(schema_editor.connection)
+                    clauses.append(f"ALTER COLUMN {column} TYPE {kind} USING {column} / 100.0")
+            schema_editor.execute(f"ALTER TABLE {table} {', '.join(clauses)}")
+            return
+        if forwards:
+            updates = ", ".join(
+                f"{quote(old.column)} = CAST(ROUND({quote(old.column)} * 100) AS INTEGER)"
+                for old, _new in pairs
+            )
+            schema_editor.execute(f"UPDATE {table} SET {updates}")  # noqa: S608
+        # One rebuild for all the columns: altering them one by one from the same model would
+        # rebuild the table from the old definition each time.
+        schema_editor._remake_table(before, alter_fields=pairs)
+        if not forwards:
+            updates = ", ".join(
+                f"{quote(new.column)} = {quote(new.column)} / 100.0" for _old, new in pairs
+            )
+            schema_editor.execute(f"UPDATE {table} SET {updates}")  # noqa: S608
+
+    def describe(self):
+        return f"Store the amounts of {self.model_name} in centimes"
+
+    @property
+    def migration_name_fragment(self):
+        return f"{self.model_name.lower()}_centimes"
