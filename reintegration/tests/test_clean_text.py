@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from reintegration.dashboard import TABLE_KEYS
 from reintegration.models import Role, User
 from reintegration.spreadsheets import csv_cell, xlsx_append, xlsx_cell
 from reintegration.tests.test_admin import add_user
@@ -118,3 +119,32 @@ def test_the_admin_stores_names_without_bidirectional_characters_and_passwords_a
         Role.COORDINATOR,
     )
     assert created.check_password(password)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_workbook_holds_references_as_text_and_amounts_as_numbers(
+    client, users, convention
+):
+    from partners.models import Convention
+
+    hostile = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\tX"]
+    Convention.objects.filter(pk=convention.pk).update(reference=hostile[0])
+    for reference in hostile[1:]:
+        other = Convention.objects.create(
+            reference=reference,
+            title="Convention",
+            starts_on=convention.starts_on,
+            ends_on=convention.ends_on,
+            envelope=Decimal("1000"),
+            status=Convention.Status.ACTIVE,
+        )
+        other.provinces.add(*convention.provinces.all())
+    client.force_login(users["national"])
+    workbook = load_workbook(io.BytesIO(client.get("/dashboard/all.xlsx").content))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert cells and not any(cell.data_type == "f" for cell in cells)
+    rows = list(workbook.worksheets[TABLE_KEYS.index("conventions")].iter_rows())
+    assert sorted(row[0].value for row in rows[1:]) == sorted(hostile)
+    assert {row[0].data_type for row in rows[1:]} == {"s"}
+    assert {row[1].data_type for row in rows[1:]} == {"n"}
+    assert sorted(row[1].value for row in rows[1:]) == [1000] * 4 + [10000000]
