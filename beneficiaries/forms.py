@@ -21,6 +21,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
 from reintegration.models import Centre, Province
+from reintegration.numbers import numbers_formfield
 
 # DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
 CIN_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
@@ -90,6 +91,7 @@ class BeneficiaryForm(forms.ModelForm):
     class Meta:
         model = Beneficiary
         fields = EDITABLE_FIELDS
+        formfield_callback = numbers_formfield
         widgets = {
             "date_of_birth": DateInput(),
             "first_name_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
@@ -141,6 +143,7 @@ class BeneficiaryForm(forms.ModelForm):
 class DetentionRecordForm(forms.ModelForm):
     class Meta:
         model = DetentionRecord
+        formfield_callback = numbers_formfield
         fields = [
             "establishment",
             "entry_date",

@@ -21,7 +21,7 @@ from partners import permissions
 from partners.models import Ceremony, Certificate, CertificateCounter, Handover
 from partners.words import amount_in_arabic, amount_in_french
 from reintegration import audit
-from reintegration.formatting import format_date, format_mad, format_number
+from reintegration.formatting import format_date, format_mad, format_number, format_quantity
 from reintegration.pdf import render_pdf
 
 # Unambiguous when read aloud or typed from paper: no 0/O, 1/I/L.
@@ -151,7 +151,7 @@ def build_snapshot(handover: Handover, *, number: str, code: str, issued_on) -> 
             "designation": item.designation,
             "brand": item.brand,
             "serial": item.serial_number,
-            "quantity": format_number(item.quantity).removesuffix(",00"),
+            "quantity": format_quantity(item.quantity),
             "unit_value": format_number(item.unit_value),
             "total": format_number(item.total),
         }

@@ -1,14 +1,15 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
 from partners.models import Ceremony, Convention, Handover, HandoverItem, Tranche
 from reintegration.models import Centre, Role
+from reintegration.numbers import AmountField, QuantityField, numbers_formfield
 
-POSITIVE = MinValueValidator(Decimal("0.01"), message=_("Enter an amount greater than zero."))
+# The smallest amount or quantity above zero: AmountField says "greater than zero" for it.
+CENT = Decimal("0.01")
 
 
 class CeremonyForm(forms.ModelForm):
@@ -83,13 +84,8 @@ class ProjectPickForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    cheque_amount = forms.DecimalField(
-        label=_("Working-capital cheque (DH)"),
-        required=False,
-        max_digits=12,
-        decimal_places=2,
-        validators=[POSITIVE],
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "dir": "ltr"}),
+    cheque_amount = AmountField(
+        label=_("Working-capital cheque (DH)"), required=False, max_digits=12, min_value=CENT
     )
     cheque_number = forms.CharField(label=_("Cheque number"), required=False, max_length=30)
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -110,6 +106,8 @@ class HandoverForm(forms.Form):
 class HandoverItemForm(forms.ModelForm):
     class Meta:
         model = HandoverItem
+        field_classes = {"quantity": QuantityField}
+        formfield_callback = numbers_formfield
         fields = ("designation", "brand", "serial_number", "quantity", "unit_value")
         widgets = {
             "serial_number": forms.TextInput(attrs={"dir": "ltr"}),
@@ -121,8 +119,7 @@ class HandoverItemForm(forms.ModelForm):
             # Rendered as a table row, one input per cell (no label per cell).
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
         for name in ("quantity", "unit_value"):
-            self.fields[name].validators.append(POSITIVE)
-            self.fields[name].widget.attrs.update({"min": "0.01", "step": "0.01", "dir": "ltr"})
+            self.fields[name].min_value = CENT
             # Once the ceremony is held the money has moved: values are settled.
             self.fields[name].disabled = settled
 

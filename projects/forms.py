@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import MinValueValidator
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,8 +10,10 @@ from beneficiaries.forms import DateInput, not_in_future
 from projects.models import BudgetLine, FollowUpVisit, LifeProject, Trade
 from projects.services import LINE_FIELDS, PLAN_FIELDS
 from reintegration.formatting import format_mad
+from reintegration.numbers import AmountField, QuantityField, numbers_formfield
 
-POSITIVE = MinValueValidator(Decimal("0.01"), message=_("Enter an amount greater than zero."))
+# The smallest amount or quantity above zero: AmountField says "greater than zero" for it.
+CENT = Decimal("0.01")
 
 
 class ProjectForm(forms.ModelForm):
@@ -19,6 +22,7 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = LifeProject
         fields = PLAN_FIELDS
+        formfield_callback = numbers_formfield
         widgets = {
             "training_start": DateInput(),
             "training_end": DateInput(),
@@ -38,6 +42,8 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["trade"].queryset = Trade.objects.filter(active=True).select_related("sector")
+        if "expected_monthly_income" in self.fields:
+            self.fields["expected_monthly_income"].min_value = Decimal(0)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
@@ -50,17 +56,60 @@ class ProjectForm(forms.ModelForm):
 
 
 class BudgetLineForm(forms.ModelForm):
+    """A line whose total alone exceeds the programme track's ceiling, or whose unit price is
+    above ``AMOUNT_CONFIRM_ABOVE``, is most often a typing slip (a comma read as nothing turned
+    8500,50 into 850.050,00). It is saved only once the user confirms these very figures with
+    "Save anyway"; until then the form comes back with what was typed."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = BudgetLine
         fields = LINE_FIELDS
+        field_classes = {"quantity": QuantityField}
+        formfield_callback = numbers_formfield
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, project=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.project = project
+        # What "Save anyway" sends back: the figures the user was warned about.
+        self.confirmation = ""
         for name in ("quantity", "unit_price"):
-            self.fields[name].validators.append(POSITIVE)
-            self.fields[name].widget.attrs.update({"min": "0.01", "step": "0.01", "dir": "ltr"})
+            self.fields[name].min_value = CENT
+
+    def clean(self):
+        cleaned = super().clean()
+        quantity, price = cleaned.get("quantity"), cleaned.get("unit_price")
+        if quantity is None or price is None or self.errors:
+            return cleaned
+        reasons = []
+        total = (quantity * price).quantize(CENT)
+        track = self.project.beneficiary.track if self.project else None
+        if track is not None and track.ceiling is not None and total > track.ceiling:
+            reasons.append(
+                _(
+                    "This line alone comes to %(total)s, more than the ceiling of the programme "
+                    "track “%(track)s” for the whole project (%(ceiling)s)."
+                )
+                % {
+                    "total": format_mad(total),
+                    "track": track.name,
+                    "ceiling": format_mad(track.ceiling),
+                }
+            )
+        if price > settings.AMOUNT_CONFIRM_ABOVE:
+            reasons.append(
+                _("A unit price of %(price)s is unusually high (above %(limit)s).")
+                % {"price": format_mad(price), "limit": format_mad(settings.AMOUNT_CONFIRM_ABOVE)}
+            )
+        token = f"{quantity}x{price}"
+        if reasons and self.data.get("confirm") != token:
+            self.confirmation = token
+            reasons.append(
+                _("Check the quantity and the unit price: if they are right, choose “Save anyway”.")
+            )
+            self.add_error(None, ValidationError(" ".join(str(r) for r in reasons), code="confirm"))
+        return cleaned
 
 
 class CommentForm(forms.Form):
@@ -82,6 +131,7 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = FollowUpVisit
+        formfield_callback = numbers_formfield
         fields = [
             "done_on",
             "kind",
@@ -106,6 +156,7 @@ class VisitForm(forms.ModelForm):
         for name in ("done_on", "kind", "business_active", "equipment_in_use"):
             self.fields[name].required = True
         self.fields["done_on"].initial = timezone.localdate()
+        self.fields["monthly_income"].min_value = Decimal(0)
         self.fields["version"].initial = self.instance.version
 
     def clean_done_on(self):
@@ -150,12 +201,8 @@ class ApproveForm(CommentForm):
                 required=False,
                 empty_value=None,
             )
-            self.fields[f"amount_{index}"] = forms.DecimalField(
-                label=_("Amount (DH)"),
-                required=False,
-                max_digits=14,
-                decimal_places=2,
-                validators=[POSITIVE],
+            self.fields[f"amount_{index}"] = AmountField(
+                label=_("Amount (DH)"), required=False, max_digits=14, min_value=CENT
             )
         if best is not None:
             self.fields["convention_1"].initial = best.pk

@@ -181,7 +181,9 @@ def budget_line(request, pk, line_pk=None):
     if not permissions.can_edit_project(request.user, project):
         raise PermissionDenied
     line = get_object_or_404(project.lines, pk=line_pk) if line_pk else None
-    form = BudgetLineForm(request.POST or None, instance=line, initial={"version": project.version})
+    form = BudgetLineForm(
+        request.POST or None, instance=line, initial={"version": project.version}, project=project
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.budget_line_save(

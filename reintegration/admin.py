@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.models import AuditEntry, Centre, Province, Region, User
+from reintegration.numbers import is_number, numbers_formfield
 from reintegration.permissions import can_use_admin
 
 
@@ -48,7 +49,17 @@ class ReintegrationAdminSite(admin.AdminSite):
 admin_site = ReintegrationAdminSite(name="admin")
 
 
-class NationalAdmin(admin.ModelAdmin):
+class NumbersAdminMixin:
+    """Amounts and counts typed the Moroccan way in the back office too (8 500,50, ٨٥٠٠):
+    the admin's own inputs are ``type=number``, which drop a decimal comma."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if is_number(db_field):
+            return numbers_formfield(db_field, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class NationalAdmin(NumbersAdminMixin, admin.ModelAdmin):
     """Full management for national administrators."""
 
     def has_module_permission(self, request):
@@ -68,7 +79,7 @@ class NationalAdmin(admin.ModelAdmin):
         return False
 
 
-class NationalInline(admin.TabularInline):
+class NationalInline(NumbersAdminMixin, admin.TabularInline):
     """Rows edited inside a national administrator's form (contacts, contributions…)."""
 
     def has_view_permission(self, request, obj=None):

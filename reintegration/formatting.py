@@ -124,6 +124,12 @@ def format_number(value: Amount, places: int = 2) -> str:
     return f"{text}{DECIMAL_MARK}{fraction}" if places else text
 
 
+def format_quantity(value: Amount) -> str:
+    """2 pieces read "2", not "2,00"; 1,5 kg of thread keeps its decimals ("1,50")."""
+    number = _to_decimal(value)
+    return format_number(number, 0 if number == number.to_integral_value() else 2)
+
+
 def format_mad(amount: Amount | None, language: str | None = None) -> str:
     if amount is None:
         return ""

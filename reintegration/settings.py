@@ -205,6 +205,9 @@ BENEFICIARY_RETENTION_YEARS = env.int("BENEFICIARY_RETENTION_YEARS", default=10)
 # approve as well. Follow-up visits fall due this many months after the equipment handover.
 REGIONAL_APPROVAL_CEILING = Decimal(env.str("REGIONAL_APPROVAL_CEILING", default="40000"))
 FOLLOW_UP_MILESTONES = tuple(env.list("FOLLOW_UP_MILESTONES", cast=int, default=[3, 6, 12, 24]))
+# A budget line whose unit price is above this many dirhams is saved only once the user
+# confirms it: such a figure is more often a misplaced comma than a real price.
+AMOUNT_CONFIRM_ABOVE = Decimal(env.str("AMOUNT_CONFIRM_ABOVE", default="200000"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

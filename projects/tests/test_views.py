@@ -85,9 +85,13 @@ def test_the_buttons_shown_are_the_actions_allowed(client, users, centre):
 @pytest.mark.parametrize(
     ("quantity", "price", "message"),
     [
-        ("0", "100", "Enter an amount greater than zero."),
+        ("0", "100", "Enter a quantity greater than zero."),
         ("1", "-5", "Enter an amount greater than zero."),
-        ("1", "10.555", "Ensure that there are no more than 2 decimal places."),
+        (
+            "1",
+            "1010.555",
+            "An amount has at most two decimals. Type the amount as 8500,50 or 8 500,50.",
+        ),
     ],
 )
 def test_a_bad_budget_line_is_refused_and_keeps_what_was_typed(

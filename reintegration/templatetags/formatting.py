@@ -16,6 +16,7 @@ from reintegration.formatting import (
     format_datetime,
     format_mad,
     format_number,
+    format_quantity,
     ltr,
 )
 
@@ -37,6 +38,11 @@ def mad(value: Amount | None) -> str:
 def number(value: Amount | None, places: int | str = 2) -> str:
     # Template literals such as number:"0" arrive as strings.
     return "" if _is_blank(value) else format_number(value, int(places))
+
+
+@register.filter
+def quantity(value: Amount | None) -> str:
+    return "" if _is_blank(value) else format_quantity(value)
 
 
 @register.filter
