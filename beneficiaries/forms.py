@@ -5,6 +5,7 @@ import re
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -112,7 +113,8 @@ class BeneficiaryForm(forms.ModelForm):
 
     def clean_cin(self):
         cin = validate_cin(self.cleaned_data.get("cin"))
-        if cin:
+        # A new file's CIN: see _get_validation_exclusions.
+        if cin and self.instance.pk:
             others = Beneficiary.objects.filter(cin=cin).exclude(pk=self.instance.pk)
             if others.exists():
                 raise ValidationError(
@@ -122,6 +124,15 @@ class BeneficiaryForm(forms.ModelForm):
                     )
                 )
         return cin
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.instance.pk is None:
+            # A new file's CIN is looked up with its other likely duplicates
+            # (beneficiaries/duplicates.py), which can show the file holding it; the database
+            # constraint still guards the write.
+            exclude.add("cin")
+        return exclude
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data.get("phone", ""))
@@ -312,11 +323,20 @@ class SearchForm(forms.Form):
                 field.widget.attrs["class"] = "form-select"
 
     def filter(self, queryset):
+        from beneficiaries.names import search_term_key
         from reintegration.text import search_terms
 
         data = self.cleaned_data if self.is_valid() else {}
-        for term in search_terms(data.get("q")):
-            queryset = queryset.filter(search_text__contains=term)
+        terms = search_terms(data.get("q"))
+        keys = [search_term_key(term) for term in terms]
+        for term, key in zip(terms, keys, strict=True):
+            if not key and any(keys):
+                continue  # a lone "el" or "ال": names written without it must match too
+            # The typed spelling, or any other of the same name (beneficiaries.names).
+            matches = Q(search_text__contains=term)
+            if key and key != term:
+                matches |= Q(search_text__contains=key)
+            queryset = queryset.filter(matches)
         for field in ("status", "sex"):
             if data.get(field):
                 queryset = queryset.filter(**{field: data[field]})

@@ -3,8 +3,10 @@
 The sheet is parsed and every row validated with the same form as the screen; the preview says
 row by row what would be created, updated, left unchanged or refused and why. Confirming parses
 the stored sheet again and commits the accepted rows together, so nothing is half imported.
-Rows match existing files on file number, then on CIN, so importing the same sheet twice
-creates nothing new.
+Rows match existing files on file number, then on CIN, then on names and date of birth, so
+importing the same sheet twice creates nothing new. A row that would open a file is refused if
+it resembles a stored file or an earlier row of the sheet (beneficiaries/duplicates.py): a bulk
+import cannot declare two people different, the file form can and records it.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
-from beneficiaries import services
+from beneficiaries import duplicates, services
 from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
+from beneficiaries.names import name_key
 from reintegration import audit
 from reintegration.models import Centre, Province
 from reintegration.text import clean_text, fold
@@ -81,6 +84,8 @@ class RowResult:
     errors: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     target: Beneficiary | None = None
+    # Stored files this row resembles, those in the user's scope shown with a link.
+    duplicates: duplicates.Duplicates | None = None
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -201,7 +206,12 @@ def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
         if key
     }
     # Without a file number or CIN, the same names and date of birth in this centre are taken
-    # to be the same person, so that a sheet imported twice does not double them.
+    # to be the same person, so that a sheet imported twice does not double them. Folded names
+    # that are equal have equal name keys: the index on keys finds them without a scan.
+    keys = {
+        name_key(str(r.get("first_name_latin", "")), str(r.get("last_name_latin", "")))
+        for r in rows
+    }
     same_person = {
         _identity(
             {
@@ -210,7 +220,9 @@ def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
                 "date_of_birth": b.date_of_birth.isoformat(),
             }
         ): b
-        for b in Beneficiary.objects.filter(centre=centre, cin__isnull=True)
+        for b in Beneficiary.objects.filter(
+            centre=centre, cin__isnull=True, name_key__in=keys - {""}
+        )
     }
     in_scope = set(
         visible.filter(
@@ -271,7 +283,38 @@ def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
             results.append(RowResult(line, "update", label, data=cleaned, target=target))
         else:
             results.append(RowResult(line, "unchanged", label, target=target))
+    _refuse_duplicates([r for r in results if r.action == "create"], by=by)
     return results
+
+
+def _refuse_duplicates(creating: list[RowResult], *, by) -> None:
+    """Refuse the rows that would open a second file for someone: a stored file or an earlier
+    row of the sheet resembles them. Two identical rows give one file, never two."""
+    identities = [duplicates.Identity.of(result.data) for result in creating]
+    stored = duplicates.find(identities, user=by)
+    sheet = duplicates.Matcher()
+    for result, identity, found in zip(creating, identities, stored, strict=True):
+        errors = []
+        for line, why in sheet.match(identity)[:1]:
+            labels = ", ".join(str(duplicates.REASONS[code]) for code in why)
+            if duplicates.CIN in why or duplicates.NAME_AND_BIRTH in why:
+                errors.append(
+                    _("This person appears twice in the sheet (row %(line)s).") % {"line": line}
+                )
+            else:
+                errors.append(
+                    _("Resembles row %(line)s of the sheet: %(reasons)s.")
+                    % {"line": line, "reasons": labels}
+                )
+        if found:
+            errors.extend(found.elsewhere_messages)
+            result.duplicates = found
+        if errors or found:
+            result.action = "refuse"
+            result.errors = errors
+            result.data = {}
+        else:
+            sheet.add(identity, result.line)
 
 
 def _store(upload) -> Path:

@@ -147,6 +147,10 @@ class Beneficiary(models.Model):
 
     # Folded names, number, CIN and phone (reintegration.text.fold), kept by the services.
     search_text = models.TextField(editable=False, default="")
+    # Name keys (beneficiaries.names.name_key) of the Latin and the Arabic names, kept by the
+    # services: looking for a likely duplicate is then an indexed query, not a scan of files.
+    name_key = models.CharField(max_length=200, editable=False, default="")
+    name_key_ar = models.CharField(max_length=200, editable=False, default="")
     # Optimistic locking: an edit saves only if nobody saved since the form was opened.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -188,6 +192,13 @@ class Beneficiary(models.Model):
             # The files of some centres, read from the index alone (no table access): what a
             # region's or centre's projects join to (the approval inbox, docs/benchmarks.md).
             models.Index(fields=["centre", "id"], name="beneficiary_centre_pk_idx"),
+            # Duplicate detection (beneficiaries/duplicates.py): the same name key and a date
+            # of birth in a range, or the same phone.
+            models.Index(fields=["name_key", "date_of_birth"], name="beneficiary_name_key_idx"),
+            models.Index(
+                fields=["name_key_ar", "date_of_birth"], name="beneficiary_name_key_ar_idx"
+            ),
+            models.Index(fields=["phone"], condition=~Q(phone=""), name="beneficiary_phone_idx"),
         ]
 
     def __str__(self) -> str:

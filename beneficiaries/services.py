@@ -20,6 +20,7 @@ from beneficiaries.models import (
     Document,
     FileNumberCounter,
 )
+from beneficiaries.names import name_key, name_search_words
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
 from reintegration.text import fold
@@ -69,7 +70,18 @@ def _search_text(beneficiary: Beneficiary) -> str:
     ]
     if beneficiary.phone.startswith("+212"):
         parts.append("0" + beneficiary.phone[4:])  # as people type it: 06…
-    return fold(" ".join(parts))
+    names = name_search_words(
+        beneficiary.first_name_latin,
+        beneficiary.last_name_latin,
+        beneficiary.first_name_ar,
+        beneficiary.last_name_ar,
+    )
+    return f"{fold(' '.join(parts))} {names}".strip()
+
+
+def _set_name_keys(beneficiary: Beneficiary) -> None:
+    beneficiary.name_key = name_key(beneficiary.first_name_latin, beneficiary.last_name_latin)
+    beneficiary.name_key_ar = name_key(beneficiary.first_name_ar, beneficiary.last_name_ar)
 
 
 def _display(value: Any) -> Any:
@@ -91,15 +103,33 @@ def next_file_number(centre, year: int) -> str:
 
 
 @transaction.atomic
-def beneficiary_create(*, by, centre, data: dict[str, Any], request=None) -> Beneficiary:
+def beneficiary_create(
+    *,
+    by,
+    centre,
+    data: dict[str, Any],
+    request=None,
+    different_from: list[str] | None = None,
+) -> Beneficiary:
+    """Open a file. ``different_from`` lists the file numbers of the likely duplicates the
+    user was shown and declared to be other people: that choice is recorded with the file."""
     beneficiary = Beneficiary(centre=centre, created_by=by)
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(beneficiary, field, data[field])
     beneficiary.file_number = next_file_number(centre, timezone.localdate().year)
     beneficiary.search_text = _search_text(beneficiary)
+    _set_name_keys(beneficiary)
     beneficiary.save()
     audit.record("beneficiary.created", actor=by, target=beneficiary, request=request)
+    if different_from:
+        audit.record(
+            "beneficiary.created_despite_duplicates",
+            actor=by,
+            target=beneficiary,
+            changes={"candidates": sorted(different_from)},
+            request=request,
+        )
     return beneficiary
 
 
@@ -130,10 +160,16 @@ def beneficiary_update(
     if not changes:
         return current
     current.search_text = _search_text(current)
+    _set_name_keys(current)
     current.updated_at = timezone.now()
     attnames = [Beneficiary._meta.get_field(name).attname for name in changes]
     values = {name: getattr(current, name) for name in attnames}
-    values.update(search_text=current.search_text, updated_at=current.updated_at)
+    values.update(
+        search_text=current.search_text,
+        name_key=current.name_key,
+        name_key_ar=current.name_key_ar,
+        updated_at=current.updated_at,
+    )
     updated = Beneficiary.objects.filter(pk=current.pk, version=version).update(
         version=F("version") + 1, **values
     )
@@ -304,6 +340,7 @@ def anonymise_archived(*, years: int, dry_run: bool = False) -> int:
             person.notes = ""
             person.archive_reason = ""
             person.search_text = fold(person.file_number)
+            person.name_key = person.name_key_ar = ""
             person.anonymised_at = timezone.now()
             person.save()
             audit.record("beneficiary.anonymised", target=person)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beneficiaries import exporting, importing, permissions, services
+from beneficiaries import duplicates, exporting, importing, permissions, services
 from beneficiaries.forms import (
     ArchiveForm,
     BeneficiaryForm,
@@ -123,21 +123,37 @@ def beneficiary_create(request):
     form = BeneficiaryForm(request.POST or None)
     centres = None if request.user.role == "coordinator" else Centre.objects.filter(active=True)
     centre = _centre_for_new_file(request)
+    found = None
     if request.method == "POST":
         if centre is None:
             form.add_error(None, _("Choose the centre that owns the file."))
         elif form.is_valid():
-            beneficiary = services.beneficiary_create(
-                by=request.user, centre=centre, data=form.cleaned_data, request=request
-            )
-            messages.success(
-                request, _("File %(number)s opened.") % {"number": beneficiary.file_number}
-            )
-            return redirect("beneficiary_detail", pk=beneficiary.pk)
+            # Saving twice (Back, then Save again) or typing a known person finds their file
+            # first; opening another one anyway is an explicit choice about the files shown.
+            found = duplicates.find_one(form.cleaned_data, user=request.user)
+            declared = request.POST.get("different_person") == found.token
+            if not found or (declared and not found.blocking):
+                beneficiary = services.beneficiary_create(
+                    by=request.user,
+                    centre=centre,
+                    data=form.cleaned_data,
+                    request=request,
+                    different_from=found.numbers,
+                )
+                messages.success(
+                    request, _("File %(number)s opened.") % {"number": beneficiary.file_number}
+                )
+                return redirect("beneficiary_detail", pk=beneficiary.pk)
     return render(
         request,
         "beneficiaries/form.html",
-        {"form": form, "centres": centres, "centre": centre, "creating": True},
+        {
+            "form": form,
+            "centres": centres,
+            "centre": centre,
+            "creating": True,
+            "duplicates": found,
+        },
     )
 
 

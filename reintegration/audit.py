@@ -24,6 +24,10 @@ SENTENCES = {
     "auth.password_changed": _("%(actor)s changed their password."),
     "user.language_changed": _("%(actor)s switched the interface to %(target)s."),
     "beneficiary.created": _("%(actor)s opened the file %(target)s."),
+    "beneficiary.created_despite_duplicates": _(
+        "%(actor)s opened the file %(target)s, declaring the person different from the similar "
+        "files shown."
+    ),
     "beneficiary.updated": _("%(actor)s edited the file %(target)s."),
     "beneficiary.archived": _("%(actor)s archived the file %(target)s."),
     "beneficiary.restored": _("%(actor)s restored the file %(target)s."),

@@ -53,9 +53,11 @@ def test_a_malformed_cin_is_refused_in_french():
     ]
 
 
-def test_a_cin_already_in_another_file_is_refused_without_revealing_it(users, centre):
+def test_an_edit_to_a_cin_already_in_another_file_is_refused_without_revealing_it(users, centre):
+    # A new file's CIN is checked with its other likely duplicates (test_duplicates.py).
     BeneficiaryFactory(centre=centre, by=users["coordinator"], cin="AB12345")
-    form = BeneficiaryForm(data=valid_data(cin="ab 12345"))
+    other = BeneficiaryFactory(centre=centre, by=users["coordinator"], cin="CD1")
+    form = BeneficiaryForm(data=valid_data(cin="ab 12345"), instance=other)
     message = errors_in("en", form)["cin"][0]
     assert message.startswith("This CIN is already registered in another file.")
     assert "TNG-" not in message

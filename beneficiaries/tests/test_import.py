@@ -148,3 +148,89 @@ def test_an_update_keeps_what_the_sheet_has_no_column_for(client, coordinator, c
         "+212612345678",
         "بني مكادة",
     )
+
+
+def test_two_identical_rows_give_one_file_and_the_dry_run_says_why(client, coordinator):
+    row = "خديجة,التازي,Khadija,Tazi,F,1992-07-01,,0661000000,Tanger-Assilah,,moussalaha"
+    response = dry_run(client, csv_upload([row, row]))
+    plan = response.context["plan"]
+    assert [(r.line, r.action) for r in plan] == [(2, "create"), (3, "refuse")]
+    assert plan[1].errors == ["This person appears twice in the sheet (row 2)."]
+    assert "This person appears twice in the sheet (row 2)." in response.content.decode()
+
+    confirm(client, response)
+
+    assert Beneficiary.objects.get().last_name_latin == "Tazi"
+
+
+def test_a_row_resembling_an_earlier_row_is_refused_with_the_reason(client, coordinator):
+    first = "خديجة,التازي,Khadija,Tazi,F,1992-07-01,,0661000000,Tanger-Assilah,,standard"
+    # Another spelling, another day of the same year.
+    second = "خديجة,تازي,Khadidja,Ettazi,F,1992-09-03,,,Tanger-Assilah,,standard"
+    # Another person sharing the phone.
+    third = "يوسف,التازي,Youssef,Tazi,M,1960-01-01,,0661000000,Tanger-Assilah,,standard"
+    plan = dry_run(client, csv_upload([first, second, third])).context["plan"]
+    assert [(r.action, r.errors) for r in plan] == [
+        ("create", []),
+        ("refuse", ["Resembles row 2 of the sheet: similar name, born the same year."]),
+        ("refuse", ["Resembles row 2 of the sheet: same phone."]),
+    ]
+
+
+def test_a_row_resembling_a_stored_file_is_refused_with_a_link(client, coordinator, centre):
+    stored = BeneficiaryFactory(
+        centre=centre,
+        by=coordinator,
+        first_name_latin="Mohamed",
+        last_name_latin="Idrissi",
+        date_of_birth=__import__("datetime").date(1988, 3, 12),
+        phone="+212600000001",
+    )
+    row = "محمد,الإدريسي,Mohammed,El Idrissi,M,12/03/1988,,,01.511,,standard"
+    response = dry_run(client, csv_upload([row]))
+    (result,) = response.context["plan"]
+    assert (result.action, result.errors) == ("refuse", [])
+    (candidate,) = result.duplicates.candidates
+    assert (candidate.beneficiary, candidate.reason_labels) == (
+        stored,
+        ["similar name and same date of birth"],
+    )
+    page = response.content.decode()
+    assert f'href="/beneficiaries/{stored.pk}/"' in page
+    assert f"Resembles the file {stored.file_number}</a>: similar name and same date of birth" in (
+        page
+    )
+
+    confirm(client, response)
+
+    assert Beneficiary.objects.count() == 1
+
+
+def test_a_row_resembling_a_file_of_another_centre_reveals_nothing_of_it(
+    client, coordinator, elsewhere
+):
+    other = BeneficiaryFactory(
+        centre=elsewhere["centre"], by=elsewhere["coordinator"], phone="+212661000000"
+    )
+    response = dry_run(client, csv_upload(GOOD[1:]))
+    (result,) = response.context["plan"]
+    assert (result.action, result.errors) == (
+        "refuse",
+        ["A file with this phone number exists in another centre: contact headquarters."],
+    )
+    assert other.file_number not in response.content.decode()
+
+
+def test_a_sheet_row_matching_a_file_without_cin_by_name_and_birth_updates_it(
+    client, coordinator, centre
+):
+    stored = BeneficiaryFactory(
+        centre=centre,
+        by=coordinator,
+        first_name_latin="Khadija",
+        last_name_latin="Tazi",
+        date_of_birth=__import__("datetime").date(1992, 7, 1),
+        phone="",
+    )
+    plan = dry_run(client, csv_upload(GOOD[1:])).context["plan"]
+    assert [(r.action, r.target) for r in plan] == [("update", stored)]

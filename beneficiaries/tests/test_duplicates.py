@@ -1,0 +1,344 @@
+"""One person, one file: opening a file first looks for the person's existing files."""
+
+import datetime
+import importlib
+
+import pytest
+from django.apps import apps
+
+from beneficiaries.models import Beneficiary, ProgrammeTrack
+from beneficiaries.tests.factories import BeneficiaryFactory
+from reintegration.models import AuditEntry, Province, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coordinator(client, users):
+    User.objects.filter(pk=users["coordinator"].pk).update(language="en")
+    client.force_login(users["coordinator"])
+    return users["coordinator"]
+
+
+def typed(**overrides):
+    """A new file as a coordinator types it."""
+    return {
+        "first_name_ar": "محمد",
+        "last_name_ar": "الإدريسي",
+        "first_name_latin": "Mohammed",
+        "last_name_latin": "El Idrissi",
+        "sex": "M",
+        "date_of_birth": "1990-05-17",
+        "cin": "",
+        "phone": "0661234567",
+        "residence_province": Province.objects.get(code="01.511").pk,
+        "commune": "بني مكادة",
+        "track": ProgrammeTrack.objects.get(code="standard").pk,
+        "notes": "orienté par l'association Al Amal",
+        **overrides,
+    }
+
+
+def existing(centre, by, **overrides):
+    """A stored file that shares nothing with ``typed()`` unless told."""
+    values = {
+        "first_name_ar": "خديجة",
+        "last_name_ar": "التازي",
+        "first_name_latin": "Khadija",
+        "last_name_latin": "Tazi",
+        "date_of_birth": datetime.date(1975, 1, 1),
+        "phone": "+212522000000",
+        **overrides,
+    }
+    return BeneficiaryFactory(centre=centre, by=by, **values)
+
+
+def post(client, data):
+    return client.post("/beneficiaries/new/", data)
+
+
+def test_saving_the_same_form_twice_warns_instead_of_opening_a_second_file(client, coordinator):
+    first = post(client, typed())
+    assert first.status_code == 302
+    person = Beneficiary.objects.get()
+
+    # Back in the browser, then Save again.
+    again = post(client, typed())
+
+    assert again.status_code == 200
+    assert Beneficiary.objects.count() == 1
+    page = again.content.decode()
+    assert "This person may already have a file" in page
+    assert f'href="/beneficiaries/{person.pk}/"' in page
+    (candidate,) = again.context["duplicates"].candidates
+    assert candidate.beneficiary == person
+    assert candidate.reason_labels == ["same phone", "same name and date of birth"]
+    # Everything typed is still in the form.
+    assert again.context["form"].data["notes"] == "orienté par l'association Al Amal"
+    assert 'value="Mohammed"' in page and "orienté par l&#x27;association Al Amal" in page
+    assert "These are different people: create the file" in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "new", "reasons"),
+    [
+        ({"cin": "AB123456"}, {"cin": "ab 123 456"}, ["same CIN"]),
+        ({"phone": "+212661234567"}, {}, ["same phone"]),
+        # Folded: case, accents, hyphens and spaces do not count.
+        (
+            {
+                "first_name_latin": "MOHAMMED",
+                "last_name_latin": "El-Idrissi",
+                "date_of_birth": datetime.date(1990, 5, 17),
+            },
+            {"phone": ""},
+            ["same name and date of birth"],
+        ),
+        # Written in Arabic the same way, whatever the Latin spelling.
+        (
+            {
+                "first_name_ar": "محمد",
+                "last_name_ar": "الادريسى",
+                "first_name_latin": "Mhamed",
+                "last_name_latin": "Drissi",
+                "date_of_birth": datetime.date(1990, 5, 17),
+            },
+            {"phone": ""},
+            ["same name and date of birth"],
+        ),
+        (
+            {
+                "first_name_latin": "Mohamed",
+                "last_name_latin": "Idrissi",
+                "date_of_birth": datetime.date(1990, 5, 17),
+            },
+            {"phone": ""},
+            ["similar name and same date of birth"],
+        ),
+        # First and last names swapped, another day of the same year.
+        (
+            {
+                "first_name_latin": "Idrissi",
+                "last_name_latin": "Muhammad",
+                "date_of_birth": datetime.date(1990, 11, 2),
+            },
+            {"phone": ""},
+            ["similar name, born the same year"],
+        ),
+    ],
+)
+def test_each_rule_finds_the_file_and_says_why(client, coordinator, centre, stored, new, reasons):
+    file = existing(centre, coordinator, **stored)
+    response = post(client, typed(**new))
+    assert Beneficiary.objects.count() == 1
+    (candidate,) = response.context["duplicates"].candidates
+    assert (candidate.beneficiary, candidate.reason_labels) == (file, reasons)
+    assert f'href="/beneficiaries/{file.pk}/"' in response.content.decode()
+
+
+def test_a_similar_name_born_another_year_is_someone_else(client, coordinator, centre):
+    existing(
+        centre,
+        coordinator,
+        first_name_latin="Mohamed",
+        last_name_latin="Idrissi",
+        date_of_birth=datetime.date(1991, 5, 17),
+    )
+    response = post(client, typed())
+    assert response.status_code == 302
+    assert Beneficiary.objects.count() == 2
+
+
+def test_declaring_different_people_opens_the_file_and_records_the_choice(
+    client, coordinator, centre
+):
+    file = existing(centre, coordinator, phone="+212661234567")
+    token = post(client, typed()).context["duplicates"].token
+
+    response = post(client, {**typed(), "different_person": token})
+
+    assert response.status_code == 302
+    created = Beneficiary.objects.exclude(pk=file.pk).get()
+    entry = AuditEntry.objects.get(action="beneficiary.created_despite_duplicates")
+    assert (entry.actor, entry.target_id, entry.target_label) == (
+        coordinator,
+        str(created.pk),
+        created.file_number,
+    )
+    assert entry.changes == {"candidates": [file.file_number]}
+
+
+def test_the_declaration_covers_only_the_files_that_were_shown(client, coordinator, centre):
+    existing(centre, coordinator, phone="+212661234567")
+    token = post(client, typed()).context["duplicates"].token
+    # Meanwhile the coordinator changed the phone to one of another file.
+    other = existing(centre, coordinator, phone="+212662000000", first_name_latin="Amal")
+
+    response = post(client, {**typed(phone="0662000000"), "different_person": token})
+
+    assert response.status_code == 200
+    assert [c.beneficiary for c in response.context["duplicates"].candidates] == [other]
+    assert not AuditEntry.objects.filter(action="beneficiary.created_despite_duplicates")
+
+
+def test_a_known_cin_cannot_be_opened_again_even_when_declared_different(
+    client, coordinator, centre
+):
+    existing(centre, coordinator, cin="AB123456")
+    token = post(client, typed(cin="AB123456")).context["duplicates"].token
+    response = post(client, {**typed(cin="AB123456"), "different_person": token})
+    assert response.status_code == 200
+    assert Beneficiary.objects.count() == 1
+    page = response.content.decode()
+    assert "A CIN belongs to one file only" in page
+    assert "These are different people: create the file" not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "new", "message"),
+    [
+        (
+            {"cin": "AB123456"},
+            {"cin": "AB123456"},
+            "A file with this CIN exists in another centre: contact headquarters.",
+        ),
+        (
+            {"phone": "+212661234567"},
+            {},
+            "A file with this phone number exists in another centre: contact headquarters.",
+        ),
+        (
+            {
+                "first_name_latin": "Mohammed",
+                "last_name_latin": "El Idrissi",
+                "first_name_ar": "محمد",
+                "last_name_ar": "الإدريسي",
+                "date_of_birth": datetime.date(1990, 5, 17),
+            },
+            {"phone": ""},
+            "A file with the same name and date of birth exists in another centre: contact "
+            "headquarters.",
+        ),
+        (
+            {
+                "first_name_latin": "Muhammad",
+                "last_name_latin": "Idrissi",
+                "date_of_birth": datetime.date(1990, 1, 9),
+            },
+            {"phone": ""},
+            "A file with a similar name and the same year of birth exists in another centre: "
+            "contact headquarters.",
+        ),
+    ],
+)
+def test_a_file_of_another_centre_is_announced_without_anything_personal(
+    client, coordinator, elsewhere, stored, new, message
+):
+    other = existing(elsewhere["centre"], elsewhere["coordinator"], **stored)
+
+    response = post(client, typed(**new))
+
+    assert Beneficiary.objects.count() == 1
+    duplicates = response.context["duplicates"]
+    assert duplicates.candidates == []
+    assert duplicates.elsewhere_messages == [message]
+    page = response.content.decode()
+    assert message in page
+    for personal in (other.file_number, "CAS-", f"/beneficiaries/{other.pk}/", other.phone):
+        assert personal not in page
+    if "first_name_latin" not in stored:
+        assert other.first_name_latin not in page and other.last_name_ar not in page
+
+
+def test_headquarters_sees_the_files_of_every_centre(client, users, elsewhere):
+    User.objects.filter(pk=users["national"].pk).update(language="en")
+    client.force_login(users["national"])
+    other = existing(elsewhere["centre"], elsewhere["coordinator"], phone="+212661234567")
+    response = post(client, {**typed(), "centre": elsewhere["centre"].pk})
+    (candidate,) = response.context["duplicates"].candidates
+    assert candidate.beneficiary == other
+
+
+def test_an_archived_file_is_a_candidate_an_anonymised_one_is_not(client, coordinator, centre):
+    from beneficiaries import services
+
+    archived = existing(centre, coordinator, phone="+212661234567")
+    services.beneficiary_archive(beneficiary=archived, by=coordinator, reason="déménagé")
+    anonymised = existing(centre, coordinator, first_name_latin="Mohammed")
+    Beneficiary.objects.filter(pk=anonymised.pk).update(
+        anonymised_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+        name_key="muhamadidrisi",
+        date_of_birth=datetime.date(1990, 1, 1),
+    )
+    response = post(client, typed())
+    assert [c.beneficiary for c in response.context["duplicates"].candidates] == [archived]
+    assert "archived" in response.content.decode()
+
+
+def test_editing_keeps_the_name_keys_up_to_date(centre, users):
+    from beneficiaries import services
+
+    person = existing(centre, users["coordinator"])
+    assert (person.name_key, person.name_key_ar) == ("khadijatazi", "خديجهتازي")
+    services.beneficiary_update(
+        beneficiary=person,
+        by=users["coordinator"],
+        version=person.version,
+        data={"last_name_latin": "Ettazi", "last_name_ar": "تازي"},
+    )
+    person.refresh_from_db()
+    assert (person.name_key, person.name_key_ar) == ("khadijatazi", "خديجهتازي")
+    services.beneficiary_update(
+        beneficiary=person,
+        by=users["coordinator"],
+        version=person.version,
+        data={"first_name_latin": "Khadidja"},
+    )
+    person.refresh_from_db()
+    assert person.name_key == "khadijatazi"
+
+
+def test_the_migration_fills_the_keys_and_search_words_of_stored_files(centre, users):
+    person = existing(centre, users["coordinator"], first_name_latin="Fatima-Zahra")
+    Beneficiary.objects.filter(pk=person.pk).update(
+        name_key="", name_key_ar="", search_text="fatima-zahra tazi"
+    )
+    migration = importlib.import_module("beneficiaries.migrations.0010_name_keys")
+
+    migration.fill_name_keys(apps, None)
+
+    person.refresh_from_db()
+    assert (person.name_key, person.name_key_ar) == ("fatimazahratazi", "خديجهتازي")
+    assert person.search_text.startswith("fatima-zahra tazi ")
+    assert "fatimazahra" in person.search_text.split()
+
+
+@pytest.mark.parametrize("similar", [2, 25])
+def test_the_warning_costs_the_same_queries_whatever_the_number_of_candidates(
+    client, coordinator, centre, similar, django_assert_max_num_queries
+):
+    for index in range(similar):
+        existing(
+            centre,
+            coordinator,
+            first_name_latin="Muhammad",
+            last_name_latin="Idrissi",
+            date_of_birth=datetime.date(1990, 1, 1 + index % 28),
+        )
+    data = typed(phone="")
+    # session, user, centre; province and track read, then checked by the model; the
+    # constraints (a savepoint, a query, its release); the candidates, those in scope;
+    # provinces and tracks rendered again
+    with django_assert_max_num_queries(14):
+        response = post(client, data)
+    assert len(response.context["duplicates"].candidates) == min(similar, 20)
+
+
+def test_opening_a_file_stays_within_its_query_budget(
+    client, coordinator, django_assert_max_num_queries
+):
+    data = typed()
+    # As above but nothing to render, then in one transaction (a savepoint) the counter
+    # (read, increment, read back), the file and its audit entry.
+    with django_assert_max_num_queries(21):
+        assert post(client, data).status_code == 302
