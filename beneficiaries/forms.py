@@ -22,8 +22,8 @@ from beneficiaries.models import (
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
 from reintegration.models import Centre, Province
-from reintegration.numbers import numbers_formfield
 
+from reintegration.numbers import numbers_formfield
 # DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
 CIN_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
 MIN_AGE, MAX_AGE = 15, 100
@@ -92,8 +92,8 @@ class BeneficiaryForm(forms.ModelForm):
     class Meta:
         model = Beneficiary
         fields = EDITABLE_FIELDS
-        formfield_callback = numbers_formfield
         widgets = {
+        formfield_callback = numbers_formfield
             "date_of_birth": DateInput(),
             "first_name_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
             "last_name_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
@@ -136,6 +136,15 @@ class BeneficiaryForm(forms.ModelForm):
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data.get("phone", ""))
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.instance.pk is None:
+            # A new file's CIN is looked up with its other likely duplicates
+            # (beneficiaries/duplicates.py), which can show the file holding it; the database
+            # constraint still guards the write.
+            exclude.add("cin")
+        return exclude
+
 
     def clean_date_of_birth(self):
         born = self.cleaned_data.get("date_of_birth")
@@ -154,7 +163,6 @@ class BeneficiaryForm(forms.ModelForm):
 class DetentionRecordForm(forms.ModelForm):
     class Meta:
         model = DetentionRecord
-        formfield_callback = numbers_formfield
         fields = [
             "establishment",
             "entry_date",
@@ -166,6 +174,7 @@ class DetentionRecordForm(forms.ModelForm):
         widgets = {"entry_date": DateInput(), "release_date": DateInput()}
 
     def __init__(self, *args, beneficiary=None, **kwargs):
+        formfield_callback = numbers_formfield
         super().__init__(*args, **kwargs)
         self.beneficiary = beneficiary
         self.fields["establishment"].queryset = Establishment.objects.filter(active=True)

@@ -23,7 +23,7 @@ from beneficiaries.models import (
 from beneficiaries.names import name_key, name_search_words
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
-from reintegration.text import fold
+from reintegration.text import clean_text, fold
 
 # Values that identify the person: never copied into the audit log.
 IDENTIFYING_FIELDS = {
@@ -286,7 +286,8 @@ def sniff_upload(upload) -> tuple[str, str]:
 @transaction.atomic
 def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str, request=None) -> Document:
     content_type, extension = sniff_upload(upload)
-    original = (upload.name or "document").rsplit("/", 1)[-1][:200]
+    # A file name is typed too: "scan\u202efdp.exe" would display as "scanexe.pdf".
+    original = clean_text((upload.name or "document").rsplit("/", 1)[-1])[:200]
     document = Document(
         beneficiary=beneficiary,
         kind=kind,

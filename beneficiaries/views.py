@@ -1,5 +1,6 @@
 import hashlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,9 +8,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaries import duplicates, exporting, importing, permissions, services
 from beneficiaries.forms import (
@@ -24,6 +26,7 @@ from beneficiaries.models import Beneficiary, DetentionRecord, Document
 from projects.permissions import can_create_project
 from reintegration import audit
 from reintegration.concurrency import rebase
+from reintegration.confirmation import Confirmation, ask, code, is_confirmed, person_name
 from reintegration.models import AuditEntry, Centre
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
@@ -348,25 +351,58 @@ def beneficiary_archive(request, pk):
     beneficiary = _get_beneficiary(request, pk)
     _allow(permissions.can_archive_beneficiary, request.user, beneficiary)
     form = ArchiveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.beneficiary_archive(
-                beneficiary=beneficiary,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The file was archived."))
+    if not form.is_valid():
+        return ask(request, _archive_confirmation(beneficiary, form), status=400)
+    try:
+        services.beneficiary_archive(
+            beneficiary=beneficiary,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
     else:
-        messages.error(request, _("Say why the file is archived."))
+        messages.success(request, _("The file was archived."))
     return redirect("beneficiary_detail", pk=beneficiary.pk)
 
 
-@require_POST
+def _archive_confirmation(beneficiary, form) -> Confirmation:
+    lines = [
+        _(
+            "Archiving the file %(number)s of %(name)s takes it off the default list: it is "
+            "kept, stays searchable with “include archived” and can be restored. Until then it "
+            "cannot be edited and no project can be opened for the person."
+        )
+        % {"number": code(beneficiary.file_number), "name": person_name(beneficiary)},
+        _(
+            "After %(years)s years in the archive the person's identity is removed; sex, year "
+            "of birth, province and outcomes are kept for statistics."
+        )
+        % {"years": code(settings.BENEFICIARY_RETENTION_YEARS)},
+    ]
+    from projects.models import OPEN_STATUSES
+
+    if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
+        # The service refuses it for the same reason; better said before than after.
+        lines.append(
+            _("This person has an open life project: close or abandon it before archiving.")
+        )
+    return Confirmation(
+        title=_("Archive this file?"),
+        consequences=lines,
+        confirm_label=_("Yes, archive the file"),
+        cancel_url=reverse("beneficiary_detail", args=[beneficiary.pk]),
+        form=form,
+    if not is_confirmed(request):
+        # The reason typed on the file page comes along, still editable.
+        form = ArchiveForm(initial={"reason": request.POST.get("reason", "")})
+        return ask(request, _archive_confirmation(beneficiary, form))
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_restore(request, pk):
     beneficiary = _get_beneficiary(request, pk)

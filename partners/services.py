@@ -106,11 +106,7 @@ def disburse(*, project, amount: Decimal, by) -> None:
                 "available": format_mad(available),
             }
         )
-    left = amount
-    for allocation in allocations:
-        part = min(left, allocation.amount - allocation.disbursed)
-        if part <= 0:
-            continue
+    for allocation, part in draw(allocations, amount):
         # One conditional statement, like committing: the database also refuses (CHECK) any
         # state where a convention has disbursed more than it committed.
         moved = Convention.objects.filter(
@@ -129,9 +125,33 @@ def disburse(*, project, amount: Decimal, by) -> None:
             amount=part,
             actor=by,
         )
+
+
+def draw(allocations, amount: Decimal) -> list[tuple[Allocation, Decimal]]:
+    """How ``amount`` is taken from a project's open allocations: in their order, each up to
+    what it has not yet disbursed. Disbursing moves exactly this; the ceremony's confirmation
+    page shows exactly this."""
+    parts, left = [], amount
+    for allocation in allocations:
+        part = min(left, allocation.amount - allocation.disbursed)
+        if part <= 0:
+            continue
+        parts.append((allocation, part))
         left -= part
         if not left:
             break
+    return parts
+
+
+def releasable(project) -> list[tuple[Allocation, Decimal]]:
+    """What releasing the project would give back, per open allocation (with its convention):
+    committed and not yet disbursed."""
+    open_allocations = (
+        project.allocations.filter(released_at__isnull=True)
+        .select_related("convention")
+        .order_by("pk")
+    )
+    return [(a, a.amount - a.disbursed) for a in open_allocations if a.amount - a.disbursed]
 
 
 def release(*, project, by, request=None) -> Decimal:

@@ -117,6 +117,16 @@ class CommentForm(forms.Form):
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, needs_comment: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_comment:
+            # Returning, rejecting and abandoning tell the centre why (the service checks too);
+            # said on the field, so the form comes back with the error where it belongs.
+            self.fields["comment"].required = True
+            self.fields["comment"].error_messages["required"] = _(
+                "Write a comment for the centre: say what must change or why."
+            )
+
 
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(
@@ -131,7 +141,6 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = FollowUpVisit
-        formfield_callback = numbers_formfield
         fields = [
             "done_on",
             "kind",
@@ -142,6 +151,7 @@ class VisitForm(forms.ModelForm):
             "difficulties",
             "next_steps",
             "reincarcerated_on",
+        formfield_callback = numbers_formfield
             "reincarceration_source",
         ]
         widgets = {
@@ -156,7 +166,6 @@ class VisitForm(forms.ModelForm):
         for name in ("done_on", "kind", "business_active", "equipment_in_use"):
             self.fields[name].required = True
         self.fields["done_on"].initial = timezone.localdate()
-        self.fields["monthly_income"].min_value = Decimal(0)
         self.fields["version"].initial = self.instance.version
 
     def clean_done_on(self):
@@ -167,6 +176,7 @@ class VisitForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         day = cleaned.get("reincarcerated_on")
+        self.fields["monthly_income"].min_value = Decimal(0)
         if day:
             if day > timezone.localdate():
                 self.add_error("reincarcerated_on", _("This date is in the future."))

@@ -133,9 +133,13 @@ def project_update(
     return locked
 
 
-def _refresh_total(project: LifeProject) -> None:
+def budget_total(lines) -> Decimal:
     # Each line is rounded to the centime, then added up: the total is what the lines show.
-    total = sum((line.total for line in project.lines.all()), Decimal("0.00"))
+    return sum((line.total for line in lines), Decimal("0.00"))
+
+
+def _refresh_total(project: LifeProject) -> None:
+    total = budget_total(project.lines.all())
     project.requested_total = total
     project.save(update_fields=["requested_total", "updated_at"])
 

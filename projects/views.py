@@ -2,13 +2,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from beneficiaries.models import Beneficiary
+from partners import services as ledger
 from partners.models import Convention, Handover
 from projects import permissions, services
 from projects.forms import (
@@ -21,6 +24,8 @@ from projects.forms import (
 )
 from projects.models import FollowUpVisit, LifeProject, Status
 from reintegration.concurrency import rebase
+from reintegration.confirmation import Confirmation, ask, code, is_confirmed, person_name
+from reintegration.formatting import format_mad
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
 
@@ -214,7 +219,29 @@ def budget_line(request, pk, line_pk=None):
     )
 
 
-@require_POST
+def _line_delete_confirmation(project, line, version) -> Confirmation:
+    rest = services.budget_total(project.lines.exclude(pk=line.pk))
+    return Confirmation(
+        title=_("Remove this budget line?"),
+        consequences=[
+            _(
+                "Removing the line “%(designation)s” (%(amount)s) brings the requested total "
+                "from %(old)s to %(new)s."
+            )
+            % {
+                "designation": line.designation,
+                "amount": format_mad(line.total),
+                "old": format_mad(services.budget_total(project.lines.all())),
+                "new": format_mad(rest),
+            }
+        ],
+        confirm_label=_("Yes, remove the line"),
+        cancel_url=reverse("project_detail", args=[project.pk]),
+        carry={"version": version},
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_projects)
 def budget_line_delete(request, pk, line_pk):
     project = _get_project(request, pk)
@@ -223,6 +250,10 @@ def budget_line_delete(request, pk, line_pk):
     line = get_object_or_404(project.lines, pk=line_pk)
     try:
         services.budget_line_delete(
+    if not is_confirmed(request):
+        # The version the page showed travels on, so a colleague's change is still detected.
+        version = request.POST.get("version") or project.version
+        return ask(request, _line_delete_confirmation(project, line, version))
             project=project,
             by=request.user,
             line=line,
@@ -230,7 +261,8 @@ def budget_line_delete(request, pk, line_pk):
             request=request,
         )
     except services.ConcurrentEditError:
-        messages.error(request, CONCURRENT)
+        # Translated now: a lazy message would be rendered after the user's language is gone.
+        messages.error(request, str(CONCURRENT))
     except services.TransitionError as error:
         messages.error(request, error.message)
     return redirect("project_detail", pk=project.pk)
@@ -239,11 +271,69 @@ def budget_line_delete(request, pk, line_pk):
 ACTION_FORMS = {"close": CloseForm}
 
 
-@require_POST
+def _reject_confirmation(project, form) -> Confirmation:
+    person = project.beneficiary
+    lines = [
+        _(
+            "Rejecting the project “%(title)s” of %(name)s (%(number)s) is final: it cannot be "
+            "decided again."
+        )
+        % {"title": project.title, "name": person_name(person), "number": code(person.file_number)}
+    ]
+    # What release() will give back when the rejection goes through, per convention.
+    released = ledger.releasable(project) if project.status in permissions.CHARGED else []
+    for allocation, amount in released:
+        lines.append(
+            _("%(amount)s committed on convention %(reference)s goes back to its envelope.")
+            % {"amount": format_mad(amount), "reference": code(allocation.convention.reference)}
+        )
+    if not released:
+        lines.append(_("No money was committed to it: nothing moves on the conventions."))
+    return Confirmation(
+        title=_("Reject this project?"),
+        consequences=lines,
+        confirm_label=_("Yes, reject the project"),
+        cancel_url=reverse("project_detail", args=[project.pk]),
+        form=form,
+    )
+
+
+# Actions that say what they will do before doing it; the others act on the first POST.
+ASKS_FIRST = {"reject": _reject_confirmation}
+
+
+def _action_form(request, project, action):
+    data = request.POST if request.method == "POST" else None
+    if action == "approve" and permissions.is_final_approval(project):
+        return ApproveForm(data, project=project)
+    if action in ACTION_FORMS:
+        return ACTION_FORMS[action](data)
+    return CommentForm(data, needs_comment=action in services.NEEDS_COMMENT)
+
+
+def _decision_card(request, project, form):
+    """The decision card after a refusal, whole: whichever button was pressed, every field the
+    card had comes back with what was typed (the convention split included, so that approving
+    next works), and the error on its field."""
+    if isinstance(form, ApproveForm) or not isinstance(form, CommentForm):
+        return _kept(form)
+    actions = permissions.allowed_actions(request.user, project)
+    if "approve" not in actions or not permissions.is_final_approval(project):
+        return form
+    card = ApproveForm(request.POST, project=project)
+    for name, errors in form.errors.items():
+        for error in errors:
+            card.add_error(name if name in card.fields else None, error)
+    return card
+
+
+@require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_projects)
 def project_action(request, pk, action):
     project = _get_project(request, pk)
     check = permissions.CAN.get(action)
+    if request.method == "GET" and action not in ASKS_FIRST:
+        return HttpResponseNotAllowed(["POST"])
     if check is None:
         raise PermissionDenied
     if not check(request.user, project) and project.status not in services.FROM_STATES[action]:
@@ -256,15 +346,20 @@ def project_action(request, pk, action):
         return redirect("project_detail", pk=project.pk)
     if not check(request.user, project):
         raise PermissionDenied
-    if action == "approve" and permissions.is_final_approval(project):
-        form = ApproveForm(request.POST, project=project)
-    else:
-        form = ACTION_FORMS.get(action, CommentForm)(request.POST)
+    form = _action_form(request, project, action)
+    if request.method == "GET":
+        return ask(request, ASKS_FIRST[action](project, form))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
+        if action in ASKS_FIRST and is_confirmed(request):
+            return ask(request, ASKS_FIRST[action](project, form), status=400)
                 messages.error(request, error)
-        return _render_detail(request, project, decision_form=_kept(form), status=400)
+        return _render_detail(
+            request, project, decision_form=_decision_card(request, project, form), status=400
+        )
+    if action in ASKS_FIRST and not is_confirmed(request):
+        return ask(request, ASKS_FIRST[action](project, form))
     try:
         moved = services.project_transition(
             project=project,
@@ -280,7 +375,9 @@ def project_action(request, pk, action):
         )
     except services.TransitionError as error:
         messages.error(request, error.message)
-        return _render_detail(request, project, decision_form=_kept(form), status=400)
+        return _render_detail(
+            request, project, decision_form=_decision_card(request, project, form), status=400
+        )
     messages.success(
         request,
         _("Done: the project is now %(status)s.") % {"status": moved.get_status_display()},

@@ -81,6 +81,7 @@ def test_a_ceremony_is_prepared_held_and_printed(
     centre_page.goto(f"/ceremonies/{ceremony.pk}/")
     go(centre_page, "#issue")
     assert Certificate.objects.count() == 2
+    go(regional_page, "#confirmation #confirm")
     screenshot("ceremony-held-ar", centre_page)
     totals = centre_page.locator("#ceremony-totals").inner_text()
     assert "24.401,00" in totals  # 2 × 12,200.50 DH

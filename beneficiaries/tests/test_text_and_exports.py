@@ -63,6 +63,22 @@ def test_an_edit_is_cleaned_too(client, users, person):
     assert (person.last_name_latin, person.commune) == ("Zahra", "Béni Makada")
 
 
+def test_an_uploaded_file_name_is_stored_clean_and_composed(client, users, person):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beneficiaries.models import Document
+    from beneficiaries.tests.factories import PDF_BYTES
+
+    client.force_login(users["coordinator"])
+    # As a Mac names it (decomposed accents), with an override that would disguise it.
+    upload = SimpleUploadedFile("Rele\u0301ve\u202efdp.exe", PDF_BYTES)
+    response = client.post(
+        f"/beneficiaries/{person.pk}/documents/", {"kind": "release", "file": upload}
+    )
+    assert response.status_code == 302
+    assert Document.objects.get().original_name == "Relévefdp.exe"
+
+
 def test_an_imported_sheet_is_cleaned_like_typed_text(client, coordinator):  # noqa: F811
     from django.core.files.uploadedfile import SimpleUploadedFile
 

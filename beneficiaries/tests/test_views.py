@@ -243,10 +243,12 @@ def test_exports_hold_exactly_the_columns_the_role_may_see(client, users, person
 
 def test_archiving_from_the_file_page_needs_a_reason(client, users, person):
     client.force_login(users["coordinator"])
-    client.post(f"/beneficiaries/{person.pk}/archive/", {"reason": ""})
+    client.post(f"/beneficiaries/{person.pk}/archive/", {"reason": "", "confirmed": "1"})
     person.refresh_from_db()
     assert not person.is_archived
-    client.post(f"/beneficiaries/{person.pk}/archive/", {"reason": "déménagé à Fès"})
+    client.post(
+        f"/beneficiaries/{person.pk}/archive/", {"reason": "déménagé à Fès", "confirmed": "1"}
+    )
     person.refresh_from_db()
     assert person.archive_reason == "déménagé à Fès"
     assert client.get(f"/beneficiaries/{person.pk}/edit/").status_code == 403

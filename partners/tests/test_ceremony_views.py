@@ -98,7 +98,7 @@ def test_a_coordinator_prepares_and_regional_staff_hold_the_ceremony(
     client.force_login(users["regional"])
     detail = client.get(reverse("ceremony_detail", args=[ceremony.pk])).content.decode()
     assert 'id="hold"' in detail
-    client.post(reverse("ceremony_action", args=[ceremony.pk, "hold"]))
+    client.post(reverse("ceremony_action", args=[ceremony.pk, "hold"]), {"confirmed": "1"})
     assert Ceremony.objects.get().status == "held"
     assert LifeProject.objects.get().status == Status.EQUIPPED
     assert Convention.objects.get().disbursed == project.requested_total

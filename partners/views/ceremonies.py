@@ -1,4 +1,5 @@
 import ipaddress
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,10 +7,12 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from partners import ceremonies as services
 from partners import certificates, permissions
@@ -23,6 +26,15 @@ from partners.forms import (
 )
 from partners.models import Ceremony, Certificate, Handover
 from reintegration.concurrency import ConcurrentEditError
+from reintegration.confirmation import (
+    Confirmation,
+    ask,
+    code,
+    codes,
+    is_confirmed,
+    person_name,
+)
+from reintegration.formatting import format_mad, format_number
 from reintegration.network import client_ip
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
@@ -247,7 +259,44 @@ def handover_edit(request, pk, handover_pk):
     )
 
 
-@require_POST
+def _quantity(quantity: Decimal) -> str:
+    whole = quantity == quantity.to_integral_value()
+    return format_number(quantity, 0 if whole else 2)
+
+
+def _remove_confirmation(ceremony: Ceremony, handover: Handover) -> Confirmation:
+    person = handover.project.beneficiary
+    items = list(handover.items.order_by("pk"))
+    rows = [
+        (f"{item.designation} × {code(_quantity(item.quantity))}", format_mad(item.total))
+        for item in items
+    ]
+    if handover.cheque_amount:
+        rows.append((_("Working-capital cheque"), format_mad(handover.cheque_amount)))
+    return Confirmation(
+        title=_("Remove %(name)s from this ceremony?") % {"name": person_name(person)},
+        consequences=[
+            _(
+                "Removing %(name)s (%(number)s) from this ceremony deletes what was recorded "
+                "for them, worth %(value)s in all:"
+            )
+            % {
+                "name": person_name(person),
+                "number": code(person.file_number),
+                "value": format_mad(handover.total),
+            },
+            _(
+                "Their project stays approved and its money stays committed: they can join "
+                "another ceremony."
+            ),
+        ],
+        rows=rows,
+        confirm_label=_("Yes, remove from the ceremony"),
+        cancel_url=reverse("ceremony_detail", args=[ceremony.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_ceremonies)
 def handover_remove(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
@@ -258,6 +307,8 @@ def handover_remove(request, pk, handover_pk):
     except services.CeremonyError as error:
         messages.error(request, error.message)
     else:
+    if not is_confirmed(request):
+        return ask(request, _remove_confirmation(ceremony, handover))
         messages.success(
             request,
             _("%(number)s was removed from the ceremony.")
@@ -271,15 +322,63 @@ ACTIONS = {
     "close": (permissions.can_close_ceremony, services.ceremony_close),
 }
 
+def _hold_confirmation(ceremony: Ceremony) -> Confirmation:
+    lines = []
+    for row in services.hold_preview(ceremony):
+        reference = code(row["convention"].reference)
+        if row["disbursed"]:
+            lines.append(
+                ngettext(
+                    "Marking this ceremony held moves %(amount)s from committed to disbursed "
+                    "for %(count)s beneficiary on convention %(reference)s.",
+                    "Marking this ceremony held moves %(amount)s from committed to disbursed "
+                    "for %(count)s beneficiaries on convention %(reference)s.",
+                    row["beneficiaries"],
+                )
+                % {
+                    "amount": format_mad(row["disbursed"]),
+                    "count": code(row["beneficiaries"]),
+                    "reference": reference,
+                }
+            )
+        if row["released"]:
+            lines.append(
+                _(
+                    "%(amount)s approved but not handed over goes back to the envelope of "
+                    "convention %(reference)s."
+                )
+                % {"amount": format_mad(row["released"]), "reference": reference}
+            )
+    if not lines:
+        lines.append(_("Nothing moves on the conventions: no equipment is recorded yet."))
+    lines.append(
+        _(
+            "The projects become equipped, their follow-up visits are scheduled and the values "
+            "handed over can no longer be changed."
+        )
+    )
+    return Confirmation(
+        title=_("Mark this ceremony held?"),
+        consequences=lines,
+        confirm_label=_("Yes, mark it held"),
+        cancel_url=reverse("ceremony_detail", args=[ceremony.pk]),
+        destructive=False,
+    )
 
-@require_POST
+
+
+@require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_ceremonies)
 def ceremony_action(request, pk, action):
+# Actions that say what they will do before doing it (holding moves the money).
+ASKS_FIRST = {"hold": _hold_confirmation}
     ceremony = _get_ceremony(request, pk)
     check, service = ACTIONS[action]
     if not check(request.user, ceremony):
         if ceremony.status != Ceremony.Status.PLANNED and action == "hold":
             messages.warning(
+    if request.method == "GET" and action not in ASKS_FIRST:
+        return HttpResponseNotAllowed(["POST"])
                 request,
                 _("This ceremony is already %(status)s.")
                 % {"status": ceremony.get_status_display()},
@@ -291,6 +390,8 @@ def ceremony_action(request, pk, action):
     except services.CeremonyError as error:
         messages.error(request, error.message)
     else:
+    if action in ASKS_FIRST and not is_confirmed(request):
+        return ask(request, ASKS_FIRST[action](ceremony))
         messages.success(
             request,
             _("Done: the ceremony is now %(status)s.") % {"status": done.get_status_display()},
@@ -298,7 +399,44 @@ def ceremony_action(request, pk, action):
     return redirect("ceremony_detail", pk=ceremony.pk)
 
 
-@require_POST
+def _cancel_confirmation(ceremony: Ceremony, form: ReasonForm) -> Confirmation:
+    handovers = list(
+        ceremony.handovers.select_related("project__beneficiary").order_by(
+            "project__beneficiary__file_number"
+        )
+    )
+    if handovers:
+        lines = [
+            ngettext(
+                "Cancelling this ceremony takes its %(count)s beneficiary off it (%(numbers)s), "
+                "with what was recorded for them, worth %(value)s.",
+                "Cancelling this ceremony takes its %(count)s beneficiaries off it "
+                "(%(numbers)s), with what was recorded for them, worth %(value)s.",
+                len(handovers),
+            )
+            % {
+                "count": code(len(handovers)),
+                "numbers": codes(h.project.beneficiary.file_number for h in handovers),
+                "value": format_mad(sum((h.total for h in handovers), Decimal("0.00"))),
+            },
+            _(
+                "Their projects stay approved and their money stays committed on the "
+                "conventions: they can join another ceremony."
+            ),
+        ]
+    else:
+        lines = [_("This ceremony has no beneficiary: nothing moves.")]
+    lines.append(_("A cancelled ceremony cannot be planned again."))
+    return Confirmation(
+        title=_("Cancel this ceremony?"),
+        consequences=lines,
+        confirm_label=_("Yes, cancel the ceremony"),
+        cancel_url=reverse("ceremony_detail", args=[ceremony.pk]),
+        form=form,
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_ceremonies)
 def ceremony_cancel(request, pk):
     ceremony = _get_ceremony(request, pk)
@@ -306,10 +444,14 @@ def ceremony_cancel(request, pk):
         raise PermissionDenied
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Say why the ceremony is cancelled."))
-        return redirect("ceremony_detail", pk=ceremony.pk)
+        return ask(request, _cancel_confirmation(ceremony, form), status=400)
     try:
+    if not is_confirmed(request):
+        # The reason typed on the ceremony page comes along, still editable.
+        form = ReasonForm(initial={"reason": request.POST.get("reason", "")})
+        return ask(request, _cancel_confirmation(ceremony, form))
         services.ceremony_cancel(
+    form.fields["reason"].error_messages["required"] = _("Say why the ceremony is cancelled.")
             ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"], request=request
         )
     except services.CeremonyError as error:

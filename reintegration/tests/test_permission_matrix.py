@@ -54,7 +54,9 @@ MATRIX = {
     "document_add": ("get", "person", only(WRITERS)),
     "document_download": ("get", "document", only(READERS)),
     "consent_scan": ("get", "consent", only(READERS)),
-    "beneficiary_archive": ("post", "person", only(WRITERS, status=302)),
+    # Actions that cannot be taken back answer a GET with what they would do (the POST with
+    # confirmed=1 does it: CONFIRMED below).
+    "beneficiary_archive": ("get", "person", only(WRITERS)),
     "beneficiary_restore": ("post", "archived", only(WRITERS, status=302)),
     "beneficiary_access_request": ("get", "person", only(WRITERS)),
     "project_list": ("get", None, only(READERS)),
@@ -65,7 +67,7 @@ MATRIX = {
     "project_edit": ("get", "project", only(WRITERS)),
     "budget_line_add": ("get", "project", only(WRITERS)),
     "budget_line_edit": ("get", "line", only(WRITERS)),
-    "budget_line_delete": ("post", "line", only(WRITERS, status=302)),
+    "budget_line_delete": ("get", "line", only(WRITERS)),
     # An empty POST: the drafting roles may submit (refused with a message, so a redirect).
     "project_action": ("post", "submit", only(WRITERS, status=302)),
     "visit_record": ("get", "visit", only(WRITERS)),
@@ -84,9 +86,9 @@ MATRIX = {
     "ceremony_edit": ("get", "ceremony", only(PREPARERS)),
     "ceremony_projects": ("get", "ceremony", only(PREPARERS)),
     "handover_edit": ("get", "handover", only(PREPARERS)),
-    "handover_remove": ("post", "handover", only(PREPARERS, status=302)),
-    "ceremony_action": ("post", "hold", only({"regional", "national"}, status=302)),
-    "ceremony_cancel": ("post", "ceremony", only(PREPARERS, status=302)),
+    "handover_remove": ("get", "handover", only(PREPARERS)),
+    "ceremony_action": ("get", "hold", only({"regional", "national"})),
+    "ceremony_cancel": ("get", "ceremony", only(PREPARERS)),
     "ceremony_attendance": ("get", "ceremony", only(PRINTERS)),
     "certificates_issue": ("post", "held", only(WRITERS, status=302)),
     "ceremony_batch": ("get", "held", only(PRINTERS)),
@@ -95,6 +97,20 @@ MATRIX = {
     "certificate_verify_form": ("get", None, everyone(200, anonymous=200)),
     "certificate_verify": ("get", "code", everyone(200, anonymous=200)),
 }
+
+DECIDERS = {"regional", "national"}
+# The second step of the actions that ask first, and the rejection's confirmation page (its URL
+# is project_action's, whose MATRIX entry is the submission): the same checks as the page that
+# asked. (url name, object, method, data, expected status per visitor.)
+CONFIRMED = [
+    ("beneficiary_archive", "person", "post", {"reason": "moved"}, only(WRITERS, status=302)),
+    ("budget_line_delete", "line", "post", {"version": "1"}, only(WRITERS, status=302)),
+    ("handover_remove", "handover", "post", {}, only(PREPARERS, status=302)),
+    ("ceremony_action", "hold", "post", {}, only(DECIDERS, status=302)),
+    ("ceremony_cancel", "ceremony", "post", {"reason": "report"}, only(PREPARERS, status=302)),
+    ("project_action", "reject", "get", None, only(DECIDERS)),
+    ("project_action", "reject", "post", {"comment": "non"}, only(DECIDERS, status=302)),
+]
 
 
 @pytest.fixture
@@ -164,6 +180,12 @@ def objects(users, centre, convention):
         issued = certificates_issue(ceremony=ceremony, by=coordinator)[0]
         return {"pk": ceremony.pk, "certificate_pk": issued.pk, "code": issued.code}
 
+    def submitted():
+        from projects.services import project_transition
+
+        project = make_project(person(), coordinator)
+        return project_transition(project=project, by=coordinator, action="submit")
+
     def line():
         project = make_project(person(), coordinator)
         return {"pk": project.pk, "line_pk": project.lines.get().pk}
@@ -178,6 +200,7 @@ def objects(users, centre, convention):
         "project": lambda: {"pk": make_project(person(), coordinator).pk},
         "line": line,
         "submit": lambda: {"pk": make_project(person(), coordinator).pk, "action": "submit"},
+        "reject": lambda: {"pk": submitted().pk, "action": "reject"},
         "visit": visit,
         "newcomer": lambda: {"beneficiary_pk": person().pk},
         "convention": lambda: {"pk": convention.pk},
@@ -230,6 +253,39 @@ def test_permission_matrix(client, users, objects, url_name, visitor):
         assert response["Location"].startswith(reverse("login"))
     if hasattr(response, "streaming_content"):
         response.close()
+
+
+def confirm(client, url, method, data):
+    return client.get(url) if method == "get" else client.post(url, {**data, "confirmed": "1"})
+
+
+@pytest.mark.parametrize("visitor", [ANONYMOUS, *ROLES])
+@pytest.mark.parametrize(("url_name", "about", "method", "data", "expected"), CONFIRMED)
+def test_confirmed_actions_are_checked_like_their_confirmation_page(
+    client, users, objects, visitor, url_name, about, method, data, expected
+):
+    if visitor != ANONYMOUS:
+        client.force_login(users[visitor])
+    response = confirm(client, reverse(url_name, kwargs=objects(about)), method, data)
+    assert response.status_code == expected[visitor], (url_name, method, visitor)
+
+
+@pytest.mark.parametrize(("url_name", "about", "method", "data", "_expected"), CONFIRMED)
+@pytest.mark.parametrize("outsider", ["coordinator", "regional"])
+def test_a_confirmed_action_outside_the_scope_is_not_found(
+    client, objects, outsider, url_name, about, method, data, _expected
+):
+    from reintegration.tests.factories import CentreFactory, UserFactory
+
+    casablanca = CentreFactory(code="CAS", province__code="06.141")
+    user = (
+        UserFactory(coordinator=True, centre=casablanca)
+        if outsider == "coordinator"
+        else UserFactory(regional=True, region=casablanca.province.region)
+    )
+    client.force_login(user)
+    response = confirm(client, reverse(url_name, kwargs=objects(about)), method, data)
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize(
