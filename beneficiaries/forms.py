@@ -22,8 +22,8 @@ from beneficiaries.models import (
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
 from reintegration.models import Centre, Province
-
 from reintegration.numbers import numbers_formfield
+
 # DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
 CIN_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
 MIN_AGE, MAX_AGE = 15, 100
@@ -92,8 +92,8 @@ class BeneficiaryForm(forms.ModelForm):
     class Meta:
         model = Beneficiary
         fields = EDITABLE_FIELDS
-        widgets = {
         formfield_callback = numbers_formfield
+        widgets = {
             "date_of_birth": DateInput(),
             "first_name_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
             "last_name_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
@@ -163,6 +163,7 @@ class BeneficiaryForm(forms.ModelForm):
 class DetentionRecordForm(forms.ModelForm):
     class Meta:
         model = DetentionRecord
+        formfield_callback = numbers_formfield
         fields = [
             "establishment",
             "entry_date",
@@ -174,7 +175,6 @@ class DetentionRecordForm(forms.ModelForm):
         widgets = {"entry_date": DateInput(), "release_date": DateInput()}
 
     def __init__(self, *args, beneficiary=None, **kwargs):
-        formfield_callback = numbers_formfield
         super().__init__(*args, **kwargs)
         self.beneficiary = beneficiary
         self.fields["establishment"].queryset = Establishment.objects.filter(active=True)

@@ -141,6 +141,7 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = FollowUpVisit
+        formfield_callback = numbers_formfield
         fields = [
             "done_on",
             "kind",
@@ -151,7 +152,6 @@ class VisitForm(forms.ModelForm):
             "difficulties",
             "next_steps",
             "reincarcerated_on",
-        formfield_callback = numbers_formfield
             "reincarceration_source",
         ]
         widgets = {
@@ -166,6 +166,7 @@ class VisitForm(forms.ModelForm):
         for name in ("done_on", "kind", "business_active", "equipment_in_use"):
             self.fields[name].required = True
         self.fields["done_on"].initial = timezone.localdate()
+        self.fields["monthly_income"].min_value = Decimal(0)
         self.fields["version"].initial = self.instance.version
 
     def clean_done_on(self):
@@ -176,7 +177,6 @@ class VisitForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         day = cleaned.get("reincarcerated_on")
-        self.fields["monthly_income"].min_value = Decimal(0)
         if day:
             if day > timezone.localdate():
                 self.add_error("reincarcerated_on", _("This date is in the future."))
