@@ -136,15 +136,6 @@ class BeneficiaryForm(forms.ModelForm):
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data.get("phone", ""))
-    def _get_validation_exclusions(self):
-        exclude = super()._get_validation_exclusions()
-        if self.instance.pk is None:
-            # A new file's CIN is looked up with its other likely duplicates
-            # (beneficiaries/duplicates.py), which can show the file holding it; the database
-            # constraint still guards the write.
-            exclude.add("cin")
-        return exclude
-
 
     def clean_date_of_birth(self):
         born = self.cleaned_data.get("date_of_birth")
@@ -243,7 +234,10 @@ class DocumentForm(forms.ModelForm):
 
 class ArchiveForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for archiving"), max_length=300, widget=forms.TextInput()
+        label=_("Reason for archiving"),
+        max_length=300,
+        widget=forms.TextInput(),
+        error_messages={"required": _("Say why the file is archived.")},
     )
 
 

@@ -345,29 +345,6 @@ def consent_scan(request, pk, consent_pk):
     return _serve(request, beneficiary, consent.scan, content_type, name, f"consent-{consent.pk}")
 
 
-@require_POST
-@requires(permissions.can_view_beneficiaries)
-def beneficiary_archive(request, pk):
-    beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_archive_beneficiary, request.user, beneficiary)
-    form = ArchiveForm(request.POST)
-    if not form.is_valid():
-        return ask(request, _archive_confirmation(beneficiary, form), status=400)
-    try:
-        services.beneficiary_archive(
-            beneficiary=beneficiary,
-            by=request.user,
-            reason=form.cleaned_data["reason"],
-            request=request,
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The file was archived."))
-    return redirect("beneficiary_detail", pk=beneficiary.pk)
-
-
 def _archive_confirmation(beneficiary, form) -> Confirmation:
     lines = [
         _(
@@ -395,14 +372,37 @@ def _archive_confirmation(beneficiary, form) -> Confirmation:
         confirm_label=_("Yes, archive the file"),
         cancel_url=reverse("beneficiary_detail", args=[beneficiary.pk]),
         form=form,
-    if not is_confirmed(request):
-        # The reason typed on the file page comes along, still editable.
-        form = ArchiveForm(initial={"reason": request.POST.get("reason", "")})
-        return ask(request, _archive_confirmation(beneficiary, form))
     )
 
 
 @require_http_methods(["GET", "POST"])
+@requires(permissions.can_view_beneficiaries)
+def beneficiary_archive(request, pk):
+    beneficiary = _get_beneficiary(request, pk)
+    _allow(permissions.can_archive_beneficiary, request.user, beneficiary)
+    if not is_confirmed(request):
+        # The reason typed on the file page comes along, still editable.
+        form = ArchiveForm(initial={"reason": request.POST.get("reason", "")})
+        return ask(request, _archive_confirmation(beneficiary, form))
+    form = ArchiveForm(request.POST)
+    if not form.is_valid():
+        return ask(request, _archive_confirmation(beneficiary, form), status=400)
+    try:
+        services.beneficiary_archive(
+            beneficiary=beneficiary,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The file was archived."))
+    return redirect("beneficiary_detail", pk=beneficiary.pk)
+
+
+@require_POST
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_restore(request, pk):
     beneficiary = _get_beneficiary(request, pk)

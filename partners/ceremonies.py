@@ -22,6 +22,7 @@ from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
 from reintegration.formatting import format_mad
 from reintegration.models import Centre
+from reintegration.money import MoneyField
 
 CEREMONY_FIELDS = (
     "held_on",
@@ -30,7 +31,6 @@ CEREMONY_FIELDS = (
     "authority",
     "authority_other",
     "tranche",
-from reintegration.money import MoneyField
     "attendees",
 )
 
@@ -97,6 +97,50 @@ def totals(ceremony: Ceremony) -> dict[str, Any]:
     return figures
 
 
+def hold_preview(ceremony: Ceremony) -> list[dict[str, Any]]:
+    """What holding the ceremony would move, per convention (in key order): each handover's
+    value drawn from its project's open allocations exactly as ``money.disburse`` draws it, and
+    the rest of those allocations released as ``money.release`` then does. ``beneficiaries``
+    counts the people whose equipment is paid from the convention."""
+    handovers = list(ceremony.handovers.only("pk", "project_id", "total"))
+    allocations: dict[int, list[Allocation]] = {}
+    for allocation in (
+        Allocation.objects.filter(
+            project__in=[h.project_id for h in handovers], released_at__isnull=True
+        )
+        .select_related("convention")
+        .order_by("pk")
+    ):
+        allocations.setdefault(allocation.project_id, []).append(allocation)
+    conventions: dict[int, dict[str, Any]] = {}
+
+    def row(allocation: Allocation) -> dict[str, Any]:
+        return conventions.setdefault(
+            allocation.convention_id,
+            {
+                "convention": allocation.convention,
+                "disbursed": Decimal("0.00"),
+                "released": Decimal("0.00"),
+                "projects": set(),
+            },
+        )
+
+    for handover in handovers:
+        own = allocations.get(handover.project_id, [])
+        drawn = dict.fromkeys((a.pk for a in own), Decimal("0.00"))
+        for allocation, part in money.draw(own, handover.total):
+            drawn[allocation.pk] = part
+            row(allocation)["disbursed"] += part
+            row(allocation)["projects"].add(handover.project_id)
+        for allocation in own:
+            left = allocation.amount - allocation.disbursed - drawn[allocation.pk]
+            if left > 0:
+                row(allocation)["released"] += left
+    for figures in conventions.values():
+        figures["beneficiaries"] = len(figures.pop("projects"))
+    return [conventions[pk] for pk in sorted(conventions)]
+
+
 # --- Planning ------------------------------------------------------------------------------
 
 
@@ -148,50 +192,6 @@ def ceremony_save(
             raise CeremonyError(_("Your role does not allow planning a ceremony for this centre."))
         ceremony = Ceremony(centre=centre, province=centre.province, created_by=by)
         action = "ceremony.created"
-def hold_preview(ceremony: Ceremony) -> list[dict[str, Any]]:
-    """What holding the ceremony would move, per convention (in key order): each handover's
-    value drawn from its project's open allocations exactly as ``money.disburse`` draws it, and
-    the rest of those allocations released as ``money.release`` then does. ``beneficiaries``
-    counts the people whose equipment is paid from the convention."""
-    handovers = list(ceremony.handovers.only("pk", "project_id", "total"))
-    allocations: dict[int, list[Allocation]] = {}
-    for allocation in (
-        Allocation.objects.filter(
-            project__in=[h.project_id for h in handovers], released_at__isnull=True
-        )
-        .select_related("convention")
-        .order_by("pk")
-    ):
-        allocations.setdefault(allocation.project_id, []).append(allocation)
-    conventions: dict[int, dict[str, Any]] = {}
-
-    def row(allocation: Allocation) -> dict[str, Any]:
-        return conventions.setdefault(
-            allocation.convention_id,
-            {
-                "convention": allocation.convention,
-                "disbursed": Decimal("0.00"),
-                "released": Decimal("0.00"),
-                "projects": set(),
-            },
-        )
-
-    for handover in handovers:
-        own = allocations.get(handover.project_id, [])
-        drawn = dict.fromkeys((a.pk for a in own), Decimal("0.00"))
-        for allocation, part in money.draw(own, handover.total):
-            drawn[allocation.pk] = part
-            row(allocation)["disbursed"] += part
-            row(allocation)["projects"].add(handover.project_id)
-        for allocation in own:
-            left = allocation.amount - allocation.disbursed - drawn[allocation.pk]
-            if left > 0:
-                row(allocation)["released"] += left
-    for figures in conventions.values():
-        figures["beneficiaries"] = len(figures.pop("projects"))
-    return [conventions[pk] for pk in sorted(conventions)]
-
-
     else:
         ceremony = _lock(ceremony)
         _allowed(permissions.can_prepare_ceremony(by, ceremony))

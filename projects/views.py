@@ -248,12 +248,12 @@ def budget_line_delete(request, pk, line_pk):
     if not permissions.can_edit_project(request.user, project):
         raise PermissionDenied
     line = get_object_or_404(project.lines, pk=line_pk)
-    try:
-        services.budget_line_delete(
     if not is_confirmed(request):
         # The version the page showed travels on, so a colleague's change is still detected.
         version = request.POST.get("version") or project.version
         return ask(request, _line_delete_confirmation(project, line, version))
+    try:
+        services.budget_line_delete(
             project=project,
             by=request.user,
             line=line,
@@ -330,10 +330,10 @@ def _decision_card(request, project, form):
 @require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_projects)
 def project_action(request, pk, action):
-    project = _get_project(request, pk)
-    check = permissions.CAN.get(action)
     if request.method == "GET" and action not in ASKS_FIRST:
         return HttpResponseNotAllowed(["POST"])
+    project = _get_project(request, pk)
+    check = permissions.CAN.get(action)
     if check is None:
         raise PermissionDenied
     if not check(request.user, project) and project.status not in services.FROM_STATES[action]:
@@ -350,10 +350,10 @@ def project_action(request, pk, action):
     if request.method == "GET":
         return ask(request, ASKS_FIRST[action](project, form))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
         if action in ASKS_FIRST and is_confirmed(request):
             return ask(request, ASKS_FIRST[action](project, form), status=400)
+        for errors in form.errors.values():
+            for error in errors:
                 messages.error(request, error)
         return _render_detail(
             request, project, decision_form=_decision_card(request, project, form), status=400

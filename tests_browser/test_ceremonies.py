@@ -70,6 +70,7 @@ def test_a_ceremony_is_prepared_held_and_printed(
     regional_page = open_as(browser, live_server, users["regional"])
     regional_page.goto(f"/ceremonies/{ceremony.pk}/")
     go(regional_page, "#hold")
+    go(regional_page, "#confirmation #confirm")
     with translation.override("fr"):
         held = str(Ceremony.Status.HELD.label)
     assert regional_page.locator("#ceremony-status").inner_text() == held
@@ -81,7 +82,6 @@ def test_a_ceremony_is_prepared_held_and_printed(
     centre_page.goto(f"/ceremonies/{ceremony.pk}/")
     go(centre_page, "#issue")
     assert Certificate.objects.count() == 2
-    go(regional_page, "#confirmation #confirm")
     screenshot("ceremony-held-ar", centre_page)
     totals = centre_page.locator("#ceremony-totals").inner_text()
     assert "24.401,00" in totals  # 2 × 12,200.50 DH

@@ -302,13 +302,13 @@ def handover_remove(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
     if not permissions.can_prepare_ceremony(request.user, ceremony):
         raise PermissionDenied
+    if not is_confirmed(request):
+        return ask(request, _remove_confirmation(ceremony, handover))
     try:
         services.handover_remove(handover=handover, by=request.user, request=request)
     except services.CeremonyError as error:
         messages.error(request, error.message)
     else:
-    if not is_confirmed(request):
-        return ask(request, _remove_confirmation(ceremony, handover))
         messages.success(
             request,
             _("%(number)s was removed from the ceremony.")
@@ -316,11 +316,6 @@ def handover_remove(request, pk, handover_pk):
         )
     return redirect("ceremony_detail", pk=ceremony.pk)
 
-
-ACTIONS = {
-    "hold": (permissions.can_hold_ceremony, services.ceremony_hold),
-    "close": (permissions.can_close_ceremony, services.ceremony_close),
-}
 
 def _hold_confirmation(ceremony: Ceremony) -> Confirmation:
     lines = []
@@ -366,32 +361,37 @@ def _hold_confirmation(ceremony: Ceremony) -> Confirmation:
     )
 
 
+ACTIONS = {
+    "hold": (permissions.can_hold_ceremony, services.ceremony_hold),
+    "close": (permissions.can_close_ceremony, services.ceremony_close),
+}
+# Actions that say what they will do before doing it (holding moves the money).
+ASKS_FIRST = {"hold": _hold_confirmation}
+
 
 @require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_ceremonies)
 def ceremony_action(request, pk, action):
-# Actions that say what they will do before doing it (holding moves the money).
-ASKS_FIRST = {"hold": _hold_confirmation}
+    if request.method == "GET" and action not in ASKS_FIRST:
+        return HttpResponseNotAllowed(["POST"])
     ceremony = _get_ceremony(request, pk)
     check, service = ACTIONS[action]
     if not check(request.user, ceremony):
         if ceremony.status != Ceremony.Status.PLANNED and action == "hold":
             messages.warning(
-    if request.method == "GET" and action not in ASKS_FIRST:
-        return HttpResponseNotAllowed(["POST"])
                 request,
                 _("This ceremony is already %(status)s.")
                 % {"status": ceremony.get_status_display()},
             )
             return redirect("ceremony_detail", pk=ceremony.pk)
         raise PermissionDenied
+    if action in ASKS_FIRST and not is_confirmed(request):
+        return ask(request, ASKS_FIRST[action](ceremony))
     try:
         done = service(ceremony=ceremony, by=request.user, request=request)
     except services.CeremonyError as error:
         messages.error(request, error.message)
     else:
-    if action in ASKS_FIRST and not is_confirmed(request):
-        return ask(request, ASKS_FIRST[action](ceremony))
         messages.success(
             request,
             _("Done: the ceremony is now %(status)s.") % {"status": done.get_status_display()},
@@ -442,16 +442,16 @@ def ceremony_cancel(request, pk):
     ceremony = _get_ceremony(request, pk)
     if not permissions.can_prepare_ceremony(request.user, ceremony):
         raise PermissionDenied
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return ask(request, _cancel_confirmation(ceremony, form), status=400)
-    try:
     if not is_confirmed(request):
         # The reason typed on the ceremony page comes along, still editable.
         form = ReasonForm(initial={"reason": request.POST.get("reason", "")})
         return ask(request, _cancel_confirmation(ceremony, form))
-        services.ceremony_cancel(
+    form = ReasonForm(request.POST)
     form.fields["reason"].error_messages["required"] = _("Say why the ceremony is cancelled.")
+    if not form.is_valid():
+        return ask(request, _cancel_confirmation(ceremony, form), status=400)
+    try:
+        services.ceremony_cancel(
             ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"], request=request
         )
     except services.CeremonyError as error:
