@@ -23,10 +23,11 @@ _SPACES = re.compile(r"\s+")
 def fold(text: str | None) -> str:
     if not text:
         return ""
+    # Invisible characters (see clean_text) go first: a query pasted with one still finds.
     # NFKD splits أ إ آ ؤ ئ into a base letter plus a combining hamza or madda, and é into e
     # plus an accent; dropping every combining mark (category Mn) removes those and the
     # Arabic short vowels at once.
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_INVISIBLE))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", stripped.translate(_TRANSLATE).casefold()).strip()
 

@@ -14,7 +14,7 @@ from reintegration.dashboard import TABLE_KEYS
 from reintegration.models import Role, User
 from reintegration.spreadsheets import csv_cell, xlsx_append, xlsx_cell
 from reintegration.tests.test_admin import add_user
-from reintegration.text import clean_text
+from reintegration.text import clean_text, fold
 
 # Written out here rather than imported, so that shrinking the cleaned set fails these tests.
 BIDI = [chr(c) for c in range(0x202A, 0x202F)] + [chr(c) for c in range(0x2066, 0x206A)]
@@ -148,3 +148,7 @@ def test_the_dashboard_workbook_holds_references_as_text_and_amounts_as_numbers(
     assert {row[0].data_type for row in rows[1:]} == {"s"}
     assert {row[1].data_type for row in rows[1:]} == {"n"}
     assert sorted(row[1].value for row in rows[1:]) == [1000] * 4 + [10000000]
+
+
+def test_a_search_pasted_with_invisible_characters_folds_as_typed_without_them():
+    assert fold("\u200fفاطمة\u200b Z\u202eahra") == fold("فاطمة Zahra") == "فاطمه zahra"
