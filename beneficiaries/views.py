@@ -349,8 +349,8 @@ def _archive_confirmation(beneficiary, form) -> Confirmation:
     lines = [
         _(
             "Archiving the file %(number)s of %(name)s takes it off the default list: it is "
-            "kept, stays searchable with “include archived” and can be restored. Until then it "
-            "cannot be edited and no project can be opened for the person."
+            "kept, stays searchable with “Include archived files” and can be restored. Until "
+            "then it cannot be edited and no project can be opened for the person."
         )
         % {"number": code(beneficiary.file_number), "name": person_name(beneficiary)},
         _(

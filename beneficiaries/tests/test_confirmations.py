@@ -33,7 +33,8 @@ def test_archiving_first_says_what_happens_to_the_file_and_changes_nothing(
         assert response.status_code == 200
         assert (
             f"Archiving the file {person.file_number} of Fatima Zahra takes it off the default "
-            "list: it is kept, stays searchable with “include archived” and can be restored. "
+            "list: it is kept, stays searchable with “Include archived files” and can be "
+            "restored. "
             "Until then it cannot be edited and no project can be opened for the person." in page
         )
         assert (
