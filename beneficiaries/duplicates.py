@@ -29,7 +29,6 @@ from operator import or_
 
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Beneficiary
@@ -267,14 +266,3 @@ def find(identities: list[Identity], *, user, exclude_pk: int | None = None) -> 
 
 def find_one(data: dict, *, user, exclude_pk: int | None = None) -> Duplicates:
     return find([Identity.of(data)], user=user, exclude_pk=exclude_pk)[0]
-
-
-def candidates_sentence(duplicates: Duplicates) -> list[str]:
-    """The dry run's words for one row: each visible file with why, then what exists
-    elsewhere."""
-    lines = [
-        _("Resembles the file %(number)s: %(reasons)s.")
-        % {"number": c.beneficiary.file_number, "reasons": ", ".join(c.reason_labels)}
-        for c in duplicates.candidates
-    ]
-    return lines + duplicates.elsewhere_messages

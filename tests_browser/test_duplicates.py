@@ -1,0 +1,100 @@
+"""Saving a new file twice warns instead of opening a second file, in Arabic and in French, on
+a desktop and on a phone; declaring different people then opens it, without JavaScript."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from beneficiaries.models import Beneficiary, ProgrammeTrack
+from reintegration.models import AuditEntry, Province, User
+from reintegration.tests.factories import TEST_PASSWORD, CentreFactory, UserFactory
+from tests_browser.conftest import sign_in
+
+# Screenshots of this test go outside the working tree.
+SHOTS = Path(os.environ.get("DUPLICATE_SCREENSHOTS", Path(tempfile.gettempdir()) / "duplicates"))
+
+TEXTS = {
+    "ar": {
+        "title": "قد يكون لهذا الشخص ملف من قبل",
+        "reasons": "نفس رقم الهاتف · نفس الاسم وتاريخ الازدياد",
+        "different": "هؤلاء أشخاص مختلفون: إنشاء الملف",
+    },
+    "fr": {
+        "title": "Cette personne a peut-être déjà un dossier",
+        "reasons": "même téléphone · même nom et même date de naissance",
+        "different": "Ce sont des personnes différentes : créer le dossier",
+    },
+}
+
+
+def fill(page):
+    page.fill("[name=first_name_ar]", "محمد")
+    page.fill("[name=last_name_ar]", "الإدريسي")
+    page.fill("[name=first_name_latin]", "Mohammed")
+    page.fill("[name=last_name_latin]", "El Idrissi")
+    page.select_option("[name=sex]", "M")
+    page.fill("[name=date_of_birth]", "1990-05-17")
+    page.fill("[name=phone]", "0661234567")
+    page.select_option("[name=residence_province]", str(Province.objects.get(code="01.511").pk))
+    page.select_option("[name=track]", str(ProgrammeTrack.objects.get(code="standard").pk))
+    page.fill("[name=notes]", "Orienté par l'association")
+
+
+def save(page, selector="main form button[type=submit].btn-brand"):
+    page.click(selector)
+    page.wait_for_load_state("domcontentloaded")
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_saving_a_new_file_twice_warns_and_different_people_is_a_recorded_choice(
+    browser, live_server, reference_data, language
+):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tanger = CentreFactory(code="TNG", province__code="01.511")
+    UserFactory(username="samira", coordinator=True, centre=tanger)
+    User.objects.filter(username="samira").update(language=language)
+    texts = TEXTS[language]
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 800}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    sign_in(page, "samira", TEST_PASSWORD)
+
+    page.goto("/beneficiaries/new/")
+    fill(page)
+    save(page)
+    first = Beneficiary.objects.get()
+
+    # Back, then Save again: the same form, posted a second time.
+    page.go_back()
+    page.wait_for_load_state("domcontentloaded")
+    if page.input_value("[name=first_name_latin]") != "Mohammed":
+        fill(page)  # the browser did not keep the form: type it again, as people do
+    save(page)
+
+    assert Beneficiary.objects.count() == 1
+    warning = page.locator("#duplicates")
+    assert texts["title"] in warning.inner_text()
+    assert texts["reasons"] in warning.inner_text()
+    assert warning.locator(f"a[href='/beneficiaries/{first.pk}/']").count() == 1
+    assert page.input_value("[name=notes]") == "Orienté par l'association"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(SHOTS / f"duplicate-warning-{language}-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / f"duplicate-warning-{language}-390.png"), full_page=True)
+
+    # Pressing Save again only warns again; the explicit button opens the file.
+    save(page)
+    assert Beneficiary.objects.count() == 1
+    page.get_by_role("button", name=texts["different"]).click()
+    page.wait_for_load_state("domcontentloaded")
+    assert Beneficiary.objects.count() == 2
+    second = Beneficiary.objects.exclude(pk=first.pk).get()
+    assert page.url.endswith(f"/beneficiaries/{second.pk}/")
+    entry = AuditEntry.objects.get(action="beneficiary.created_despite_duplicates")
+    assert entry.changes == {"candidates": [first.file_number]}
+    context.close()
