@@ -31,3 +31,9 @@ def format_cell(value, kind: str) -> str:
 @register.filter
 def cell(value, kind: str) -> str:
     return format_cell(value, kind)
+
+
+@register.filter
+def column_label(columns, index: int) -> str:
+    """The heading of a cell's column, repeated beside the cell when rows stack on a phone."""
+    return columns[index].label
