@@ -15,6 +15,9 @@ def test_generated_files_look_like_service_made_ones_and_numbering_continues(cap
     assert DetentionRecord.objects.count() == 40
     for person in Beneficiary.objects.all():
         assert person.search_text == services._search_text(person)
+        keys = (person.name_key, person.name_key_ar)
+        services._set_name_keys(person)
+        assert keys == (person.name_key, person.name_key_ar) and all(keys)
     numbers = list(Beneficiary.objects.values_list("file_number", flat=True))
     assert len(set(numbers)) == 40
     cins = [c for c in Beneficiary.objects.values_list("cin", flat=True) if c]

@@ -24,7 +24,7 @@ from beneficiaries.models import (
     FileNumberCounter,
     ProgrammeTrack,
 )
-from beneficiaries.services import _search_text
+from beneficiaries.services import _search_text, _set_name_keys
 from reintegration import demo as reintegration_demo
 from reintegration.models import Centre, User
 
@@ -303,6 +303,8 @@ def _beneficiary(
         )
         person.archive_reason = rng.choice(ARCHIVE_REASONS)
     person.search_text = _search_text(person)
+    # As the services keep them: duplicate checks at scale read the same indexes.
+    _set_name_keys(person)
     return person
 
 
