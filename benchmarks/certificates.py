@@ -143,7 +143,11 @@ def hold(projects, users, centre, convention):
             {
                 "designation": item.designation,
                 "brand": "Juki",
-                "serial_number": f"SN-{ceremony.pk}-{number}-{n}",
+                "serials": [
+                    f"SN-{ceremony.pk}-{number}-{n}-{unit}" for unit in range(int(item.quantity))
+                ]
+                if item.quantity == int(item.quantity)
+                else [],
                 "quantity": item.quantity,
                 "unit_value": item.unit_value,
             }

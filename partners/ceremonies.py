@@ -4,6 +4,7 @@ transaction. Reads: which projects may join, and the totals the press reports.""
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -14,13 +15,20 @@ from django.utils.translation import gettext as _
 
 from partners import permissions
 from partners import services as money
-from partners.models import Allocation, Ceremony, Convention, Handover, HandoverItem
+from partners.models import (
+    Allocation,
+    Ceremony,
+    Convention,
+    Handover,
+    HandoverItem,
+    HandoverItemSerial,
+)
 from projects import services as project_services
 from projects.models import BudgetLine, LifeProject
 from projects.permissions import CHARGED
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
-from reintegration.formatting import format_mad
+from reintegration.formatting import format_mad, format_number
 from reintegration.models import Centre
 from reintegration.money import MoneyField
 
@@ -43,8 +51,51 @@ class CeremonyError(Exception):
         self.message = message
 
 
+# Serials are printed with Western digits; an Arabic keyboard types ٠-٩ or ۰-۹.
+_WESTERN_DIGITS = str.maketrans(
+    {
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+    }
+)
+
+
 def normalise_serial(text: str) -> str:
-    return "".join(text.split()).upper()
+    """As printed on the equipment: no spaces, upper case, Western digits, and none of the
+    invisible characters (bidirectional marks, zero-width spaces) that would let one machine
+    pass for two."""
+    kept = (ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] != "C")
+    return "".join(kept).upper().translate(_WESTERN_DIGITS)
+
+
+def parse_serials(text: str) -> list[str]:
+    """The serial numbers typed for one line, one per line; empty lines do not count."""
+    return [serial for serial in map(normalise_serial, text.splitlines()) if serial]
+
+
+def serial_problem(*, designation: str, quantity: Decimal, serials: list[str]) -> str | None:
+    """What is wrong with the serial numbers of one line, or None.
+
+    A line gives each of its units a serial number, or none at all (consumables, stock, a set
+    of small tools): a certificate listing one serial for two machines leaves the second one
+    untraceable. Units are whole, so a line with serials has a whole quantity."""
+    if not serials:
+        return None
+    if quantity != quantity.to_integral_value():
+        return _(
+            "%(designation)s: serial numbers are given per unit, so the quantity must be a whole "
+            "number. Enter a whole quantity, or no serial number for consumables and stock."
+        ) % {"designation": designation}
+    if len(serials) != quantity:
+        return _(
+            "%(designation)s: quantity %(quantity)s, serial numbers entered: %(count)s. Enter "
+            "one serial number per unit, one per line, or none for consumables and stock."
+        ) % {
+            "designation": designation,
+            "quantity": format_number(quantity, 0),
+            "count": len(serials),
+        }
+    return None
 
 
 # --- Reads ---------------------------------------------------------------------------------
@@ -302,27 +353,54 @@ def handover_remove(*, handover: Handover, by, request=None) -> None:
     )
 
 
-def _serial_clashes(handover: Handover, serials: set[str]) -> list[str]:
-    """Serial numbers already handed over to someone else under the same conventions."""
-    if not serials:
-        return []
-    conventions = Allocation.objects.filter(
-        project=handover.project_id, released_at__isnull=True
-    ).values("convention")
-    return sorted(
-        set(
-            HandoverItem.objects.filter(serial_number__in=serials)
-            .exclude(handover=handover)
-            .filter(handover__project__allocations__convention__in=conventions)
-            .values_list("serial_number", flat=True)
+def handover_conventions(handover: Handover) -> list[int]:
+    """The conventions a handover is made under: its ceremony's, that its project is charged
+    to. Released allocations count too: after the ceremony what was not handed over goes back
+    to the convention, but what was handed over stays under it, and so do its serials."""
+    return list(
+        Convention.objects.filter(
+            ceremonies=handover.ceremony_id, allocations__project=handover.project_id
         )
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
-def _check_items(handover: Handover, items: list[dict[str, Any]]) -> None:
+def _serial_clashes(handover: Handover, serials: set[str]) -> list[str]:
+    """Serial numbers already handed over to someone else under one of the same conventions."""
+    if not serials:
+        return []
+    clashes = set()
+    for convention in handover_conventions(handover):
+        # One filter() call: the ceremony and the other project share this very convention.
+        clashes.update(
+            HandoverItemSerial.objects.filter(
+                serial__in=serials,
+                handover__ceremony__conventions=convention,
+                handover__project__allocations__convention=convention,
+            )
+            .exclude(handover=handover.pk)
+            .values_list("serial", flat=True)
+        )
+    return sorted(clashes)
+
+
+def _check_items(handover: Handover, items: list[dict[str, Any]], *, number: str = "") -> None:
+    """Every line, then the whole list: each line's serials complete (one per unit, or none),
+    no serial twice in the list, none already handed over under the same convention. Items
+    are dicts with ``designation``, ``quantity`` and ``serials`` (normalised)."""
     if not items:
         raise CeremonyError(_("Record at least one item handed over."))
-    serials = [s for s in (normalise_serial(i.get("serial_number", "")) for i in items) if s]
+    for item in items:
+        problem = serial_problem(
+            designation=item["designation"], quantity=item["quantity"], serials=item["serials"]
+        )
+        if problem:
+            if number:
+                problem = _("%(number)s: %(problem)s") % {"number": number, "problem": problem}
+            raise CeremonyError(problem)
+    serials = [serial for item in items for serial in item["serials"]]
     repeated = sorted({s for s in serials if serials.count(s) > 1})
     if repeated:
         raise CeremonyError(
@@ -337,6 +415,47 @@ def _check_items(handover: Handover, items: list[dict[str, Any]]) -> None:
             )
             % {"serial": clashes[0]}
         )
+
+
+def _stored_items(handover: Handover) -> list[dict[str, Any]]:
+    """The handover's items as recorded, in the shape ``_check_items`` reads (prefetch
+    ``items__serials`` when there are several handovers)."""
+    return [
+        {
+            "designation": item.designation,
+            "quantity": item.quantity,
+            "serials": [unit.serial for unit in item.serials.all()],
+        }
+        for item in handover.items.all()
+    ]
+
+
+def incomplete_serials(handover: Handover) -> str | None:
+    """Why the handover's serials are not ready for a certificate, or None. Lines moved from
+    the former single serial field may hold one serial for several units."""
+    for item in _stored_items(handover):
+        problem = serial_problem(**item)
+        if problem:
+            return problem
+    return None
+
+
+def _lock_conventions(handover: Handover) -> None:
+    # Two ceremonies under one convention could otherwise each record the same serial at the
+    # same moment, each checking before the other writes. Taken by key, as holding takes them.
+    list(
+        Convention.objects.select_for_update()
+        .filter(pk__in=handover_conventions(handover))
+        .order_by("pk")
+        .values_list("pk")
+    )
+
+
+def _unit_rows(handover: Handover, item: HandoverItem, serials: list[str]):
+    return [
+        HandoverItemSerial(item=item, handover=handover, unit=unit, serial=serial)
+        for unit, serial in enumerate(serials, start=1)
+    ]
 
 
 def committed_for(project: LifeProject) -> Decimal:
@@ -358,7 +477,9 @@ def handover_save(
     request=None,
 ) -> Handover:
     """Before the ceremony is held: the whole list. Afterwards only what describes the items
-    (designation, brand, serial number) may be corrected; values are settled."""
+    (designation, brand, serial numbers) may be corrected; values are settled.
+
+    Each item is a dict; ``serials`` lists its units' serial numbers (one per unit, or none)."""
     ceremony = _lock(handover.ceremony, statuses=permissions.HANDOVER_EDITABLE)
     locked = (
         Handover.objects.select_for_update()
@@ -369,20 +490,39 @@ def handover_save(
         raise ConcurrentEditError
     if not permissions.can_edit_handover(by, ceremony):
         raise CeremonyError(_("Your role does not allow changing this handover."))
-    items = [i for i in items if not i.get("DELETE")]
+    items = [
+        {**i, "serials": [s for s in map(normalise_serial, i.get("serials", ())) if s]}
+        for i in items
+        if not i.get("DELETE")
+    ]
+    _lock_conventions(locked)
     if ceremony.status != Ceremony.Status.PLANNED:
-        existing = {item.pk: item for item in locked.items.all()}
+        existing = {item.pk: item for item in locked.items.prefetch_related("serials")}
+        serials = {
+            pk: [unit.serial for unit in item.serials.all()] for pk, item in existing.items()
+        }
         for data in items:
             item = existing.get(getattr(data.get("id"), "pk", data.get("id")))
             if item is None:
                 raise CeremonyError(_("Items cannot be added after the ceremony."))
             item.designation = data["designation"]
             item.brand = data.get("brand", "")
-            item.serial_number = normalise_serial(data.get("serial_number", ""))
+            serials[item.pk] = data["serials"]
         # Rows not sent keep their values, and count in the checks all the same.
-        _check_items(locked, [{"serial_number": i.serial_number} for i in existing.values()])
+        _check_items(
+            locked,
+            [
+                {"designation": i.designation, "quantity": i.quantity, "serials": serials[pk]}
+                for pk, i in existing.items()
+            ],
+        )
         for item in existing.values():
-            item.save(update_fields=["designation", "brand", "serial_number"])
+            item.save(update_fields=["designation", "brand"])
+        # All at once: two units may swap serials without meeting themselves on the way.
+        HandoverItemSerial.objects.filter(handover=locked).delete()
+        HandoverItemSerial.objects.bulk_create(
+            [row for pk, i in existing.items() for row in _unit_rows(locked, i, serials[pk])]
+        )
     else:
         _check_items(locked, items)
         fresh = [
@@ -390,7 +530,6 @@ def handover_save(
                 handover=locked,
                 designation=data["designation"],
                 brand=data.get("brand", ""),
-                serial_number=normalise_serial(data.get("serial_number", "")),
                 quantity=data["quantity"],
                 unit_value=data["unit_value"],
             )
@@ -406,8 +545,16 @@ def handover_save(
                 )
                 % {"total": format_mad(total), "available": format_mad(available)}
             )
+        HandoverItemSerial.objects.filter(handover=locked).delete()
         locked.items.all().delete()
         HandoverItem.objects.bulk_create(fresh)
+        HandoverItemSerial.objects.bulk_create(
+            [
+                row
+                for item, data in zip(fresh, items, strict=True)
+                for row in _unit_rows(locked, item, data["serials"])
+            ]
+        )
         locked.cheque_amount = cheque_amount or None
         locked.cheque_number = cheque_number.strip()
         locked.total = total
@@ -449,7 +596,7 @@ def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
         )
     handovers = list(
         locked.handovers.select_related("project__beneficiary")
-        .prefetch_related("items")
+        .prefetch_related("items__serials")
         .order_by("project_id")
     )
     if not handovers:
@@ -505,7 +652,7 @@ def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
         # What was approved but not handed over goes back to the conventions.
         money.release(project=project, by=by, request=request)
         # The convention rows are locked: no other ceremony of theirs can slip in between.
-        _check_items(handover, [{"serial_number": item.serial_number} for item in items])
+        _check_items(handover, _stored_items(handover), number=number)
         project_services.project_equipped(
             project=project, by=by, handover_date=locked.held_on, request=request
         )

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partners import permissions
+from partners import ceremonies, permissions
 from partners.models import Ceremony, Certificate, CertificateCounter, Handover
 from partners.words import amount_in_arabic, amount_in_french
 from reintegration import audit
@@ -150,7 +150,10 @@ def build_snapshot(handover: Handover, *, number: str, code: str, issued_on) -> 
         {
             "designation": item.designation,
             "brand": item.brand,
-            "serial": item.serial_number,
+            # One per unit. Certificates issued before had "serial", one per line: they are
+            # never rendered again (reprints are their stored bytes), and the template still
+            # reads them.
+            "serials": [unit.serial for unit in item.serials.all()],
             "quantity": format_quantity(item.quantity),
             "unit_value": format_number(item.unit_value),
             "total": format_number(item.total),
@@ -229,6 +232,13 @@ def _new_code() -> str:
 
 
 def _issue(handover: Handover, by) -> Certificate:
+    problem = ceremonies.incomplete_serials(handover)
+    if problem:
+        # A certificate listing one serial for two machines leaves the second untraceable.
+        raise CertificateError(
+            _("The certificate of %(number)s was not issued. %(problem)s")
+            % {"number": handover.project.beneficiary.file_number, "problem": problem}
+        )
     issued_on = timezone.localdate()
     number = _next_number(issued_on.year)
     code = _new_code()
@@ -262,7 +272,7 @@ def _handovers(ceremony: Ceremony):
         "ceremony__tranche",
         "project__trade__sector",
         "project__beneficiary__residence_province",
-    ).prefetch_related("items")
+    ).prefetch_related("items__serials")
 
 
 def certificates_issue(*, ceremony: Ceremony, by, request=None) -> list[Certificate]:

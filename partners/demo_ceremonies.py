@@ -21,6 +21,32 @@ PLACES = {
 
 SHOWCASE_PLACE = "قاعة الاجتماعات بمقر عمالة طنجة أصيلة"
 
+# What carries a serial number: machines and vehicles, one per unit; stock and small tools none.
+SERIALISED = ("equipment", "vehicle")
+
+
+def record_serials(handover, *, by, prefix: str, brands=()) -> None:
+    """Record the handover as prefilled, with a serial number for every unit of its machines
+    (as read off each machine at the ceremony) and the brands when given."""
+    serialised = {
+        line.designation
+        for line in handover.project.lines.all()
+        if line.category in SERIALISED and line.quantity == int(line.quantity)
+    }
+    items = []
+    for n, item in enumerate(handover.items.all()):
+        units = int(item.quantity) if item.designation in serialised else 0
+        items.append(
+            {
+                "designation": item.designation,
+                "brand": brands[n] if n < len(brands) else "",
+                "serials": [f"{prefix}-{n + 1}{unit:02d}" for unit in range(1, units + 1)],
+                "quantity": item.quantity,
+                "unit_value": item.unit_value,
+            }
+        )
+    ceremonies.handover_save(handover=handover, by=by, items=items, version=handover.version)
+
 
 def hand_over(project, *, by, holder, held_on: datetime.date) -> Ceremony:
     """A ceremony for ``project`` on ``held_on``, held by ``holder``, its certificate issued and,
@@ -46,6 +72,8 @@ def hand_over(project, *, by, holder, held_on: datetime.date) -> Ceremony:
         },
     )
     ceremonies.ceremony_add_projects(ceremony=ceremony, by=by, project_ids=[project.pk])
+    handover = ceremony.handovers.get()
+    record_serials(handover, by=by, prefix=f"SN{held_on:%y}{handover.pk:05d}")
     ceremonies.ceremony_hold(ceremony=ceremony, by=holder)
     certificates.certificates_issue(ceremony=ceremony, by=by)
     if held_on < timezone.localdate() - datetime.timedelta(days=30):
@@ -75,10 +103,10 @@ def seed(**context) -> dict:
                 "market_fit": "طلب محلي",
             },
         )
-        for designation, quantity, price in (
-            ("ماكينة خياطة صناعية", "1", "6800.00"),
-            ("ماكينة سورجي", "1", "5400.00"),
-            ("أقمشة وخيوط", "1", f"{3000 + 150 * index}.50"),
+        for designation, category, quantity, price in (
+            ("ماكينة خياطة صناعية", "equipment", "2", "6800.00"),
+            ("ماكينة سورجي", "equipment", "1", "5400.00"),
+            ("أقمشة وخيوط", "stock", "1", f"{3000 + 150 * index}.50"),
         ):
             project_services.budget_line_save(
                 project=project,
@@ -86,7 +114,7 @@ def seed(**context) -> dict:
                 version=project.version,
                 data={
                     "designation": designation,
-                    "category": "equipment",
+                    "category": category,
                     "quantity": Decimal(quantity),
                     "unit_price": Decimal(price),
                 },
@@ -119,18 +147,9 @@ def seed(**context) -> dict:
         ceremony=ceremony, by=coordinator, project_ids=[p.pk for p in projects]
     )
     for index, handover in enumerate(ceremony.handovers.order_by("pk")):
-        items = [
-            {
-                "designation": item.designation,
-                "brand": ("Juki", "Siruba", "")[min(n, 2)],
-                "serial_number": f"JK-{24100 + index * 2 + n}" if n < 2 else "",
-                "quantity": item.quantity,
-                "unit_value": item.unit_value,
-            }
-            for n, item in enumerate(handover.items.all())
-        ]
-        ceremonies.handover_save(
-            handover=handover, by=coordinator, items=items, version=handover.version
+        # Two industrial machines and an overlocker each: three serial numbers per person.
+        record_serials(
+            handover, by=coordinator, prefix=f"JK{24100 + index}", brands=("Juki", "Siruba")
         )
     ceremonies.ceremony_hold(ceremony=ceremony, by=regional)
     certificates.certificates_issue(ceremony=ceremony, by=coordinator)

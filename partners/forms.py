@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
+from partners.ceremonies import parse_serials, serial_problem
 from partners.models import Ceremony, Convention, Handover, HandoverItem, Tranche
 from reintegration.models import Centre, Role
 from reintegration.numbers import AmountField, QuantityField, numbers_formfield
@@ -104,17 +105,41 @@ class HandoverForm(forms.Form):
 
 
 class HandoverItemForm(forms.ModelForm):
+    # One serial per unit, typed one per line: a line of two machines gets two lines here.
+    serial_numbers = forms.CharField(
+        label=_("Serial numbers"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "dir": "ltr",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "aria-describedby": "serials-help",
+            }
+        ),
+    )
+
     class Meta:
         model = HandoverItem
         field_classes = {"quantity": QuantityField}
         formfield_callback = numbers_formfield
-        fields = ("designation", "brand", "serial_number", "quantity", "unit_value")
-        widgets = {
-            "serial_number": forms.TextInput(attrs={"dir": "ltr"}),
-        }
+        fields = ("designation", "brand", "serial_numbers", "quantity", "unit_value")
 
     def __init__(self, *args, settled=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.serials_warning = None
+        if self.instance.pk:
+            serials = [unit.serial for unit in self.instance.serials.all()]
+            self.fields["serial_numbers"].initial = "\n".join(serials)
+            units = int(self.instance.quantity) if serials else 1
+            self.fields["serial_numbers"].widget.attrs["rows"] = min(max(units, 2), 8)
+            # Lines moved from the former single serial field may lack the other units'.
+            self.serials_warning = serial_problem(
+                designation=self.instance.designation,
+                quantity=self.instance.quantity,
+                serials=serials,
+            )
         for field in self.fields.values():
             # Rendered as a table row, one input per cell (no label per cell).
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
@@ -122,6 +147,17 @@ class HandoverItemForm(forms.ModelForm):
             self.fields[name].min_value = CENT
             # Once the ceremony is held the money has moved: values are settled.
             self.fields[name].disabled = settled
+
+    def clean(self):
+        data = super().clean()
+        data["serials"] = parse_serials(data.get("serial_numbers", ""))
+        if data.get("quantity") is not None and data.get("designation"):
+            problem = serial_problem(
+                designation=data["designation"], quantity=data["quantity"], serials=data["serials"]
+            )
+            if problem:
+                self.add_error("serial_numbers", problem)
+        return data
 
 
 def item_formset(*, settled: bool):

@@ -1,17 +1,19 @@
 import io
+from decimal import Decimal
 
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from beneficiaries.tests.factories import BeneficiaryFactory
-from partners.models import Ceremony, Certificate, Convention
+from partners.ceremonies import serial_problem
+from partners.models import Ceremony, Certificate, Convention, HandoverItemSerial
 from projects.models import LifeProject, Status
 from projects.tests.factories import approved, make_project
 from reintegration.models import User
 from reintegration.tests.factories import TEST_PASSWORD
 from tests_browser.conftest import sign_in
 
-LINES = (("ماكينة خياطة صناعية", "1", "6800.00"), ("ماكينة سورجي", "1", "5400.50"))
+LINES = (("ماكينة خياطة صناعية", "2", "3400.00"), ("ماكينة سورجي", "1", "5400.50"))
 
 
 def open_as(browser, live_server, user, width=1280):
@@ -57,13 +59,22 @@ def test_a_ceremony_is_prepared_held_and_printed(
     go(centre_page, "main form button[type=submit].btn-brand")
     assert centre_page.locator("#handovers tbody tr").count() == 2
 
-    # At the ceremony: serial numbers as printed on the machines.
+    # At the ceremony: serial numbers as printed on the machines, one for each of the two.
     go(centre_page, f"#handovers a[href^='/ceremonies/{ceremony.pk}/handovers/']")
     centre_page.fill("[name='items-0-brand']", "Juki")
-    centre_page.fill("[name='items-0-serial_number']", "ddl-8700 a")
+    centre_page.fill("[name='items-0-serial_numbers']", "ddl-8700 a")
+    go(centre_page, "main form button[type=submit].btn-brand")
+    with translation.override("ar"):
+        refused = serial_problem(
+            designation=LINES[0][0], quantity=Decimal(LINES[0][1]), serials=["DDL-8700A"]
+        )
+    assert centre_page.locator("#items .invalid-feedback").inner_text() == refused
+    assert centre_page.input_value("[name='items-0-brand']") == "Juki"  # kept as typed
+    centre_page.fill("[name='items-0-serial_numbers']", "ddl-8700 a\nddl-8700 b")
     screenshot("ceremony-handover-ar", centre_page)
     go(centre_page, "main form button[type=submit].btn-brand")
-    assert "DDL-8700A" in set(ceremony.handovers.values_list("items__serial_number", flat=True))
+    serials = HandoverItemSerial.objects.filter(handover__ceremony=ceremony)
+    assert sorted(serials.values_list("serial", flat=True)) == ["DDL-8700A", "DDL-8700B"]
     assert centre_page.locator("#hold").count() == 0  # holding is for regional staff
 
     # Regional staff mark it held, in French.

@@ -4,6 +4,7 @@ from partners.models.ceremonies import (
     CertificateCounter,
     Handover,
     HandoverItem,
+    HandoverItemSerial,
 )
 from partners.models.conventions import (
     Allocation,
@@ -25,6 +26,7 @@ __all__ = [
     "Convention",
     "Handover",
     "HandoverItem",
+    "HandoverItemSerial",
     "IndhProgramme",
     "LedgerMovement",
     "Partner",

@@ -138,9 +138,7 @@ class HandoverItem(models.Model):
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
     designation = models.CharField(_("designation"), max_length=200)
     brand = models.CharField(_("brand or model"), max_length=100, blank=True)
-    # Stored as printed on the equipment, upper-case and without spaces, so that the same
-    # machine entered twice is recognised.
-    serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
+    # Serial numbers are per unit: HandoverItemSerial.
     quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2)
     unit_value = MoneyField(_("unit value (DH)"))
 
@@ -152,13 +150,6 @@ class HandoverItem(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="item_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_value__gt=0), name="item_value_positive"),
         ]
-        indexes = [
-            models.Index(
-                fields=["serial_number"],
-                name="item_serial",
-                condition=~Q(serial_number=""),
-            )
-        ]
 
     def __str__(self) -> str:
         return self.designation
@@ -166,6 +157,41 @@ class HandoverItem(models.Model):
     @property
     def total(self) -> Decimal:
         return (self.quantity * self.unit_value).quantize(CENT)
+
+
+class HandoverItemSerial(models.Model):
+    """The serial number of one unit of an item: two sewing machines are two serial numbers,
+    each printed on the certificate and each checked against every other handover.
+
+    A row per unit rather than one text per line, so that the database itself refuses the same
+    serial twice in one beneficiary's list (``handover`` is copied here for that constraint) and
+    one unit numbered twice. Uniqueness across beneficiaries is per convention, and a handover's
+    conventions are those its project is charged to, held on other tables: that check stays in
+    ``partners.ceremonies``, under the conventions' row locks. A line carries either exactly
+    one serial per unit or none (consumables, stock); serials moved from the former single
+    field are the first unit's (see migration 0005)."""
+
+    item = models.ForeignKey(HandoverItem, on_delete=models.CASCADE, related_name="serials")
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="+")
+    unit = models.PositiveSmallIntegerField()
+    # As printed on the equipment, upper-case, without spaces, Western digits: the same machine
+    # entered twice is recognised.
+    serial = models.CharField(_("serial number"), max_length=60)
+
+    class Meta:
+        ordering = ["item", "unit"]
+        verbose_name = _("serial number")
+        verbose_name_plural = _("serial numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit"], name="one_serial_per_unit"),
+            models.UniqueConstraint(fields=["handover", "serial"], name="serial_once_per_handover"),
+            models.CheckConstraint(condition=Q(unit__gte=1), name="serial_unit_from_one"),
+            models.CheckConstraint(condition=~Q(serial=""), name="serial_not_blank"),
+        ]
+        indexes = [models.Index(fields=["serial"], name="item_serial_number")]
+
+    def __str__(self) -> str:
+        return self.serial
 
 
 class CertificateCounter(models.Model):

@@ -45,7 +45,7 @@ def items_of(handover):
             "id": item.pk,
             "designation": item.designation,
             "brand": item.brand,
-            "serial_number": item.serial_number,
+            "serials": [unit.serial for unit in item.serials.all()],
             "quantity": item.quantity,
             "unit_value": item.unit_value,
         }
@@ -270,23 +270,23 @@ def test_a_serial_number_is_handed_over_once_per_convention(people, users):
     ceremonies.ceremony_add_projects(ceremony=first, by=coordinator, project_ids=[people[0].pk])
     handover = Handover.objects.get()
     items = items_of(handover)
-    items[0]["serial_number"] = "sn 123-a"
+    items[0]["serials"] = ["sn 123-a", "sn 123-b"]  # two machines
     ceremonies.handover_save(handover=handover, by=coordinator, items=items, version=1)
-    assert handover.items.first().serial_number == "SN123-A"
+    assert items_of(handover)[0]["serials"] == ["SN123-A", "SN123-B"]
 
     second = plan_ceremony(coordinator)
     ceremonies.ceremony_add_projects(ceremony=second, by=coordinator, project_ids=[people[1].pk])
     other = Handover.objects.get(project=people[1])
     items = items_of(other)
-    items[0]["serial_number"] = "SN123-A"
+    items[0]["serials"] = ["SN900", "SN123-A"]  # the second unit's was handed over already
     with pytest.raises(ceremonies.CeremonyError) as error:
         ceremonies.handover_save(handover=other, by=coordinator, items=items, version=1)
     assert error.value.message == (
         "The serial number SN123-A was already handed over to another beneficiary under the "
         "same convention."
     )
-    items[0]["serial_number"] = "SN-1"
-    items[1]["serial_number"] = "sn-1"
+    items[0]["serials"] = ["SN-1", "SN-2"]
+    items[1]["serials"] = ["sn-1"]
     with pytest.raises(ceremonies.CeremonyError, match="appears twice"):
         ceremonies.handover_save(handover=other, by=coordinator, items=items, version=1)
 
@@ -338,11 +338,11 @@ def test_a_correction_cannot_give_two_items_one_serial_number(people, users):
     held_ceremony(people[:1], users)
     handover = Handover.objects.get()
     first, second = items_of(handover)
-    second["serial_number"] = "SN1"
+    second["serials"] = ["SN1"]
     ceremonies.handover_save(
         handover=handover, by=users["coordinator"], items=[first, second], version=1
     )
-    first["serial_number"] = "sn1"
+    first["serials"] = ["SN2", "sn1"]
     with pytest.raises(ceremonies.CeremonyError, match="appears twice"):
         # Only the first row is sent; the second keeps SN1.
         ceremonies.handover_save(
@@ -354,13 +354,16 @@ def test_after_the_ceremony_values_are_settled_but_serials_can_be_corrected(peop
     held_ceremony(people[:1], users)
     handover = Handover.objects.get()
     items = items_of(handover)
-    items[0]["serial_number"] = "JUKI-0042"
+    items[0]["serials"] = ["JUKI-0042", "JUKI-0043"]
     items[0]["unit_value"] = Decimal("1.00")  # ignored: the money has moved
     ceremonies.handover_save(
         handover=handover, by=users["coordinator"], items=items, version=handover.version
     )
     item = handover.items.first()
-    assert (item.serial_number, item.unit_value) == ("JUKI-0042", Decimal("6800.00"))
+    assert ([u.serial for u in item.serials.all()], item.unit_value) == (
+        ["JUKI-0042", "JUKI-0043"],
+        Decimal("6800.00"),
+    )
     with pytest.raises(ceremonies.CeremonyError, match="cannot be added"):
         ceremonies.handover_save(
             handover=handover,

@@ -58,7 +58,7 @@ def formset_data(handover, **changes):
                 f"items-{index}-handover": str(handover.pk),
                 f"items-{index}-designation": item.designation,
                 f"items-{index}-brand": "",
-                f"items-{index}-serial_number": "",
+                f"items-{index}-serial_numbers": "",
                 f"items-{index}-quantity": str(item.quantity),
                 f"items-{index}-unit_value": str(item.unit_value),
             }
@@ -82,11 +82,16 @@ def test_a_coordinator_prepares_and_regional_staff_hold_the_ceremony(
     handover = Handover.objects.get()
     data = formset_data(
         handover,
-        **{"items-0-brand": "Juki", "items-0-serial_number": "ddl 8700", "cheque_amount": ""},
+        **{
+            "items-0-brand": "Juki",
+            "items-0-serial_numbers": "ddl 8700\r\nddl 8701",  # two machines
+            "cheque_amount": "",
+        },
     )
     response = client.post(reverse("handover_edit", args=[ceremony.pk, handover.pk]), data)
     assert response.status_code == 302, response.content.decode()
-    assert handover.items.first().serial_number == "DDL8700"
+    serials = handover.items.first().serials.values_list("serial", flat=True)
+    assert list(serials) == ["DDL8700", "DDL8701"]
 
     # The coordinator prints the attendance sheet but does not hold the ceremony.
     sheet = client.get(reverse("ceremony_attendance", args=[ceremony.pk]))

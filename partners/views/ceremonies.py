@@ -219,7 +219,12 @@ def handover_edit(request, pk, handover_pk):
             "version": handover.version,
         },
     )
-    formset = Formset(data, instance=handover, form_kwargs={"settled": settled})
+    formset = Formset(
+        data,
+        instance=handover,
+        queryset=handover.items.prefetch_related("serials"),
+        form_kwargs={"settled": settled},
+    )
     if data is not None and form.is_valid() and formset.is_valid():
         try:
             services.handover_save(

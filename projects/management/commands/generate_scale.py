@@ -42,6 +42,7 @@ from partners.models import (
     Convention,
     Handover,
     HandoverItem,
+    HandoverItemSerial,
     IndhProgramme,
     LedgerMovement,
     Partner,
@@ -52,8 +53,8 @@ from projects.models import BudgetLine, Decision, FollowUpVisit, LifeProject, St
 from projects.services import add_months
 from reintegration import demo as reintegration_demo
 from reintegration.models import Centre, Province, Region, Role, User
-
 from reintegration.money import MoneyField, to_centimes
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 BATCH_SIZE = 4_000  # projects (and everything hanging from them) per transaction
@@ -864,9 +865,9 @@ class _Table:
         # Without a given key, the database numbers the rows.
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.columns = [f.attname for f in fields]
-        self.defaults = {f.attname: None if f.null else f.get_default() for f in fields}
         # COPY bypasses the fields: amounts must be written in centimes, as MoneyField stores them.
         self.money = [i for i, f in enumerate(fields) if isinstance(f, MoneyField)]
+        self.defaults = {f.attname: None if f.null else f.get_default() for f in fields}
         self.defaults.update({f.attname: None for f in fields if f.primary_key})
         quote = connection.ops.quote_name
         self.sql = (
@@ -887,7 +888,6 @@ class _Table:
             return 0
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
-            # Python's csv writer (in C) writes None as an empty value, Decimal, date and
             for index, row in enumerate(rows):
                 if self.money:
                     row = list(row)
@@ -895,6 +895,7 @@ class _Table:
                         if row[column] is not None:
                             row[column] = to_centimes(row[column])
                     rows[index] = tuple(row)
+            # Python's csv writer (in C) writes None as an empty value, Decimal, date and
             # aware datetime as text PostgreSQL reads back, and booleans as True/False.
             csv.writer(buffer, lineterminator="\n").writerows(rows)
             buffer.seek(0)
@@ -973,6 +974,9 @@ class _Writer:
         }
         self.serial = 0
         self.quote = 0
+        # Serial numbers wait for their items' keys: (handover, item's rank, serials).
+        self.units = _Table(HandoverItemSerial)
+        self.pending_units: list[tuple[int, int, list[str]]] = []
 
     def write(self, plans: list[Plan]) -> None:
         ids = iter(_new_ids(LifeProject, len(plans)))
@@ -982,6 +986,27 @@ class _Writer:
             self._project(plan, next(ids), handover_ids)
         for model, table in self.tables.items():
             self.counts[model.__name__] += table.flush()
+        self.counts["HandoverItemSerial"] += self._flush_units()
+
+    def _flush_units(self) -> int:
+        """One row per unit's serial, under the items the database has just numbered (in the
+        order they were written, so the rank within a handover finds the key)."""
+        pending, self.pending_units = self.pending_units, []
+        if not pending:
+            return 0
+        handovers = [handover for handover, _rank, _serials in pending]
+        keys: dict[int, list[int]] = defaultdict(list)
+        written = HandoverItem.objects.filter(
+            handover_id__gte=min(handovers), handover_id__lte=max(handovers)
+        ).order_by("handover_id", "pk")
+        for pk, handover in written.values_list("pk", "handover_id"):
+            keys[handover].append(pk)
+        for handover, rank, serials in pending:
+            for unit, serial in enumerate(serials, start=1):
+                self.units.add(
+                    item_id=keys[handover][rank], handover_id=handover, unit=unit, serial=serial
+                )
+        return self.units.flush()
 
     def _project(self, plan: Plan, pk: int, handover_ids: Iterator[int]) -> None:
         rng, context, tables = self.rng, self.context, self.tables
@@ -1072,20 +1097,25 @@ class _Writer:
         capital as a cheque (as partners.ceremonies prefills it)."""
         rng, items = self.rng, self.tables[HandoverItem]
         total = cheque = ZERO
+        rank = 0  # the item's place among the handover's items
         for row in rows:
             value = (row["quantity"] * row["unit_price"]).quantize(CENT)
             total += value
             if row["category"] == BudgetLine.Category.WORKING_CAPITAL:
                 cheque += value
                 continue
-            serial = ""
-            if row["category"] in ("equipment", "vehicle") and rng.random() < 0.7:
-                self.serial += 1
-                serial = f"SN{ceremony.held_on.year}{self.serial:07d}"
+            whole = row["quantity"] == int(row["quantity"])
+            if row["category"] in ("equipment", "vehicle") and whole and rng.random() < 0.7:
+                # One per unit: two machines, two serial numbers.
+                serials = []
+                for _unit in range(int(row["quantity"])):
+                    self.serial += 1
+                    serials.append(f"SN{ceremony.held_on.year}{self.serial:07d}")
+                self.pending_units.append((pk, rank, serials))
+            rank += 1
             items.add(
                 handover_id=pk,
                 designation=row["designation"],
-                serial_number=serial,
                 quantity=row["quantity"],
                 unit_value=row["unit_price"],
             )
@@ -1327,6 +1357,7 @@ GENERATED = (
     Ceremony,
     Handover,
     HandoverItem,
+    HandoverItemSerial,
     Beneficiary,
 )
 
