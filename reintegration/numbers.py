@@ -56,7 +56,6 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from reintegration.formatting import format_number, ltr, resolve_language
 
@@ -80,6 +79,7 @@ TO_WESTERN = str.maketrans(
     {digit: str(i) for system in DIGIT_SYSTEMS.values() for i, digit in enumerate(system)}
 )
 DIGITS = "".join(DIGIT_SYSTEMS.values())
+TO_ARABIC_INDIC = str.maketrans(DIGIT_SYSTEMS["western"], DIGIT_SYSTEMS["arabic-indic"])
 TOKENS = re.compile(f"[{DIGITS}]+|[{re.escape(SEPARATORS)}]")
 
 
@@ -96,6 +96,9 @@ class Messages:
     decimals: Promise
     mixed: Promise
     groups: Promise
+    # Typed in Western digits and, for the mixed-digits message, in Arabic-Indic ones. Passed as
+    # parameters: the Arabic catalogue itself keeps Western digits, as the administration does.
+    example: str
 
 
 AMOUNT_MESSAGES = Messages(
@@ -105,8 +108,9 @@ AMOUNT_MESSAGES = Messages(
         "Type the amount as 8500,50 or 8 500,50."
     ),
     decimals=_("An amount has at most two decimals. Type the amount as 8500,50 or 8 500,50."),
-    mixed=_("Type the amount in one kind of digits, as 8500,50 or ٨٥٠٠٫٥٠."),
+    mixed=_("Type the amount in one kind of digits, as %(western)s or %(eastern)s."),
     groups=_("Thousands are grouped by three digits. Type the amount as 8500,50 or 8 500,50."),
+    example="8500,50",
 )
 QUANTITY_MESSAGES = Messages(
     invalid=_("Type the quantity as 2 or 1,5."),
@@ -114,21 +118,26 @@ QUANTITY_MESSAGES = Messages(
         "“%(value)s” could mean %(thousands)s or %(decimals)s. Type the quantity as 2 or 1,5."
     ),
     decimals=_("A quantity has at most two decimals. Type the quantity as 2 or 1,5."),
-    mixed=_("Type the quantity in one kind of digits, as 2 or ٢."),
+    mixed=_("Type the quantity in one kind of digits, as %(western)s or %(eastern)s."),
     groups=_("Type the quantity as 2 or 1,5."),
+    example="2",
 )
 WHOLE_MESSAGES = Messages(
     invalid=_("Type a whole number, such as 3."),
     ambiguous=_("Type a whole number without a point or comma, such as 1500."),
     decimals=_("Type a whole number, without decimals, such as 3."),
-    mixed=_("Type the number in one kind of digits, such as 3 or ٣."),
+    mixed=_("Type the number in one kind of digits, such as %(western)s or %(eastern)s."),
     groups=_("Type a whole number, such as 3."),
+    example="3",
 )
 
 
 def _refusal(refused: _Refused, messages: Messages) -> ValidationError:
     params = dict(refused.params)
-    if "value" in params and resolve_language() == "ar":
+    if refused.code == "mixed":
+        eastern = messages.example.replace(",", ARABIC_DECIMAL).translate(TO_ARABIC_INDIC)
+        params.update(western=messages.example, eastern=eastern)
+    if params and resolve_language() == "ar":
         # The typed number keeps its order inside the Arabic sentence.
         params = {key: ltr(value) for key, value in params.items()}
     return ValidationError(getattr(messages, refused.code), code=refused.code, params=params)
@@ -352,8 +361,8 @@ class QuantityField(AmountField):
     default_error_messages = {
         "positive": _("Enter a quantity greater than zero."),
         "negative": _("A quantity cannot be negative."),
-        "min_value": pgettext_lazy("quantity", "Enter a quantity of at least %(limit)s."),
-        "max_value": pgettext_lazy("quantity", "Enter a quantity of at most %(limit)s."),
+        "min_value": _("Enter a quantity of at least %(limit)s."),
+        "max_value": _("Enter a quantity of at most %(limit)s."),
     }
 
 

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.utils import translation
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reintegration.formatting import LRI, PDI, format_number, format_quantity
@@ -60,6 +60,7 @@ STYLES = {
 
 
 @pytest.mark.parametrize("style", STYLES)
+@settings(deadline=None)
 @given(value=amounts)
 def test_every_amount_typed_in_an_accepted_style_reads_back_exactly(style, value):
     text = STYLES[style](value)
@@ -68,12 +69,14 @@ def test_every_amount_typed_in_an_accepted_style_reads_back_exactly(style, value
     assert parsed.as_tuple().exponent == -2
 
 
+@settings(deadline=None)
 @given(value=amounts, places=st.sampled_from([1, 2]))
 def test_amounts_with_fewer_decimals_read_back_exactly(value, places):
     value = value.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN")
     assert parse_amount(f"{value:f}".replace(".", ",")) == value
 
 
+@settings(deadline=None)
 @given(
     integer=st.integers(min_value=1, max_value=999),
     three=st.integers(min_value=0, max_value=999),
@@ -87,6 +90,7 @@ def test_one_point_or_comma_before_three_digits_is_always_refused_as_ambiguous(
     assert refused.value.code == "ambiguous"
 
 
+@settings(deadline=None)
 @given(
     value=amounts,
     extra=st.integers(min_value=0, max_value=9),
@@ -105,6 +109,7 @@ def test_more_than_two_decimals_are_always_refused(value, extra, style):
     assert refused.value.code == ("ambiguous" if ambiguous else "decimals")
 
 
+@settings(deadline=None)
 @given(text=st.text(max_size=60))
 def test_any_text_is_read_or_refused_with_a_validation_error_and_nothing_else(text):
     try:
@@ -115,6 +120,7 @@ def test_any_text_is_read_or_refused_with_a_validation_error_and_nothing_else(te
         assert isinstance(value, Decimal) and value.is_finite()
 
 
+@settings(deadline=None)
 @given(text=st.text(alphabet="0123456789٠١٢٣٤٥٦٧٨٩.,٫٬ -DH", max_size=20))
 def test_text_made_of_number_characters_is_read_or_refused_with_a_validation_error(text):
     for parse in (parse_amount, parse_whole):
@@ -122,6 +128,7 @@ def test_text_made_of_number_characters_is_read_or_refused_with_a_validation_err
             parse(text)
 
 
+@settings(deadline=None)
 @given(number=st.integers(min_value=0, max_value=10**12))
 def test_whole_numbers_read_back_in_western_and_arabic_indic_digits(number):
     assert parse_whole(str(number)) == number
