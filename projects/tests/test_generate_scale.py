@@ -17,6 +17,7 @@ from partners.models import (
     Convention,
     Handover,
     HandoverItem,
+    HandoverItemSerial,
     LedgerMovement,
     Tranche,
 )
@@ -125,8 +126,10 @@ def test_ceremonies_hand_over_what_was_approved(generated):
             assert not ceremony.handovers.exists() and ceremony.cancel_reason
     for handover in Handover.objects.select_related("ceremony", "project__beneficiary"):
         project, ceremony = handover.project, handover.ceremony
-        items = HandoverItem.objects.filter(handover=handover)
+        items = HandoverItem.objects.filter(handover=handover).prefetch_related("serials")
         assert handover.total == sum((i.total for i in items), handover.cheque_amount or ZERO)
+        # A serial for every unit of a machine, or none.
+        assert all(len(i.serials.all()) in (0, i.quantity) for i in items)
         assert handover.total == project.approved_total
         assert project.beneficiary.centre_id == ceremony.centre_id
         paying = set(project.allocations.values_list("convention", flat=True))
@@ -139,6 +142,7 @@ def test_ceremonies_hand_over_what_was_approved(generated):
             assert all(a.disbursed == ZERO for a in project.allocations.all())
     handed = LifeProject.objects.filter(handover_date__isnull=False)
     assert handed.count() == Handover.objects.filter(ceremony__status="held").count()
+    assert HandoverItemSerial.objects.filter(unit=2).exists()  # lines of two machines
 
 
 def test_visits_follow_the_handover(generated):
