@@ -52,7 +52,6 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -421,6 +420,14 @@ def is_number(db_field: models.Field) -> bool:
     )
 
 
+def _column_maximum(db_field: models.IntegerField) -> int:
+    if isinstance(db_field, models.SmallIntegerField):
+        return 2**15 - 1
+    if isinstance(db_field, models.BigIntegerField):
+        return 2**63 - 1
+    return 2**31 - 1
+
+
 def numbers_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
     """``formfield_callback`` for model forms: Moroccan-typed numbers instead of Django's
     ``type=number`` fields. ``Meta.field_classes`` still wins (``QuantityField``)."""
@@ -428,11 +435,7 @@ def numbers_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
     if form_class is not None:
         kwargs.setdefault("form_class", form_class)
         if form_class is WholeNumberField:
-            # The column's range (32767 for a small integer), refused with our message rather
-            # than by the model's validator.
-            limits = [
-                v.limit_value for v in db_field.validators if isinstance(v, MaxValueValidator)
-            ]
-            if limits:
-                kwargs.setdefault("max_value", min(limits))
+            # The column's range in the portable sense (SQLite would hold any 64-bit integer),
+            # refused with our message rather than by the database or the model's validator.
+            kwargs.setdefault("max_value", _column_maximum(db_field))
     return db_field.formfield(**kwargs)

@@ -420,3 +420,35 @@ def test_whole_quantities_display_without_decimals():
 
     template = Template("{% load formatting %}{{ q|quantity }}|{{ none|quantity }}")
     assert template.render(Context({"q": Decimal("2.00"), "none": None})) == "2|"
+
+
+@pytest.mark.parametrize(
+    ("form", "name", "kind"),
+    [
+        ("projects.forms.BudgetLineForm", "quantity", QuantityField),
+        ("projects.forms.BudgetLineForm", "unit_price", AmountField),
+        ("projects.forms.ProjectForm", "expected_monthly_income", AmountField),
+        ("projects.forms.VisitForm", "monthly_income", AmountField),
+        ("projects.forms.VisitForm", "jobs_created", WholeNumberField),
+        ("partners.forms.HandoverForm", "cheque_amount", AmountField),
+        ("partners.forms.HandoverItemForm", "quantity", QuantityField),
+        ("partners.forms.HandoverItemForm", "unit_value", AmountField),
+        ("beneficiaries.forms.BeneficiaryForm", "dependants", WholeNumberField),
+        ("beneficiaries.forms.DetentionRecordForm", "sentence_months", WholeNumberField),
+    ],
+)
+def test_every_amount_quantity_and_count_of_the_forms_is_typed_the_moroccan_way(form, name, kind):
+    module, _, cls = form.rpartition(".")
+    field = getattr(importlib.import_module(module), cls).base_fields[name]
+    assert type(field) is kind
+    assert isinstance(field.widget, NumberInput)
+
+
+def test_a_count_is_refused_above_what_its_column_holds():
+    from beneficiaries.forms import DetentionRecordForm
+
+    field = DetentionRecordForm.base_fields["sentence_months"]
+    assert field.clean("٣٦") == 36
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        field.clean("40000")
+    assert refused.value.messages == ["Enter a number of at most 32767."]
