@@ -284,6 +284,15 @@ def _limit_text(limit: Decimal | int, places: int) -> str:
     return ltr(text) if resolve_language() == "ar" else text
 
 
+def _replaceable(widget) -> bool:
+    """No widget, or a ``type=number`` one (the admin's): ours instead. A hidden input or a
+    widget chosen on purpose is kept."""
+    if widget is None:
+        return True
+    kind = widget if isinstance(widget, type) else type(widget)
+    return issubclass(kind, forms.NumberInput)
+
+
 class AmountField(forms.Field):
     """Dirhams (and, through :class:`QuantityField`, quantities) typed the Moroccan way."""
 
@@ -316,7 +325,7 @@ class AmountField(forms.Field):
             )
             max_value = ceiling if max_value is None else min(Decimal(max_value), ceiling)
         self.max_value = None if max_value is None else Decimal(max_value)
-        if widget is None or isinstance(widget, type) or not isinstance(widget, NumberInput):
+        if _replaceable(widget):
             widget = NumberInput(places=self.decimal_places, whole_plain=self.whole_plain)
         super().__init__(widget=widget, **kwargs)
 
@@ -377,7 +386,7 @@ class WholeNumberField(forms.Field):
         self, *, min_value: int | None = None, max_value: int | None = None, widget=None, **kwargs
     ):
         self.min_value, self.max_value = min_value, max_value
-        if widget is None or isinstance(widget, type) or not isinstance(widget, NumberInput):
+        if _replaceable(widget):
             widget = NumberInput(places=0)
         super().__init__(widget=widget, **kwargs)
 

@@ -452,3 +452,11 @@ def test_a_count_is_refused_above_what_its_column_holds():
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         field.clean("40000")
     assert refused.value.messages == ["Enter a number of at most 32767."]
+
+
+def test_a_number_input_given_by_django_or_the_admin_becomes_a_text_box_but_hidden_stays():
+    from django.contrib.admin.widgets import AdminIntegerFieldWidget
+
+    assert isinstance(WholeNumberField(widget=AdminIntegerFieldWidget).widget, NumberInput)
+    assert isinstance(AmountField(widget=forms.NumberInput()).widget, NumberInput)
+    assert isinstance(AmountField(widget=forms.HiddenInput).widget, forms.HiddenInput)
