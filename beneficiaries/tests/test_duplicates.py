@@ -5,10 +5,20 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.utils import translation
 
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.tests.factories import BeneficiaryFactory
 from reintegration.models import AuditEntry, Province, User
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are lazy: read after a test's own ``override`` ends, they would follow the
+    default language (Arabic)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

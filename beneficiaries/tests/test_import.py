@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from openpyxl import Workbook
 
 from beneficiaries.models import Beneficiary
@@ -14,6 +15,16 @@ HEADER = (
     "first_name_ar,last_name_ar,first_name_latin,last_name_latin,sex,date_of_birth,cin,phone,"
     "residence_province,commune,track\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are lazy: read after a test's own ``override`` ends, they would follow the
+    default language (Arabic)."""
+    with translation.override("en"):
+        yield
+
+
 GOOD = [
     "يوسف,بنعلي,Youssef,Benali,M,12/03/1988,ab123456,0612345678,01.511,السواني,standard",
     "خديجة,التازي,Khadija,Tazi,F,1992-07-01,,0661000000,Tanger-Assilah,,moussalaha",

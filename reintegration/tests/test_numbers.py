@@ -31,6 +31,14 @@ amounts = st.decimals(
 )
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are lazy: read after a test's own ``override`` ends, they would follow the
+    default language (Arabic)."""
+    with translation.override("en"):
+        yield
+
+
 def grouped(value: Decimal, group: str, mark: str) -> str:
     """``value`` with thousands separated by ``group`` and ``mark`` before the centimes."""
     integer, _, fraction = f"{value:f}".partition(".")
