@@ -345,14 +345,14 @@ def prepare(upload, *, centre, by) -> tuple[dict, list[RowResult]]:
 
 
 @transaction.atomic
-def commit(pending: dict, *, by, request=None) -> dict:
+def commit(pending: dict, *, by) -> dict:
     path = Path(settings.MEDIA_ROOT) / "imports" / Path(pending["path"]).name
     centre = Centre.objects.get(pk=pending["centre"])
     results = plan(_read(path), centre=centre, by=by)
     counts = {"created": 0, "updated": 0, "refused": 0, "unchanged": 0}
     for result in results:
         if result.action == "create":
-            services.beneficiary_create(by=by, centre=centre, data=result.data, request=request)
+            services.beneficiary_create(by=by, centre=centre, data=result.data)
             counts["created"] += 1
         elif result.action == "update":
             services.beneficiary_update(
@@ -360,11 +360,10 @@ def commit(pending: dict, *, by, request=None) -> dict:
                 by=by,
                 data=result.data,
                 version=result.target.version,
-                request=request,
             )
             counts["updated"] += 1
         else:
             counts["refused" if result.action == "refuse" else "unchanged"] += 1
-    audit.record("beneficiary.imported", actor=by, target=centre, changes=counts, request=request)
+    audit.record("beneficiary.imported", actor=by, target=centre, changes=counts)
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
     return counts

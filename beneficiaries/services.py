@@ -108,7 +108,6 @@ def beneficiary_create(
     by,
     centre,
     data: dict[str, Any],
-    request=None,
     different_from: list[str] | None = None,
 ) -> Beneficiary:
     """Open a file. ``different_from`` lists the file numbers of the likely duplicates the
@@ -121,21 +120,20 @@ def beneficiary_create(
     beneficiary.search_text = _search_text(beneficiary)
     _set_name_keys(beneficiary)
     beneficiary.save()
-    audit.record("beneficiary.created", actor=by, target=beneficiary, request=request)
+    audit.record("beneficiary.created", actor=by, target=beneficiary)
     if different_from:
         audit.record(
             "beneficiary.created_despite_duplicates",
             actor=by,
             target=beneficiary,
             changes={"candidates": sorted(different_from)},
-            request=request,
         )
     return beneficiary
 
 
 @transaction.atomic
 def beneficiary_update(
-    *, beneficiary: Beneficiary, by, data: dict[str, Any], version: int, request=None
+    *, beneficiary: Beneficiary, by, data: dict[str, Any], version: int
 ) -> Beneficiary:
     """Save the edited fields only if nobody saved since ``version`` was read.
 
@@ -176,12 +174,12 @@ def beneficiary_update(
     if updated != 1:
         raise ConcurrentEditError
     current.version = version + 1
-    audit.record("beneficiary.updated", actor=by, target=current, changes=changes, request=request)
+    audit.record("beneficiary.updated", actor=by, target=current, changes=changes)
     return current
 
 
 @transaction.atomic
-def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str, request=None) -> None:
+def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str) -> None:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the file is archived.")})
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
@@ -202,25 +200,22 @@ def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str, request=No
         actor=by,
         target=locked,
         changes={"reason": locked.archive_reason},
-        request=request,
     )
 
 
 @transaction.atomic
-def beneficiary_restore(*, beneficiary: Beneficiary, by, request=None) -> None:
+def beneficiary_restore(*, beneficiary: Beneficiary, by) -> None:
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if locked.archived_at is None or locked.anonymised_at is not None:
         raise ValidationError(_("Only an archived, not anonymised file can be restored."))
     locked.archived_at = None
     locked.archive_reason = ""
     locked.save(update_fields=["archived_at", "archive_reason"])
-    audit.record("beneficiary.restored", actor=by, target=locked, request=request)
+    audit.record("beneficiary.restored", actor=by, target=locked)
 
 
 @transaction.atomic
-def detention_record_save(
-    *, beneficiary: Beneficiary, by, data: dict[str, Any], request=None
-) -> DetentionRecord:
+def detention_record_save(*, beneficiary: Beneficiary, by, data: dict[str, Any]) -> DetentionRecord:
     record = DetentionRecord.objects.select_for_update().filter(beneficiary=beneficiary).first()
     created = record is None
     record = record or DetentionRecord(beneficiary=beneficiary)
@@ -237,24 +232,22 @@ def detention_record_save(
         actor=by,
         target=beneficiary,
         changes=changes,
-        request=request,
     )
     return record
 
 
-def detention_record_viewed(*, beneficiary: Beneficiary, by, request=None) -> None:
-    audit.record("detention.viewed", actor=by, target=beneficiary, request=request)
+def detention_record_viewed(*, beneficiary: Beneficiary, by) -> None:
+    audit.record("detention.viewed", actor=by, target=beneficiary)
 
 
 @transaction.atomic
-def consent_record(*, beneficiary: Beneficiary, by, data: dict[str, Any], request=None) -> Consent:
+def consent_record(*, beneficiary: Beneficiary, by, data: dict[str, Any]) -> Consent:
     consent = Consent.objects.create(beneficiary=beneficiary, collected_by=by, **data)
     audit.record(
         "consent.recorded",
         actor=by,
         target=beneficiary,
         changes={"text": consent.text.version, "language": consent.language},
-        request=request,
     )
     return consent
 
@@ -284,7 +277,7 @@ def sniff_upload(upload) -> tuple[str, str]:
 
 
 @transaction.atomic
-def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str, request=None) -> Document:
+def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str) -> Document:
     content_type, extension = sniff_upload(upload)
     # A file name is typed too: "scan\u202efdp.exe" would display as "scanexe.pdf".
     original = clean_text((upload.name or "document").rsplit("/", 1)[-1])[:200]
@@ -304,7 +297,6 @@ def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str, request=
         target=beneficiary,
         # The document's number, not its name: uploaded names often hold the person's name.
         changes={"document": document.pk, "kind": kind},
-        request=request,
     )
     return document
 

@@ -140,7 +140,6 @@ def beneficiary_create(request):
                     by=request.user,
                     centre=centre,
                     data=form.cleaned_data,
-                    request=request,
                     different_from=found.numbers,
                 )
                 messages.success(
@@ -181,7 +180,7 @@ def beneficiary_detail(request, pk):
             .first()
         )
         if detention is not None:
-            services.detention_record_viewed(beneficiary=beneficiary, by=user, request=request)
+            services.detention_record_viewed(beneficiary=beneficiary, by=user)
     projects = list(beneficiary.projects.select_related("trade"))
     return render(
         request,
@@ -217,7 +216,6 @@ def beneficiary_edit(request, pk):
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version") or 0,
-                request=request,
             )
         except services.ConcurrentEditError:
             rebase(form, Beneficiary, beneficiary.pk)
@@ -242,11 +240,11 @@ def detention_edit(request, pk):
     record = DetentionRecord.objects.visible_to(request.user).filter(beneficiary=beneficiary)
     instance = record.first()
     if instance is not None and request.method == "GET":
-        services.detention_record_viewed(beneficiary=beneficiary, by=request.user, request=request)
+        services.detention_record_viewed(beneficiary=beneficiary, by=request.user)
     form = DetentionRecordForm(request.POST or None, instance=instance, beneficiary=beneficiary)
     if request.method == "POST" and form.is_valid():
         services.detention_record_save(
-            beneficiary=beneficiary, by=request.user, data=form.cleaned_data, request=request
+            beneficiary=beneficiary, by=request.user, data=form.cleaned_data
         )
         messages.success(request, _("The detention record was saved."))
         return redirect("beneficiary_detail", pk=beneficiary.pk)
@@ -263,9 +261,7 @@ def consent_add(request, pk):
     _allow(permissions.can_record_consent, request.user, beneficiary)
     form = ConsentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        services.consent_record(
-            beneficiary=beneficiary, by=request.user, data=form.cleaned_data, request=request
-        )
+        services.consent_record(beneficiary=beneficiary, by=request.user, data=form.cleaned_data)
         messages.success(request, _("The consent was recorded."))
         return redirect("beneficiary_detail", pk=beneficiary.pk)
     return render(
@@ -286,7 +282,6 @@ def document_add(request, pk):
             by=request.user,
             upload=form.cleaned_data["file"],
             kind=form.cleaned_data["kind"],
-            request=request,
         )
         messages.success(request, _("The document was attached."))
         return redirect("beneficiary_detail", pk=beneficiary.pk)
@@ -303,7 +298,6 @@ def _serve(request, beneficiary, stored_file, content_type, name, reference) -> 
         actor=request.user,
         target=beneficiary,
         changes={"document": reference},
-        request=request,
     )
     response = FileResponse(
         stored_file.open("rb"),
@@ -392,7 +386,6 @@ def beneficiary_archive(request, pk):
             beneficiary=beneficiary,
             by=request.user,
             reason=form.cleaned_data["reason"],
-            request=request,
         )
     except ValidationError as error:
         for message in error.messages:
@@ -407,7 +400,7 @@ def beneficiary_archive(request, pk):
 def beneficiary_restore(request, pk):
     beneficiary = _get_beneficiary(request, pk)
     _allow(permissions.can_restore_beneficiary, request.user, beneficiary)
-    services.beneficiary_restore(beneficiary=beneficiary, by=request.user, request=request)
+    services.beneficiary_restore(beneficiary=beneficiary, by=request.user)
     messages.success(request, _("The file was restored."))
     return redirect("beneficiary_detail", pk=beneficiary.pk)
 
@@ -423,12 +416,8 @@ def access_request(request, pk):
             DetentionRecord.objects.visible_to(request.user).filter(beneficiary=beneficiary).first()
         )
         if detention is not None:
-            services.detention_record_viewed(
-                beneficiary=beneficiary, by=request.user, request=request
-            )
-    audit.record(
-        "beneficiary.access_exported", actor=request.user, target=beneficiary, request=request
-    )
+            services.detention_record_viewed(beneficiary=beneficiary, by=request.user)
+    audit.record("beneficiary.access_exported", actor=request.user, target=beneficiary)
     context = {
         "b": beneficiary,
         "detention": detention,
@@ -454,7 +443,6 @@ def beneficiary_export(request, fmt):
         target_label=fmt,
         # An export with detention columns is a view of every record in it (law 09-08).
         changes={"rows": len(rows), "format": fmt, "detention": with_detention},
-        request=request,
     )
     return exporting.response(fmt, columns, rows)
 
@@ -467,7 +455,7 @@ def beneficiary_import(request):
         if not pending or pending.get("token") != request.POST.get("token"):
             messages.error(request, _("This import expired: upload the sheet again."))
             return redirect("beneficiary_import")
-        result = importing.commit(pending, by=request.user, request=request)
+        result = importing.commit(pending, by=request.user)
         del request.session["beneficiary_import"]
         messages.success(
             request,

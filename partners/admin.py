@@ -127,5 +127,4 @@ class ConventionAdmin(NationalAdmin):
                 for name in form.changed_data
                 if name != "scan"
             },
-            request=request,
         )

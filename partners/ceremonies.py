@@ -228,7 +228,6 @@ def ceremony_save(
     data: dict[str, Any],
     ceremony: Ceremony | None = None,
     version: int | None = None,
-    request=None,
 ) -> Ceremony:
     conventions = list(data["conventions"])
     tranche = data.get("tranche")
@@ -273,7 +272,7 @@ def ceremony_save(
                 )
                 % {"number": stranded.project.beneficiary.file_number}
             )
-    audit.record(action, actor=by, target=ceremony, request=request)
+    audit.record(action, actor=by, target=ceremony)
     return ceremony
 
 
@@ -300,7 +299,7 @@ def _prefill(handover: Handover, project: LifeProject) -> None:
 
 
 @transaction.atomic
-def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids, request=None) -> int:
+def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids) -> int:
     locked = _lock(ceremony)
     _allowed(permissions.can_prepare_ceremony(by, locked))
     # Lock the projects first, then check them: a project chosen for two ceremonies at once
@@ -333,13 +332,12 @@ def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids, request=None) 
         actor=by,
         target=locked,
         changes={"projects": [p.pk for p in chosen]},
-        request=request,
     )
     return len(chosen)
 
 
 @transaction.atomic
-def handover_remove(*, handover: Handover, by, request=None) -> None:
+def handover_remove(*, handover: Handover, by) -> None:
     locked = _lock(handover.ceremony)
     _allowed(permissions.can_prepare_ceremony(by, locked))
     HandoverItem.objects.filter(handover=handover).delete()
@@ -349,7 +347,6 @@ def handover_remove(*, handover: Handover, by, request=None) -> None:
         actor=by,
         target=locked,
         changes={"project": handover.project_id},
-        request=request,
     )
 
 
@@ -474,7 +471,6 @@ def handover_save(
     cheque_amount: Decimal | None = None,
     cheque_number: str = "",
     version: int,
-    request=None,
 ) -> Handover:
     """Before the ceremony is held: the whole list. Afterwards only what describes the items
     (designation, brand, serial numbers) may be corrected; values are settled.
@@ -575,7 +571,6 @@ def handover_save(
         actor=by,
         target=ceremony,
         changes={"project": locked.project_id, "total": str(locked.total)},
-        request=request,
     )
     return locked
 
@@ -584,7 +579,7 @@ def handover_save(
 
 
 @transaction.atomic
-def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
+def ceremony_hold(*, ceremony: Ceremony, by) -> Ceremony:
     """Every handover recorded: the money moves from committed to disbursed and the projects
     become equipped, all or nothing."""
     locked = _lock(ceremony)
@@ -650,12 +645,10 @@ def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
         except money.AllocationError as error:
             raise CeremonyError(error.message) from None
         # What was approved but not handed over goes back to the conventions.
-        money.release(project=project, by=by, request=request)
+        money.release(project=project, by=by)
         # The convention rows are locked: no other ceremony of theirs can slip in between.
         _check_items(handover, _stored_items(handover), number=number)
-        project_services.project_equipped(
-            project=project, by=by, handover_date=locked.held_on, request=request
-        )
+        project_services.project_equipped(project=project, by=by, handover_date=locked.held_on)
     locked.status = Ceremony.Status.HELD
     locked.held_by = by
     locked.held_at = timezone.now()
@@ -666,13 +659,12 @@ def ceremony_hold(*, ceremony: Ceremony, by, request=None) -> Ceremony:
         actor=by,
         target=locked,
         changes={"handovers": len(handovers), "total": str(sum(h.total for h in handovers))},
-        request=request,
     )
     return locked
 
 
 @transaction.atomic
-def ceremony_close(*, ceremony: Ceremony, by, request=None) -> Ceremony:
+def ceremony_close(*, ceremony: Ceremony, by) -> Ceremony:
     locked = _lock(ceremony, statuses=(Ceremony.Status.HELD,))
     _allowed(permissions.can_close_ceremony(by, locked))
     missing = locked.handovers.exclude(certificates__status="current").count()
@@ -683,12 +675,12 @@ def ceremony_close(*, ceremony: Ceremony, by, request=None) -> Ceremony:
     locked.status = Ceremony.Status.CLOSED
     locked.version += 1
     locked.save(update_fields=["status", "version"])
-    audit.record("ceremony.closed", actor=by, target=locked, request=request)
+    audit.record("ceremony.closed", actor=by, target=locked)
     return locked
 
 
 @transaction.atomic
-def ceremony_cancel(*, ceremony: Ceremony, by, reason: str, request=None) -> Ceremony:
+def ceremony_cancel(*, ceremony: Ceremony, by, reason: str) -> Ceremony:
     """A planned ceremony that will not take place: its beneficiaries are free to join another
     one. Nothing had moved yet, so nothing is lost."""
     reason = reason.strip()
@@ -708,6 +700,5 @@ def ceremony_cancel(*, ceremony: Ceremony, by, reason: str, request=None) -> Cer
         actor=by,
         target=locked,
         changes={"reason": reason, "projects": released},
-        request=request,
     )
     return locked

@@ -275,7 +275,7 @@ def _handovers(ceremony: Ceremony):
     ).prefetch_related("items__serials")
 
 
-def certificates_issue(*, ceremony: Ceremony, by, request=None) -> list[Certificate]:
+def certificates_issue(*, ceremony: Ceremony, by) -> list[Certificate]:
     """Issue the certificate of every handover of a held ceremony that has none yet.
 
     Each certificate is its own short transaction (number, rendering, storage), so that a
@@ -292,7 +292,7 @@ def certificates_issue(*, ceremony: Ceremony, by, request=None) -> list[Certific
             if handover is None:
                 continue
             certificate = _issue(handover, by)
-            audit.record("certificate.issued", actor=by, target=certificate, request=request)
+            audit.record("certificate.issued", actor=by, target=certificate)
         issued.append(certificate)
     if not issued:
         with transaction.atomic():
@@ -301,7 +301,7 @@ def certificates_issue(*, ceremony: Ceremony, by, request=None) -> list[Certific
 
 
 @transaction.atomic
-def certificate_correct(*, certificate: Certificate, by, reason: str, request=None) -> Certificate:
+def certificate_correct(*, certificate: Certificate, by, reason: str) -> Certificate:
     """Cancel a certificate and issue its replacement, with a new number, from today's data."""
     reason = reason.strip()
     if not reason:
@@ -329,9 +329,8 @@ def certificate_correct(*, certificate: Certificate, by, reason: str, request=No
         actor=by,
         target=old,
         changes={"reason": reason, "replaced_by": new.number},
-        request=request,
     )
-    audit.record("certificate.issued", actor=by, target=new, request=request)
+    audit.record("certificate.issued", actor=by, target=new)
     return new
 
 

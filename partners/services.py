@@ -154,7 +154,7 @@ def releasable(project) -> list[tuple[Allocation, Decimal]]:
     return [(a, a.amount - a.disbursed) for a in open_allocations if a.amount - a.disbursed]
 
 
-def release(*, project, by, request=None) -> Decimal:
+def release(*, project, by) -> Decimal:
     """Give back what a project had committed and not yet disbursed (rejected after approval,
     or abandoned)."""
     released = Decimal("0")
@@ -179,7 +179,6 @@ def release(*, project, by, request=None) -> Decimal:
             actor=by,
             target=allocation.convention,
             changes={"project": project.pk, "amount": str(free)},
-            request=request,
         )
         released += free
     return released

@@ -78,9 +78,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 @transaction.atomic
-def project_create(
-    *, beneficiary: Beneficiary, by, data: dict[str, Any], request=None
-) -> LifeProject:
+def project_create(*, beneficiary: Beneficiary, by, data: dict[str, Any]) -> LifeProject:
     if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
         raise ValidationError(_("This person already has an open project."))
     project = LifeProject(beneficiary=beneficiary, created_by=by)
@@ -88,7 +86,7 @@ def project_create(
         if field in data:
             setattr(project, field, data[field])
     project.save()
-    audit.record("project.created", actor=by, target=project, request=request)
+    audit.record("project.created", actor=by, target=project)
     return project
 
 
@@ -117,9 +115,7 @@ def _lock_editable(project: LifeProject, by) -> LifeProject:
 
 
 @transaction.atomic
-def project_update(
-    *, project: LifeProject, by, data: dict[str, Any], version: int, request=None
-) -> LifeProject:
+def project_update(*, project: LifeProject, by, data: dict[str, Any], version: int) -> LifeProject:
     locked = _lock_editable(project, by)
     _bump(locked, version)
     changes = {}
@@ -129,7 +125,7 @@ def project_update(
             setattr(locked, field, data[field])
     locked.save(update_fields=[*PLAN_FIELDS, "updated_at"])
     if changes:
-        audit.record("project.updated", actor=by, target=locked, changes=changes, request=request)
+        audit.record("project.updated", actor=by, target=locked, changes=changes)
     return locked
 
 
@@ -152,7 +148,6 @@ def budget_line_save(
     data: dict[str, Any],
     version: int,
     line: BudgetLine | None = None,
-    request=None,
 ) -> BudgetLine:
     locked = _lock_editable(project, by)
     _bump(locked, version)
@@ -166,16 +161,13 @@ def budget_line_save(
         actor=by,
         target=locked,
         changes={"line": line.designation, "total": str(locked.requested_total)},
-        request=request,
     )
     project.requested_total, project.version = locked.requested_total, locked.version
     return line
 
 
 @transaction.atomic
-def budget_line_delete(
-    *, project: LifeProject, by, line: BudgetLine, version: int, request=None
-) -> None:
+def budget_line_delete(*, project: LifeProject, by, line: BudgetLine, version: int) -> None:
     locked = _lock_editable(project, by)
     _bump(locked, version)
     designation = line.designation
@@ -186,7 +178,6 @@ def budget_line_delete(
         actor=by,
         target=locked,
         changes={"removed": designation, "total": str(locked.requested_total)},
-        request=request,
     )
 
 
@@ -247,18 +238,14 @@ NEEDS_COMMENT = ("return", "reject", "abandon")
 
 
 def project_transition(
-    *, project: LifeProject, by, action: str, comment: str = "", request=None, **data: Any
+    *, project: LifeProject, by, action: str, comment: str = "", **data: Any
 ) -> LifeProject:
     if action not in permissions.CAN:
         raise TransitionError(_("Unknown action."))
-    return _transition(
-        project, by, action, permissions.CAN[action], comment=comment, request=request, **data
-    )
+    return _transition(project, by, action, permissions.CAN[action], comment=comment, **data)
 
 
-def project_equipped(
-    *, project: LifeProject, by, handover_date: datetime.date, request=None
-) -> LifeProject:
+def project_equipped(*, project: LifeProject, by, handover_date: datetime.date) -> LifeProject:
     """The equipment was handed over at a held ceremony: the project is equipped and its
     follow-up visits are scheduled. Only the ceremony service calls this, after checking that
     ``by`` may hold the ceremony."""
@@ -267,14 +254,13 @@ def project_equipped(
         by,
         "equip",
         lambda _user, _project: True,
-        request=request,
         handover_date=handover_date,
     )
 
 
 @transaction.atomic
 def _transition(
-    project: LifeProject, by, action: str, allowed, *, comment: str = "", request=None, **data
+    project: LifeProject, by, action: str, allowed, *, comment: str = "", **data
 ) -> LifeProject:
     # The row lock makes a double click or two approvers at once queue here; the second one
     # then finds the new status and is told the project was already decided.
@@ -313,7 +299,7 @@ def _transition(
             # Raising here rolls back every allocation already made in this transaction.
             raise TransitionError(error.message) from None
     if old in permissions.CHARGED and locked.status in (Status.REJECTED, Status.CLOSED):
-        partner_services.release(project=locked, by=by, request=request)
+        partner_services.release(project=locked, by=by)
     if action == "abandon":
         locked.outcome = LifeProject.Outcome.ABANDONED
         locked.closing_reason = comment
@@ -347,7 +333,6 @@ def _transition(
         actor=by,
         target=locked,
         changes={"status": [old, locked.status], **({"comment": comment} if comment else {})},
-        request=request,
     )
     transaction.on_commit(lambda: notify(locked.pk, action, by.pk))
     return locked
@@ -375,7 +360,7 @@ def _schedule_visits(project: LifeProject) -> None:
 
 @transaction.atomic
 def visit_record(
-    *, visit: FollowUpVisit, by, data: dict[str, Any], version: int | None = None, request=None
+    *, visit: FollowUpVisit, by, data: dict[str, Any], version: int | None = None
 ) -> FollowUpVisit:
     project = LifeProject.objects.select_for_update().get(pk=visit.project_id)
     if not permissions.can_record_visit(by, project):
@@ -414,7 +399,6 @@ def visit_record(
                 else {}
             ),
         },
-        request=request,
     )
     return locked
 

@@ -102,7 +102,7 @@ def project_create(request, beneficiary_pk):
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create(
-                beneficiary=beneficiary, by=request.user, data=form.cleaned_data, request=request
+                beneficiary=beneficiary, by=request.user, data=form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -165,7 +165,6 @@ def project_edit(request, pk):
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version") or 0,
-                request=request,
             )
         except services.ConcurrentEditError:
             rebase(form, LifeProject, project.pk)
@@ -197,7 +196,6 @@ def budget_line(request, pk, line_pk=None):
                 data=form.cleaned_data,
                 version=form.cleaned_data["version"],
                 line=line,
-                request=request,
             )
         except services.ConcurrentEditError:
             rebase(form, LifeProject, project.pk)
@@ -258,7 +256,6 @@ def budget_line_delete(request, pk, line_pk):
             by=request.user,
             line=line,
             version=int(request.POST.get("version") or 0),
-            request=request,
         )
     except services.ConcurrentEditError:
         # Translated now: a lazy message would be rendered after the user's language is gone.
@@ -366,7 +363,6 @@ def project_action(request, pk, action):
             by=request.user,
             action=action,
             comment=form.cleaned_data.get("comment", ""),
-            request=request,
             **{
                 k: v
                 for k, v in form.cleaned_data.items()
@@ -405,7 +401,6 @@ def visit_record(request, pk, visit_pk):
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version"),
-                request=request,
             )
         except services.ConcurrentEditError:
             rebase(form, FollowUpVisit, visit.pk)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reintegration import network
 from reintegration.models import AuditEntry
 
 MASK = "********"
@@ -109,8 +111,20 @@ def _label(target) -> str:
     return getattr(target, "audit_label", None) or str(target)
 
 
-def client_ip(request) -> str | None:
-    return network.client_ip(request) if request is not None else None
+# The address of the client whose request is being served, for the entries written while
+# serving it. Services take the acting user, never the request: the address travels beside
+# them, set by AuditContextMiddleware, and is empty for commands and jobs.
+_client_address: ContextVar[str | None] = ContextVar("audit_client_address", default=None)
+
+
+@contextmanager
+def client_address(address: str | None) -> Iterator[None]:
+    """Entries recorded inside this block carry ``address``."""
+    token = _client_address.set(address)
+    try:
+        yield
+    finally:
+        _client_address.reset(token)
 
 
 def record(
@@ -121,7 +135,6 @@ def record(
     target: models.Model | None = None,
     target_label: str = "",
     changes: dict[str, Any] | None = None,
-    request=None,
 ) -> AuditEntry:
     """Append one entry. ``changes`` maps a field to ``[old, new]`` (or a single value)."""
     if action not in SENTENCES:
@@ -136,7 +149,7 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         target_label=(target_label or _label(target))[:300] if target is not None else target_label,
         changes=_mask(changes or {}),
-        ip_address=client_ip(request),
+        ip_address=_client_address.get(),
     )
 
 

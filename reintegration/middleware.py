@@ -8,8 +8,21 @@ from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from reintegration import audit
+from reintegration import audit, network
 from reintegration.text import clean_text
+
+
+class AuditContextMiddleware:
+    """Entries written to the audit log while a request is served carry its client address
+    (``reintegration.network.client_ip``, which trusts PROXY_COUNT proxies), without the
+    services ever seeing the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with audit.client_address(network.client_ip(request)):
+            return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:
@@ -30,7 +43,7 @@ class SessionTimeoutMiddleware:
                 now - last_seen > settings.SESSION_IDLE_TIMEOUT
                 or now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT
             ):
-                audit.record("auth.session_expired", actor=user, request=request)
+                audit.record("auth.session_expired", actor=user)
                 logout(request)
                 messages.info(request, _("Your session expired. Please sign in again."))
                 return redirect_to_login(request.get_full_path())

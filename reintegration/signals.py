@@ -12,13 +12,13 @@ from reintegration import audit
 def on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session["login_at"] = timezone.now().timestamp()
-    audit.record("auth.login", actor=user, request=request)
+    audit.record("auth.login", actor=user)
 
 
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit.record("auth.logout", actor=user, request=request)
+        audit.record("auth.logout", actor=user)
 
 
 @receiver(user_login_failed)
@@ -26,10 +26,9 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     audit.record(
         "auth.login_failed",
         actor_label=str(credentials.get("username", ""))[:150],
-        request=request,
     )
 
 
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
-    audit.record("auth.locked_out", actor_label=str(username or "")[:150], request=request)
+    audit.record("auth.locked_out", actor_label=str(username or "")[:150])

@@ -89,7 +89,6 @@ def _save_ceremony(request, form, ceremony=None):
             data={**form.cleaned_data, "centre": form.cleaned_data.get("centre")},
             ceremony=ceremony,
             version=form.cleaned_data.get("version"),
-            request=request,
         )
     except ConcurrentEditError:
         form.add_error(None, CONCURRENT)
@@ -175,7 +174,6 @@ def ceremony_projects(request, pk):
                 ceremony=ceremony,
                 by=request.user,
                 project_ids=[p.pk for p in form.cleaned_data["projects"]],
-                request=request,
             )
         except services.CeremonyError as error:
             form.add_error(None, error.message)
@@ -236,7 +234,6 @@ def handover_edit(request, pk, handover_pk):
                 cheque_amount=form.cleaned_data.get("cheque_amount"),
                 cheque_number=form.cleaned_data.get("cheque_number", ""),
                 version=form.cleaned_data["version"],
-                request=request,
             )
         except ConcurrentEditError:
             form.add_error(None, CONCURRENT)
@@ -310,7 +307,7 @@ def handover_remove(request, pk, handover_pk):
     if not is_confirmed(request):
         return ask(request, _remove_confirmation(ceremony, handover))
     try:
-        services.handover_remove(handover=handover, by=request.user, request=request)
+        services.handover_remove(handover=handover, by=request.user)
     except services.CeremonyError as error:
         messages.error(request, error.message)
     else:
@@ -393,7 +390,7 @@ def ceremony_action(request, pk, action):
     if action in ASKS_FIRST and not is_confirmed(request):
         return ask(request, ASKS_FIRST[action](ceremony))
     try:
-        done = service(ceremony=ceremony, by=request.user, request=request)
+        done = service(ceremony=ceremony, by=request.user)
     except services.CeremonyError as error:
         messages.error(request, error.message)
     else:
@@ -457,7 +454,7 @@ def ceremony_cancel(request, pk):
         return ask(request, _cancel_confirmation(ceremony, form), status=400)
     try:
         services.ceremony_cancel(
-            ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"], request=request
+            ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"]
         )
     except services.CeremonyError as error:
         messages.error(request, error.message)
@@ -497,9 +494,7 @@ def certificates_issue(request, pk):
     if not permissions.can_issue_certificates(request.user, ceremony):
         raise PermissionDenied
     try:
-        issued = certificates.certificates_issue(
-            ceremony=ceremony, by=request.user, request=request
-        )
+        issued = certificates.certificates_issue(ceremony=ceremony, by=request.user)
     except certificates.CertificateError as error:
         messages.error(request, error.message)
     else:
@@ -540,7 +535,6 @@ def certificate_correct(request, pk, certificate_pk):
             certificate=certificate,
             by=request.user,
             reason=form.cleaned_data["reason"],
-            request=request,
         )
     except certificates.CertificateError as error:
         messages.error(request, error.message)

@@ -63,3 +63,27 @@ def test_every_action_reads_as_a_sentence():
     failed = audit.record("auth.login_failed", actor_label="")
     with translation.override("en"):
         assert str(failed) == "Failed sign-in attempt for “someone”."
+
+
+def test_a_service_run_for_a_request_records_its_client_address_without_seeing_it(
+    client, users, person
+):
+    client.force_login(users["coordinator"])
+    response = client.post(
+        f"/beneficiaries/{person.pk}/archive/",
+        {"reason": "Départ à l'étranger", "confirmed": "1"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="beneficiary.archived")
+    assert (entry.actor, entry.ip_address) == (users["coordinator"], "203.0.113.9")
+
+
+def test_the_same_service_outside_a_request_records_no_address(users, person):
+    from beneficiaries import services
+
+    with audit.client_address("203.0.113.9"):
+        pass  # the address ends with its block
+    services.beneficiary_archive(beneficiary=person, by=users["national"], reason="Décès")
+    entry = AuditEntry.objects.get(action="beneficiary.archived")
+    assert entry.ip_address is None

@@ -27,7 +27,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit.record("auth.password_changed", actor=self.request.user, request=self.request)
+        audit.record("auth.password_changed", actor=self.request.user)
         messages.success(self.request, _("Your password was changed."))
         return response
 

@@ -64,7 +64,6 @@ def set_language(request):
             target=user,
             target_label=translation.get_language_info(language)["name_local"],
             changes={"language": [old, language]},
-            request=request,
         )
     return response
 
