@@ -60,6 +60,10 @@ _WESTERN_DIGITS = str.maketrans(
 )
 
 
+# What the column holds: a longer serial is refused with a message, not by PostgreSQL.
+SERIAL_MAX_LENGTH = HandoverItemSerial._meta.get_field("serial").max_length
+
+
 def normalise_serial(text: str) -> str:
     """As printed on the equipment: no spaces, upper case, Western digits, and none of the
     invisible characters (bidirectional marks, zero-width spaces) that would let one machine
@@ -81,6 +85,12 @@ def serial_problem(*, designation: str, quantity: Decimal, serials: list[str]) -
     untraceable. Units are whole, so a line with serials has a whole quantity."""
     if not serials:
         return None
+    too_long = [serial for serial in serials if len(serial) > SERIAL_MAX_LENGTH]
+    if too_long:
+        return _(
+            "%(designation)s: the serial number %(serial)s is longer than %(limit)s characters: "
+            "check it."
+        ) % {"designation": designation, "serial": too_long[0], "limit": SERIAL_MAX_LENGTH}
     if quantity != quantity.to_integral_value():
         return _(
             "%(designation)s: serial numbers are given per unit, so the quantity must be a whole "

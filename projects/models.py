@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -203,7 +203,9 @@ class BudgetLine(models.Model):
 
     @property
     def total(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(CENT)
+        # Half a centime and more goes up, as on an invoice (Decimal's default would round
+        # 0,025 down to 0,02, to the even digit).
+        return (self.quantity * self.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class Decision(models.Model):

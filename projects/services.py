@@ -25,7 +25,9 @@ from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
+from reintegration.formatting import format_mad
 from reintegration.models import Role, User
+from reintegration.money import MAX_AMOUNT
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +156,18 @@ def budget_line_save(
     line = line or BudgetLine(project=locked)
     for field in LINE_FIELDS:
         setattr(line, field, data.get(field, getattr(line, field)))
+    # A line is worth at least a centime once rounded (0,01 x 0,01 is not an expense), and no
+    # more than a money column is meant to hold.
+    if line.total <= 0:
+        raise TransitionError(
+            _("This line comes to %(total)s: check the quantity and the unit price.")
+            % {"total": format_mad(line.total)}
+        )
+    if line.total > MAX_AMOUNT:
+        raise TransitionError(
+            _("This line comes to %(total)s, more than the %(limit)s an amount can hold.")
+            % {"total": format_mad(line.total), "limit": format_mad(MAX_AMOUNT)}
+        )
     line.save()
     _refresh_total(locked)
     audit.record(

@@ -24,12 +24,18 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.core import exceptions
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.operations.fields import AlterField
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
+# The largest amount anything in the application holds: a trillion dirhams less a centime (the
+# 14 digits envelopes had as decimals). Forms refuse more with a message; a bigint of centimes
+# would hold about 920 times more, so sums of such amounts still fit.
+MAX_AMOUNT = Decimal("999999999999.99")
+_BIGINT = 2**63 - 1
 
 
 def to_centimes(amount: Decimal | int | str) -> int:
@@ -45,6 +51,8 @@ def to_centimes(amount: Decimal | int | str) -> int:
     centimes = value.scaleb(2)
     if centimes != centimes.to_integral_value():
         raise ValueError(f"{amount!r} has a fraction of a centime")
+    if abs(centimes) > _BIGINT:
+        raise ValueError(f"{amount!r} is beyond what a money column holds")
     return int(centimes)
 
 
@@ -80,9 +88,8 @@ class MoneyField(models.BigIntegerField):
 
     @property
     def validators(self):
-        # BigIntegerField would add the database's integer range, which is in centimes: the
-        # range in dirhams is a hundred times smaller and no amount here comes close.
-        return list(self._validators)
+        # Not BigIntegerField's range, which is in centimes: the application's own bound.
+        return [*self._validators, MaxValueValidator(MAX_AMOUNT), MinValueValidator(-MAX_AMOUNT)]
 
     def formfield(self, **kwargs):
         try:
@@ -91,7 +98,9 @@ class MoneyField(models.BigIntegerField):
             from django.forms import DecimalField as AmountField
 
             kwargs.setdefault("decimal_places", 2)
-        return models.Field.formfield(self, **{"form_class": AmountField, **kwargs})
+        return models.Field.formfield(
+            self, **{"form_class": AmountField, "max_value": MAX_AMOUNT, **kwargs}
+        )
 
     def value_to_string(self, obj):
         value = self.value_from_object(obj)

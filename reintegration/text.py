@@ -52,10 +52,14 @@ INVISIBLE = frozenset(
     + [chr(c) for c in range(0x2066, 0x206A)]  # LRI RLI FSI PDI
     + ["\u200e", "\u200f", "\u061c"]  # LRM RLM ALM
     + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]  # ZWSP ZWNJ ZWJ WJ BOM
+    + ["\u00ad", "\u034f", "\u180e"]  # soft hyphen, grapheme joiner, Mongolian vowel sep.
+    + [chr(c) for c in range(0x2061, 0x2065)]  # invisible function application, times…
     + [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"]
     + ["\x7f"]
 )
-_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
+# The Unicode line and paragraph separators are line breaks that some programs do not draw:
+# stored as the ordinary one.
+_INVISIBLE = str.maketrans({**dict.fromkeys(INVISIBLE), "\u2028": "\n", "\u2029": "\n"})
 
 
 def clean_text(text: str) -> str:

@@ -344,3 +344,20 @@ def test_two_ceremonies_recording_one_serial_at_once_keep_it_for_one(
         "saved",
     ], outcomes
     assert HandoverItemSerial.objects.filter(serial="SAME-1").count() == 1
+
+
+def test_a_serial_longer_than_its_column_is_refused_with_a_message():
+    serial = "SN" + "7" * 59
+    with translation.override("en"):
+        problem = ceremonies.serial_problem(
+            designation="Piqueuse", quantity=Decimal("1"), serials=[serial]
+        )
+        assert problem == (
+            f"Piqueuse: the serial number {serial} is longer than 60 characters: check it."
+        )
+        assert (
+            ceremonies.serial_problem(
+                designation="Piqueuse", quantity=Decimal("1"), serials=[serial[:60]]
+            )
+            is None
+        )

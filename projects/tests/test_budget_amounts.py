@@ -159,3 +159,45 @@ def test_whole_quantities_show_without_decimals_in_the_budget(client, users, per
     assert '<span class="ltr">2</span>' in html
     assert '<span class="ltr">1,50</span>' in html
     assert "2,00" not in html
+
+
+def test_a_price_beyond_what_an_amount_holds_is_refused_with_a_message(client, users, draft):
+    client.force_login(users["coordinator"])
+    response = post_line(client, draft, "1", "999 999 999 999 999")
+    assert response.status_code == 200
+    assert "Enter an amount of at most 999.999.999.999,99." in response.content.decode()
+    assert not BudgetLine.objects.exists()
+
+
+def test_a_line_whose_total_no_amount_can_hold_is_refused_even_once_confirmed(client, users, draft):
+    client.force_login(users["coordinator"])
+    price = "999 999 999 999"
+    token = post_line(client, draft, "999999", price).context["form"].confirmation
+    response = post_line(client, draft, "999999", price, confirm=token)
+    assert response.status_code == 200
+    assert (
+        "This line comes to 999.998.999.999.000.001,00 DH, more than the 999.999.999.999,99 DH "
+        "an amount can hold." in response.content.decode()
+    )
+    assert not BudgetLine.objects.exists()
+
+
+def test_a_line_worth_nothing_once_rounded_is_refused(client, users, draft):
+    client.force_login(users["coordinator"])
+    response = post_line(client, draft, "0,01", "0,01")
+    assert response.status_code == 200
+    assert (
+        "This line comes to 0,00 DH: check the quantity and the unit price."
+        in response.content.decode()
+    )
+    assert not BudgetLine.objects.exists()
+
+
+def test_half_a_centime_rounds_up_as_on_an_invoice(client, users, draft):
+    client.force_login(users["coordinator"])
+    assert post_line(client, draft, "1,5", "0,01").status_code == 302
+    draft.refresh_from_db()
+    assert (BudgetLine.objects.get().total, draft.requested_total) == (
+        Decimal("0.02"),
+        Decimal("0.02"),
+    )

@@ -183,3 +183,8 @@ def test_every_module_that_writes_a_spreadsheet_writes_it_through_the_inert_cell
         "partners/views/conventions.py",
         "reintegration/views/dashboard.py",
     }
+
+
+def test_soft_hyphens_and_invisible_operators_go_and_unicode_line_breaks_become_ordinary_ones():
+    assert clean_text("Ben\u00adnani\u2062 El\u034fAlami\u180e") == "Bennani ElAlami"
+    assert clean_text("ligne 1\u2028ligne 2\u2029ligne 3") == "ligne 1\nligne 2\nligne 3"
