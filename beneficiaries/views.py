@@ -26,7 +26,7 @@ from beneficiaries.models import Beneficiary, DetentionRecord, Document
 from projects.permissions import can_create_project
 from reintegration import audit
 from reintegration.concurrency import rebase
-from reintegration.confirmation import Confirmation, ask, code, is_confirmed, person_name
+from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.models import AuditEntry, Centre
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
@@ -355,17 +355,17 @@ def _archive_confirmation(beneficiary, form) -> Confirmation:
     ]
     from projects.models import OPEN_STATUSES
 
-    if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
-        # The service refuses it for the same reason; better said before than after.
-        lines.append(
-            _("This person has an open life project: close or abandon it before archiving.")
-        )
+    # The service refuses it for the same reason; better said before than after.
+    open_project = beneficiary.projects.filter(status__in=OPEN_STATUSES).exists()
     return Confirmation(
         title=_("Archive this file?"),
         consequences=lines,
         confirm_label=_("Yes, archive the file"),
         cancel_url=reverse("beneficiary_detail", args=[beneficiary.pk]),
         form=form,
+        refused=_("This person has an open life project: close or abandon it before archiving.")
+        if open_project
+        else "",
     )
 
 
@@ -374,13 +374,13 @@ def _archive_confirmation(beneficiary, form) -> Confirmation:
 def beneficiary_archive(request, pk):
     beneficiary = _get_beneficiary(request, pk)
     _allow(permissions.can_archive_beneficiary, request.user, beneficiary)
-    if not is_confirmed(request):
+    if is_confirmed(request):
+        form = ArchiveForm(request.POST)
+    else:
         # The reason typed on the file page comes along, still editable.
         form = ArchiveForm(initial={"reason": request.POST.get("reason", "")})
-        return ask(request, _archive_confirmation(beneficiary, form))
-    form = ArchiveForm(request.POST)
-    if not form.is_valid():
-        return ask(request, _archive_confirmation(beneficiary, form), status=400)
+    if page := pending(request, _archive_confirmation(beneficiary, form)):
+        return page
     try:
         services.beneficiary_archive(
             beneficiary=beneficiary,

@@ -202,6 +202,27 @@ def hold_preview(ceremony: Ceremony) -> list[dict[str, Any]]:
     return [conventions[pk] for pk in sorted(conventions)]
 
 
+def hold_refusal(ceremony: Ceremony) -> str | None:
+    """Why holding the ceremony would be refused now, if it would: the page that asks first
+    says it rather than offering a button that cannot work, and ``ceremony_hold`` refuses for
+    the same reasons."""
+    if ceremony.held_on > timezone.localdate():
+        return _("The ceremony is dated in the future: it can be marked held on the day.")
+    if not ceremony.handovers.exists():
+        return _("Add the beneficiaries before marking the ceremony held.")
+    empty = (
+        ceremony.handovers.filter(items__isnull=True)
+        .select_related("project__beneficiary")
+        .order_by("project_id")
+        .first()
+    )
+    if empty:
+        return _("Nothing was recorded as handed over to %(number)s.") % {
+            "number": empty.project.beneficiary.file_number
+        }
+    return None
+
+
 # --- Planning ------------------------------------------------------------------------------
 
 
@@ -595,17 +616,14 @@ def ceremony_hold(*, ceremony: Ceremony, by) -> Ceremony:
     locked = _lock(ceremony)
     if not permissions.can_hold_ceremony(by, locked):
         raise CeremonyError(_("Your role does not allow holding this ceremony."))
-    if locked.held_on > timezone.localdate():
-        raise CeremonyError(
-            _("The ceremony is dated in the future: it can be marked held on the day.")
-        )
+    refusal = hold_refusal(locked)
+    if refusal:
+        raise CeremonyError(refusal)
     handovers = list(
         locked.handovers.select_related("project__beneficiary")
         .prefetch_related("items__serials")
         .order_by("project_id")
     )
-    if not handovers:
-        raise CeremonyError(_("Add the beneficiaries before marking the ceremony held."))
     # Every lock up front and in one order (the projects, then their conventions, by key), as
     # an abandonment or another ceremony would take them: two of them can only queue, never
     # wait for each other.
@@ -639,11 +657,6 @@ def ceremony_hold(*, ceremony: Ceremony, by) -> Ceremony:
         )
     for handover in handovers:
         number = handover.project.beneficiary.file_number
-        items = list(handover.items.all())
-        if not items:
-            raise CeremonyError(
-                _("Nothing was recorded as handed over to %(number)s.") % {"number": number}
-            )
         project = LifeProject.objects.select_for_update().get(pk=handover.project_id)
         if project.status not in CHARGED:
             raise CeremonyError(

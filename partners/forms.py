@@ -99,7 +99,9 @@ class HandoverForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("cheque_number", "").strip() and not data.get("cheque_amount"):
+        # An amount that could not be read already has its error, which says how to type it.
+        typed = "cheque_amount" in self.errors or data.get("cheque_amount")
+        if data.get("cheque_number", "").strip() and not typed:
             self.add_error("cheque_amount", _("Enter the amount of the cheque."))
         return data
 

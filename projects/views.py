@@ -23,8 +23,8 @@ from projects.forms import (
     VisitForm,
 )
 from projects.models import FollowUpVisit, LifeProject, Status
-from reintegration.concurrency import rebase
-from reintegration.confirmation import Confirmation, ask, code, is_confirmed, person_name
+from reintegration.concurrency import posted_version, rebase
+from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
@@ -217,7 +217,7 @@ def budget_line(request, pk, line_pk=None):
     )
 
 
-def _line_delete_confirmation(project, line, version) -> Confirmation:
+def _line_delete_confirmation(project, line, version: int | None) -> Confirmation:
     rest = services.budget_total(project.lines.exclude(pk=line.pk))
     return Confirmation(
         title=_("Remove this budget line?"),
@@ -236,6 +236,8 @@ def _line_delete_confirmation(project, line, version) -> Confirmation:
         confirm_label=_("Yes, remove the line"),
         cancel_url=reverse("project_detail", args=[project.pk]),
         carry={"version": version},
+        # The service would refuse a page older than the project: say it now.
+        refused="" if version == project.version else str(CONCURRENT),
     )
 
 
@@ -246,17 +248,16 @@ def budget_line_delete(request, pk, line_pk):
     if not permissions.can_edit_project(request.user, project):
         raise PermissionDenied
     line = get_object_or_404(project.lines, pk=line_pk)
-    if not is_confirmed(request):
-        # The version the page showed travels on, so a colleague's change is still detected.
-        version = request.POST.get("version") or project.version
-        return ask(request, _line_delete_confirmation(project, line, version))
+    # The version the project's page showed travels on, so a colleague's change is still
+    # detected; a link from elsewhere shows the project as it is now.
+    posted = request.POST.get("version")
+    if not posted and not is_confirmed(request):
+        posted = str(project.version)
+    version = posted_version(posted)
+    if page := pending(request, _line_delete_confirmation(project, line, version)):
+        return page
     try:
-        services.budget_line_delete(
-            project=project,
-            by=request.user,
-            line=line,
-            version=int(request.POST.get("version") or 0),
-        )
+        services.budget_line_delete(project=project, by=request.user, line=line, version=version)
     except services.ConcurrentEditError:
         # Translated now: a lazy message would be rendered after the user's language is gone.
         messages.error(request, str(CONCURRENT))
@@ -344,19 +345,21 @@ def project_action(request, pk, action):
     if not check(request.user, project):
         raise PermissionDenied
     form = _action_form(request, project, action)
-    if request.method == "GET":
-        return ask(request, ASKS_FIRST[action](project, form))
-    if not form.is_valid():
-        if action in ASKS_FIRST and is_confirmed(request):
-            return ask(request, ASKS_FIRST[action](project, form), status=400)
+    asks_first = ASKS_FIRST.get(action)
+    # A confirmed request whose form is invalid comes back to its confirmation page (pending).
+    if (
+        request.method == "POST"
+        and not (asks_first and is_confirmed(request))
+        and not form.is_valid()
+    ):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return _render_detail(
             request, project, decision_form=_decision_card(request, project, form), status=400
         )
-    if action in ASKS_FIRST and not is_confirmed(request):
-        return ask(request, ASKS_FIRST[action](project, form))
+    if asks_first and (page := pending(request, asks_first(project, form))):
+        return page
     try:
         moved = services.project_transition(
             project=project,

@@ -6,9 +6,11 @@ import html
 import pytest
 from django.urls import reverse
 
+from beneficiaries import services
 from beneficiaries.models import Beneficiary
 from projects.tests.factories import make_project
 from reintegration.models import AuditEntry, User
+from reintegration.tests.confirming import confirm, fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -47,23 +49,58 @@ def test_archiving_first_says_what_happens_to_the_file_and_changes_nothing(
     assert 'value="déménagé à Fès"' in page
     assert not AuditEntry.objects.filter(action="beneficiary.archived").exists()
 
-    refused = client.post(url, {"reason": "", "confirmed": "1"})
+    refused = client.post(
+        url, {"reason": "", "fingerprint": fingerprint(response), "confirmed": "1"}
+    )
     assert refused.status_code == 400
     assert "Say why the file is archived." in text(refused)
     assert Beneficiary.objects.get().archived_at is None
 
-    done = client.post(url, {"reason": "déménagé à Fès", "confirmed": "1"})
+    done = confirm(client, url, {"reason": "déménagé à Fès"})
     assert done.status_code == 302
     archived = Beneficiary.objects.get()
     assert archived.is_archived and archived.archive_reason == "déménagé à Fès"
 
 
-def test_the_confirmation_warns_when_an_open_project_prevents_archiving(client, users, person):
+def test_when_an_open_project_prevents_archiving_the_page_says_so_and_only_goes_back(
+    client, users, person
+):
     make_project(person, users["coordinator"])
     client.force_login(users["coordinator"])
     url = reverse("beneficiary_archive", args=[person.pk])
     warning = "This person has an open life project: close or abandon it before archiving."
-    assert warning in text(client.get(url))
-    response = client.post(url, {"reason": "parti", "confirmed": "1"}, follow=True)
-    assert warning in text(response)
+    for response in (client.get(url), confirm(client, url, {"reason": "parti"})):
+        page = text(response)
+        assert warning in page
+        assert "Yes, archive the file" not in page and 'name="confirmed"' not in page
+        assert 'name="reason"' not in page
+        assert f'href="{reverse("beneficiary_detail", args=[person.pk])}" id="go-back"' in page
+    assert response.status_code == 409
     assert not Beneficiary.objects.get().is_archived
+
+
+def test_archiving_confirmed_after_the_person_was_renamed_asks_again(client, users, person):
+    client.force_login(users["coordinator"])
+    url = reverse("beneficiary_archive", args=[person.pk])
+    opened = client.get(url)
+    services.beneficiary_update(
+        beneficiary=person,
+        by=users["national"],
+        data={"first_name_latin": "Fatiha"},
+        version=person.version,
+    )
+    stale = client.post(
+        url, {"reason": "parti", "fingerprint": fingerprint(opened), "confirmed": "1"}
+    )
+    page = text(stale)
+    assert stale.status_code == 409
+    assert "The figures changed since you opened this page: check them and confirm again." in page
+    assert f"Archiving the file {person.file_number} of Fatiha Zahra" in page
+    assert 'value="parti"' in page
+    assert not Beneficiary.objects.get().is_archived
+
+    done = client.post(
+        url, {"reason": "parti", "fingerprint": fingerprint(stale), "confirmed": "1"}
+    )
+    assert done.status_code == 302
+    assert Beneficiary.objects.get().is_archived

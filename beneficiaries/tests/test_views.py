@@ -9,6 +9,7 @@ from beneficiaries import services
 from beneficiaries.models import Beneficiary, Document
 from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory, detention_for
 from reintegration.models import AuditEntry, Province, User
+from reintegration.tests.confirming import confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -243,12 +244,10 @@ def test_exports_hold_exactly_the_columns_the_role_may_see(client, users, person
 
 def test_archiving_from_the_file_page_needs_a_reason(client, users, person):
     client.force_login(users["coordinator"])
-    client.post(f"/beneficiaries/{person.pk}/archive/", {"reason": "", "confirmed": "1"})
+    confirm(client, f"/beneficiaries/{person.pk}/archive/", {"reason": ""})
     person.refresh_from_db()
     assert not person.is_archived
-    client.post(
-        f"/beneficiaries/{person.pk}/archive/", {"reason": "déménagé à Fès", "confirmed": "1"}
-    )
+    confirm(client, f"/beneficiaries/{person.pk}/archive/", {"reason": "déménagé à Fès"})
     person.refresh_from_db()
     assert person.archive_reason == "déménagé à Fès"
     assert client.get(f"/beneficiaries/{person.pk}/edit/").status_code == 403

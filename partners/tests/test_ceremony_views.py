@@ -12,6 +12,7 @@ from partners.models import Ceremony, Certificate, Convention, Handover
 from projects.models import LifeProject, Status
 from projects.tests.factories import approved, make_project
 from reintegration.models import User
+from reintegration.tests.confirming import confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +104,7 @@ def test_a_coordinator_prepares_and_regional_staff_hold_the_ceremony(
     client.force_login(users["regional"])
     detail = client.get(reverse("ceremony_detail", args=[ceremony.pk])).content.decode()
     assert 'id="hold"' in detail
-    client.post(reverse("ceremony_action", args=[ceremony.pk, "hold"]), {"confirmed": "1"})
+    confirm(client, reverse("ceremony_action", args=[ceremony.pk, "hold"]))
     assert Ceremony.objects.get().status == "held"
     assert LifeProject.objects.get().status == Status.EQUIPPED
     assert Convention.objects.get().disbursed == project.requested_total

@@ -62,3 +62,21 @@ def test_the_handover_form_shows_whole_quantities_as_typed_numbers(client, hando
     html = html.content.decode()
     assert 'name="items-0-quantity" value="2"' in html
     assert 'name="items-0-unit_value" value="6.800,00"' in html
+
+
+def test_an_ambiguous_cheque_amount_gets_only_the_error_saying_how_to_type_it(client, handover):
+    data = formset_data(handover, cheque_amount="1.500", cheque_number="0012345")
+    response = client.post(reverse("handover_edit", args=[handover.ceremony_id, handover.pk]), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "“1.500” could mean 1500 or 1,50. Type the amount as 8500,50 or 8 500,50." in html
+    assert "Enter the amount of the cheque." not in html
+    handover.refresh_from_db()
+    assert handover.cheque_amount is None
+
+
+def test_a_cheque_number_without_an_amount_asks_for_the_amount(client, handover):
+    data = formset_data(handover, cheque_number="0012345")
+    response = client.post(reverse("handover_edit", args=[handover.ceremony_id, handover.pk]), data)
+    assert response.status_code == 400
+    assert "Enter the amount of the cheque." in response.content.decode()

@@ -28,10 +28,10 @@ from partners.models import Ceremony, Certificate, Handover
 from reintegration.concurrency import ConcurrentEditError
 from reintegration.confirmation import (
     Confirmation,
-    ask,
     code,
     codes,
     is_confirmed,
+    pending,
     person_name,
 )
 from reintegration.formatting import format_mad, format_number
@@ -304,8 +304,8 @@ def handover_remove(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
     if not permissions.can_prepare_ceremony(request.user, ceremony):
         raise PermissionDenied
-    if not is_confirmed(request):
-        return ask(request, _remove_confirmation(ceremony, handover))
+    if page := pending(request, _remove_confirmation(ceremony, handover)):
+        return page
     try:
         services.handover_remove(handover=handover, by=request.user)
     except services.CeremonyError as error:
@@ -360,6 +360,7 @@ def _hold_confirmation(ceremony: Ceremony) -> Confirmation:
         confirm_label=_("Yes, mark it held"),
         cancel_url=reverse("ceremony_detail", args=[ceremony.pk]),
         destructive=False,
+        refused=services.hold_refusal(ceremony) or "",
     )
 
 
@@ -387,8 +388,8 @@ def ceremony_action(request, pk, action):
             )
             return redirect("ceremony_detail", pk=ceremony.pk)
         raise PermissionDenied
-    if action in ASKS_FIRST and not is_confirmed(request):
-        return ask(request, ASKS_FIRST[action](ceremony))
+    if action in ASKS_FIRST and (page := pending(request, ASKS_FIRST[action](ceremony))):
+        return page
     try:
         done = service(ceremony=ceremony, by=request.user)
     except services.CeremonyError as error:
@@ -444,14 +445,14 @@ def ceremony_cancel(request, pk):
     ceremony = _get_ceremony(request, pk)
     if not permissions.can_prepare_ceremony(request.user, ceremony):
         raise PermissionDenied
-    if not is_confirmed(request):
+    if is_confirmed(request):
+        form = ReasonForm(request.POST)
+        form.fields["reason"].error_messages["required"] = _("Say why the ceremony is cancelled.")
+    else:
         # The reason typed on the ceremony page comes along, still editable.
         form = ReasonForm(initial={"reason": request.POST.get("reason", "")})
-        return ask(request, _cancel_confirmation(ceremony, form))
-    form = ReasonForm(request.POST)
-    form.fields["reason"].error_messages["required"] = _("Say why the ceremony is cancelled.")
-    if not form.is_valid():
-        return ask(request, _cancel_confirmation(ceremony, form), status=400)
+    if page := pending(request, _cancel_confirmation(ceremony, form)):
+        return page
     try:
         services.ceremony_cancel(
             ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"]

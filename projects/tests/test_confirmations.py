@@ -8,11 +8,13 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from beneficiaries import services as beneficiary_services
 from partners.models import LedgerMovement
 from projects import services
 from projects.models import BudgetLine, Decision, LifeProject, Status
 from projects.tests.factories import approved, make_project
 from reintegration.models import User
+from reintegration.tests.confirming import confirm, fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -96,12 +98,14 @@ def test_rejecting_first_says_it_is_final_and_changes_nothing(client, users, sub
         assert LifeProject.objects.get().status == Status.SUBMITTED
     assert "Devis non conforme</textarea>" in page
 
-    refused = client.post(url, {"comment": "", "confirmed": "1"})
+    refused = client.post(
+        url, {"comment": "", "fingerprint": fingerprint(response), "confirmed": "1"}
+    )
     assert refused.status_code == 400
     assert "Write a comment for the centre: say what must change or why." in text(refused)
     assert LifeProject.objects.get().status == Status.SUBMITTED
 
-    done = client.post(url, {"comment": "Devis non conforme", "confirmed": "1"})
+    done = confirm(client, url, {"comment": "Devis non conforme"})
     assert done.status_code == 302
     assert LifeProject.objects.get().status == Status.REJECTED
     assert Decision.objects.get(action="reject").comment == "Devis non conforme"
@@ -123,7 +127,7 @@ def test_rejecting_an_approved_project_first_shows_the_money_released(
     assert convention.committed == Decimal("13600.00")
     assert not LedgerMovement.objects.filter(kind="release").exists()
 
-    client.post(url, {"comment": "Fraude", "confirmed": "1"})
+    confirm(client, url, {"comment": "Fraude"})
     convention.refresh_from_db()
     assert convention.committed == Decimal("0.00")
     assert LedgerMovement.objects.get(kind="release").amount == Decimal("13600.00")
@@ -150,7 +154,7 @@ def test_removing_a_budget_line_first_shows_it_and_the_new_total(client, users, 
         assert "Yes, remove the line" in page
         assert BudgetLine.objects.count() == 2
 
-    done = client.post(url, {"version": project.version, "confirmed": "1"})
+    done = confirm(client, url, {"version": project.version})
     assert done.status_code == 302
     assert list(BudgetLine.objects.values_list("designation", flat=True)) == ["ثلاجة"]
     assert LifeProject.objects.get().requested_total == Decimal("7600.50")
@@ -165,9 +169,99 @@ def test_a_stale_confirmation_does_not_remove_a_line_a_colleague_changed(client,
     services.project_update(
         project=project, by=users["national"], data={"title": "autre"}, version=stale
     )
-    response = client.post(url, {"version": stale, "confirmed": "1"}, follow=True)
-    assert "Someone else changed this project while you were editing it." in text(response)
+    for response in (
+        client.post(url, {"version": stale}),
+        confirm(client, url, {"version": stale}),
+    ):
+        page = text(response)
+        assert STALE in page
+        # The service would refuse it: only the way back is offered.
+        assert "Yes, remove the line" not in page and 'name="confirmed"' not in page
+    assert response.status_code == 409
     assert BudgetLine.objects.count() == 1
+
+
+STALE = (
+    "Someone else changed this project while you were editing it. Your input is below but was "
+    "not saved: reload the project to see the changes, then try again."
+)
+
+
+@pytest.mark.parametrize("version", ["abc", "1e3", "-1", "٣", "9" * 5000, " "])
+def test_a_mangled_version_is_answered_as_a_stale_page_not_an_error(client, users, person, version):
+    project = make_project(person, users["coordinator"])
+    line = project.lines.get()
+    client.force_login(users["coordinator"])
+    url = reverse("budget_line_delete", args=[project.pk, line.pk])
+    for response in (
+        client.post(url, {"version": version, "confirmed": "1"}),
+        client.post(url, {"version": version, "fingerprint": "x", "confirmed": "1"}),
+    ):
+        assert response.status_code == 409
+        assert STALE in text(response)
+    assert BudgetLine.objects.count() == 1
+
+
+def test_removing_a_line_after_a_colleague_changed_the_budget_asks_again(client, users, person):
+    project = make_project(
+        person, users["coordinator"], lines=(("فرن", "1", "8900.00"), ("ثلاجة", "1", "7600.50"))
+    )
+    oven = project.lines.get(designation="فرن")
+    client.force_login(users["coordinator"])
+    url = reverse("budget_line_delete", args=[project.pk, oven.pk])
+    opened = client.post(url, {"version": project.version})
+    fridge = project.lines.get(designation="ثلاجة")
+    services.budget_line_save(
+        project=project,
+        by=users["national"],
+        data={"designation": "ثلاجة", "quantity": Decimal("2"), "unit_cost": Decimal("7600.50")},
+        version=project.version,
+        line=fridge,
+    )
+    project.refresh_from_db()
+    # The page travels with the version it was opened with: the service refuses it.
+    stale = client.post(
+        url, {"version": project.version, "fingerprint": fingerprint(opened), "confirmed": "1"}
+    )
+    assert stale.status_code == 409
+    page = text(stale)
+    assert "The figures changed since you opened this page: check them and confirm again." in page
+    assert "brings the requested total from 24.101,00 DH to 15.201,00 DH." in page
+    assert BudgetLine.objects.count() == 2
+
+    done = client.post(
+        url, {"version": project.version, "fingerprint": fingerprint(stale), "confirmed": "1"}
+    )
+    assert done.status_code == 302
+    assert LifeProject.objects.get().requested_total == Decimal("15201.00")
+
+
+def test_a_rejection_confirmed_after_the_person_was_renamed_asks_again(client, users, submitted):
+    client.force_login(users["regional"])
+    url = reverse("project_action", args=[submitted.pk, "reject"])
+    opened = client.get(url)
+    person = submitted.beneficiary
+    beneficiary_services.beneficiary_update(
+        beneficiary=person,
+        by=users["coordinator"],
+        data={"first_name_latin": "Fatiha"},
+        version=person.version,
+    )
+    stale = client.post(
+        url, {"comment": "Fraude", "fingerprint": fingerprint(opened), "confirmed": "1"}
+    )
+    page = text(stale)
+    assert stale.status_code == 409
+    assert "The figures changed since you opened this page: check them and confirm again." in page
+    assert f"“ورشة خياطة” of Fatiha Zahra ({person.file_number})" in page
+    assert "Fraude</textarea>" in page
+    assert LifeProject.objects.get().status == Status.SUBMITTED
+
+    done = client.post(
+        url, {"comment": "Fraude", "fingerprint": fingerprint(stale), "confirmed": "1"}
+    )
+    assert done.status_code == 302
+    assert LifeProject.objects.get().status == Status.REJECTED
 
 
 def test_a_refused_rejection_brings_the_card_back_whole_and_approving_next_works(

@@ -3,6 +3,7 @@ from django.utils import translation
 
 from reintegration import audit
 from reintegration.models import AuditEntry
+from reintegration.tests.confirming import confirm
 from reintegration.tests.factories import CentreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,9 +70,10 @@ def test_a_service_run_for_a_request_records_its_client_address_without_seeing_i
     client, users, person
 ):
     client.force_login(users["coordinator"])
-    response = client.post(
+    response = confirm(
+        client,
         f"/beneficiaries/{person.pk}/archive/",
-        {"reason": "Départ à l'étranger", "confirmed": "1"},
+        {"reason": "Départ à l'étranger"},
         REMOTE_ADDR="203.0.113.9",
     )
     assert response.status_code == 302
