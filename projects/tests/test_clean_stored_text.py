@@ -31,7 +31,7 @@ def test_the_migration_cleans_project_text_stored_before(users, person, conventi
     project.refresh_from_db()
     assert (project.title, project.description, project.market_fit) == (
         "erutuoc ed reiletA",
-        "Ligne\u2028 1",  # a line separator is not invisible: kept
+        "Ligne\n 1",  # a Unicode line separator is stored as an ordinary line break
         "سوق الحي",
     )
     assert set(BudgetLine.objects.filter(project=project).values_list("supplier", flat=True)) == {
