@@ -107,6 +107,11 @@ class Identity:
         self.latin_keys = {name_key(*latin), name_key(*reversed(latin))} - {""}
         self.arabic_keys = {name_key(*arabic), name_key(*reversed(arabic))} - {""}
         self.keys = {("latin", k) for k in self.latin_keys} | {("ar", k) for k in self.arabic_keys}
+        # Each name on its own, for same_person: one of them corrected on the same birth date.
+        self.part_keys = {("latin", name_key(part)) for part in latin} | {
+            ("ar", name_key(part)) for part in arabic
+        }
+        self.part_keys = {pair for pair in self.part_keys if pair[1]}
 
 
 def reasons(new: Identity, old: Identity) -> list[str]:
@@ -123,6 +128,24 @@ def reasons(new: Identity, old: Identity) -> list[str]:
         elif new.date_of_birth.year == old.date_of_birth.year and new.keys & old.keys:
             found.append(SIMILAR_NAME_SAME_BIRTH if same_day else SIMILAR_NAME)
     return found
+
+
+def same_person(row: Identity, stored: Identity) -> bool:
+    """Whether data that reached a stored file by its CIN or file number still describe the
+    person of that file, so that it may update it. A CIN or a file number mistyped in a sheet
+    would otherwise write someone else over the file (names, date of birth, phone).
+
+    They do if the full names are the same or similar (name keys, either order) in Latin or in
+    Arabic script: the sheet may then correct the date of birth. Or, on the same date of birth,
+    if the first or the last name is the same or similar in either script: the sheet may then
+    correct the other name. Anything else is another person; a file's identity can still be
+    changed by hand with its form.
+    """
+    if row.folded & stored.folded or row.keys & stored.keys:
+        return True
+    if row.date_of_birth and row.date_of_birth == stored.date_of_birth:
+        return bool(row.part_keys & stored.part_keys)
+    return False
 
 
 class Matcher:

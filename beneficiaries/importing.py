@@ -4,7 +4,10 @@ The sheet is parsed and every row validated with the same form as the screen; th
 row by row what would be created, updated, left unchanged or refused and why. Confirming parses
 the stored sheet again and commits the accepted rows together, so nothing is half imported.
 Rows match existing files on file number, then on CIN, then on names and date of birth, so
-importing the same sheet twice creates nothing new. A row that would open a file is refused if
+importing the same sheet twice creates nothing new. A row matched by file number or CIN must
+also name the person of that file (``duplicates.same_person``), or it is refused: a mistyped
+CIN would otherwise write another person over the file. An update keeps the stored value of
+every empty cell. A row that would open a file is refused if
 it resembles a stored file or an earlier row of the sheet (beneficiaries/duplicates.py): a bulk
 import cannot declare two people different, the file form can and records it.
 """
@@ -86,6 +89,9 @@ class RowResult:
     target: Beneficiary | None = None
     # Stored files this row resembles, those in the user's scope shown with a link.
     duplicates: duplicates.Duplicates | None = None
+    # The file of the user's centre whose CIN or file number the row carries under another
+    # person's names: shown with a link so the user can see which sheet cell is wrong.
+    conflict: Beneficiary | None = None
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -153,10 +159,14 @@ class _Lookups:
 
     def form_data(self, row: dict, target: Beneficiary | None = None) -> dict:
         """The form data for a row: an existing file keeps every value the sheet has no column
-        for (notes, dependants, or any column left out), so an update never wipes them."""
+        for (notes, dependants, or any column left out) and every value whose cell is empty, so
+        an update never wipes them: a sheet exported with fewer details, or a cell left blank
+        because it was unknown, must not erase a phone or a commune typed in the file."""
         data = _current_values(target) if target else {}
         sheet = {name: str(row[name]).strip() for name in COLUMNS if name in row}
-        if "date_of_birth" in row:
+        if target is not None:
+            sheet = {name: value for name, value in sheet.items() if value}
+        if "date_of_birth" in sheet:
             sheet["date_of_birth"] = _as_date(row["date_of_birth"])
         if "sex" in sheet:
             sheet["sex"] = sheet["sex"].upper()[:1]
@@ -192,6 +202,15 @@ def _current_values(target: Beneficiary) -> dict:
 
 def _identity(data: dict) -> tuple:
     return (fold(data["first_name_latin"]), fold(data["last_name_latin"]), data["date_of_birth"])
+
+
+def _row_identity(data: dict) -> duplicates.Identity:
+    """The identity a row states in its own cells, before a stored file fills the empty ones."""
+    try:
+        born = datetime.date.fromisoformat(data.get("date_of_birth", ""))
+    except ValueError:
+        born = None
+    return duplicates.Identity.of({**data, "date_of_birth": born})
 
 
 def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
@@ -237,11 +256,12 @@ def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
             f"{data.get('first_name_latin', '')} {data.get('last_name_latin', '')}".strip() or "—"
         )
         cin = normalise_cin(data.get("cin"))
-        target = (
-            existing.get(data["file_number"])
-            or (existing.get(cin) if cin else None)
-            or (same_person.get(_identity(data)) if not cin and "date_of_birth" in data else None)
+        by_number = existing.get(data["file_number"])
+        by_key = by_number or (existing.get(cin) if cin else None)
+        target = by_key or (
+            same_person.get(_identity(data)) if not cin and "date_of_birth" in data else None
         )
+        stated = _row_identity(data)
         if target is not None:
             data = lookups.form_data(row, target)
         key = (target.pk if target else None, cin, data["file_number"])
@@ -255,6 +275,24 @@ def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
             results.append(
                 RowResult(line, "refuse", label, [_("This file belongs to another centre.")])
             )
+            continue
+        if by_key is not None and not duplicates.same_person(
+            stated, duplicates.Identity.of(target)
+        ):
+            reason = (
+                _(
+                    "This file number belongs to another person (other names and date of "
+                    "birth): check the file number in the sheet."
+                )
+                if by_number is not None
+                else _(
+                    "This CIN belongs to the file of another person (other names and date of "
+                    "birth): check the CIN in the sheet."
+                )
+            )
+            # The stored file stays free for a later row that does describe its person.
+            seen.discard(target.pk)
+            results.append(RowResult(line, "refuse", label, [reason], conflict=target))
             continue
         if data["file_number"] and target is None:
             results.append(RowResult(line, "refuse", label, [_("No file has this file number.")]))
@@ -348,6 +386,9 @@ def prepare(upload, *, centre, by) -> tuple[dict, list[RowResult]]:
 def commit(pending: dict, *, by) -> dict:
     path = Path(settings.MEDIA_ROOT) / "imports" / Path(pending["path"]).name
     centre = Centre.objects.get(pk=pending["centre"])
+    # The rows are checked again under the lock that the file form takes: a file opened
+    # meanwhile, or the same import confirmed twice, is seen and not doubled.
+    services.lock_centre(centre)
     results = plan(_read(path), centre=centre, by=by)
     counts = {"created": 0, "updated": 0, "refused": 0, "unchanged": 0}
     for result in results:

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import duplicates
 from beneficiaries.models import (
     Beneficiary,
     Consent,
@@ -23,6 +24,7 @@ from beneficiaries.models import (
 from beneficiaries.names import name_key, name_search_words
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
+from reintegration.models import Centre
 from reintegration.text import clean_text, fold
 
 # Values that identify the person: never copied into the audit log.
@@ -100,6 +102,50 @@ def next_file_number(centre, year: int) -> str:
     FileNumberCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
     counter.refresh_from_db(fields=["last"])
     return f"{centre.code}-{year}-{counter.last:04d}"
+
+
+class PossibleDuplicates(Exception):
+    """The person may already have a file: nothing was saved, ``found`` says which."""
+
+    def __init__(self, found: duplicates.Duplicates):
+        super().__init__()
+        self.found = found
+
+
+def lock_centre(centre) -> None:
+    """Serialise, per centre, looking for a person's files and opening one. Two Saves of the
+    same form at the same moment (a double click) would otherwise both find nothing and both
+    open a file, or the second would hit the CIN's unique constraint. The centre's row, not the
+    file-number counter: the year's counter does not exist before its first file, and a missing
+    row cannot be locked. SQLite has no row locks, but its IMMEDIATE transactions
+    (settings.DATABASES) already make writers queue at BEGIN: there the check must simply run
+    inside the transaction that inserts."""
+    list(Centre.objects.select_for_update().filter(pk=centre.pk).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def beneficiary_open(
+    *, by, centre, data: dict[str, Any], different_person: str = ""
+) -> Beneficiary:
+    """Open a file unless the person may already have one (``PossibleDuplicates``).
+    ``different_person`` is the token of the likely duplicates the user was shown and declared
+    to be other people; it opens the file only if the same files still match and none of them
+    holds the CIN."""
+    lock_centre(centre)
+    found = duplicates.find_one(data, user=by)
+    if found and (different_person != found.token or found.blocking):
+        raise PossibleDuplicates(found)
+    try:
+        # Nested, beneficiary_create is a savepoint: after a refused insert the transaction
+        # is still usable.
+        return beneficiary_create(by=by, centre=centre, data=data, different_from=found.numbers)
+    except IntegrityError:
+        # Another centre opened a file with this CIN after the check (the centre lock does
+        # not cover them); it is committed now, so the check finds it.
+        found = duplicates.find_one(data, user=by)
+        if not found.blocking:
+            raise
+        raise PossibleDuplicates(found) from None
 
 
 @transaction.atomic

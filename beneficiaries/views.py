@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from beneficiaries import duplicates, exporting, importing, permissions, services
+from beneficiaries import exporting, importing, permissions, services
 from beneficiaries.forms import (
     ArchiveForm,
     BeneficiaryForm,
@@ -131,17 +131,19 @@ def beneficiary_create(request):
         if centre is None:
             form.add_error(None, _("Choose the centre that owns the file."))
         elif form.is_valid():
-            # Saving twice (Back, then Save again) or typing a known person finds their file
-            # first; opening another one anyway is an explicit choice about the files shown.
-            found = duplicates.find_one(form.cleaned_data, user=request.user)
-            declared = request.POST.get("different_person") == found.token
-            if not found or (declared and not found.blocking):
-                beneficiary = services.beneficiary_create(
+            # Saving twice (Back, then Save again, or a double click) or typing a known person
+            # finds their file first; opening another one anyway is an explicit choice about
+            # the files shown.
+            try:
+                beneficiary = services.beneficiary_open(
                     by=request.user,
                     centre=centre,
                     data=form.cleaned_data,
-                    different_from=found.numbers,
+                    different_person=request.POST.get("different_person", ""),
                 )
+            except services.PossibleDuplicates as refusal:
+                found = refusal.found
+            else:
                 messages.success(
                     request, _("File %(number)s opened.") % {"number": beneficiary.file_number}
                 )

@@ -2,6 +2,7 @@
 a desktop and on a phone; declaring different people then opens it, without JavaScript."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -97,4 +98,42 @@ def test_saving_a_new_file_twice_warns_and_different_people_is_a_recorded_choice
     assert page.url.endswith(f"/beneficiaries/{second.pk}/")
     entry = AuditEntry.objects.get(action="beneficiary.created_despite_duplicates")
     assert entry.changes == {"candidates": [first.file_number]}
+    context.close()
+
+
+def test_with_javascript_a_double_click_sends_the_form_once_and_the_choice_still_counts(
+    browser, live_server, reference_data
+):
+    tanger = CentreFactory(code="TNG", province__code="01.511")
+    UserFactory(username="samira", coordinator=True, centre=tanger)
+    User.objects.filter(username="samira").update(language="fr")
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    sign_in(page, "samira", TEST_PASSWORD)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    page.goto("/beneficiaries/new/")
+    fill(page)
+    # Two clicks 30 ms apart, as a double click on a slow connection.
+    page.evaluate(
+        """() => {
+            const save = document.querySelector("main form button[type=submit].btn-brand");
+            save.click();
+            setTimeout(() => save.click(), 30);
+        }"""
+    )
+    page.wait_for_url(re.compile(r"/beneficiaries/\d+/$"))
+    assert len(posts) == 1
+    first = Beneficiary.objects.get()
+
+    # The buttons disabled after the first send must not drop the "different people" choice,
+    # which travels in its button's own name and value.
+    page.goto("/beneficiaries/new/")
+    fill(page)
+    save(page)
+    page.get_by_role("button", name=TEXTS["fr"]["different"]).click()
+    page.wait_for_url(re.compile(r"/beneficiaries/\d+/$"))
+    assert Beneficiary.objects.exclude(pk=first.pk).count() == 1
     context.close()

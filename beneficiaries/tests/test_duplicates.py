@@ -337,9 +337,9 @@ def test_the_warning_costs_the_same_queries_whatever_the_number_of_candidates(
         )
     data = typed(phone="")
     # session, user, centre; province and track read, then checked by the model; the
-    # constraints (a savepoint, a query, its release); the candidates, those in scope;
-    # provinces and tracks rendered again
-    with django_assert_max_num_queries(14):
+    # constraints (a savepoint, a query, its release); in a transaction rolled back, the
+    # centre locked, the candidates, those in scope; provinces and tracks rendered again
+    with django_assert_max_num_queries(18):
         response = post(client, data)
     assert len(response.context["duplicates"].candidates) == min(similar, 20)
 
@@ -348,7 +348,8 @@ def test_opening_a_file_stays_within_its_query_budget(
     client, coordinator, django_assert_max_num_queries
 ):
     data = typed()
-    # As above but nothing to render, then in one transaction (a savepoint) the counter
-    # (read, increment, read back), the file and its audit entry.
-    with django_assert_max_num_queries(21):
+    # As above but nothing to render, then in one transaction the centre locked, the
+    # candidates, and in a savepoint the counter (read, increment, read back), the file and its
+    # audit entry.
+    with django_assert_max_num_queries(24):
         assert post(client, data).status_code == 302

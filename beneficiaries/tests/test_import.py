@@ -1,3 +1,4 @@
+import datetime
 import io
 
 import pytest
@@ -96,13 +97,142 @@ def test_importing_the_same_sheet_twice_creates_nothing_new(client, coordinator)
 
 
 def test_a_row_with_a_known_cin_updates_that_file(client, coordinator, centre, users):
-    existing = BeneficiaryFactory(centre=centre, by=users["coordinator"], cin="AB123456")
+    # Another spelling of the same name, the day and month of birth swapped.
+    existing = BeneficiaryFactory(
+        centre=centre,
+        by=users["coordinator"],
+        cin="AB123456",
+        first_name_ar="يوسف",
+        last_name_ar="بن علي",
+        first_name_latin="Youssef",
+        last_name_latin="Ben Ali",
+        sex="M",
+        date_of_birth=datetime.date(1988, 12, 3),
+    )
     response = dry_run(client, csv_upload(GOOD[:1]))
     assert [row.action for row in response.context["plan"]] == ["update"]
     confirm(client, response)
     existing.refresh_from_db()
-    assert (existing.last_name_latin, existing.commune) == ("Benali", "السواني")
+    assert (existing.last_name_latin, existing.commune, existing.date_of_birth) == (
+        "Benali",
+        "السواني",
+        datetime.date(1988, 3, 12),
+    )
     assert Beneficiary.objects.count() == 1
+
+
+def benali(centre, by):
+    return BeneficiaryFactory(
+        centre=centre,
+        by=by,
+        first_name_ar="عبد القادر",
+        last_name_ar="بنعلي",
+        first_name_latin="Abd El Kader",
+        last_name_latin="Benali",
+        sex="M",
+        date_of_birth=datetime.date(1990, 3, 4),
+        phone="+212612345678",
+        cin="AB12345",
+    )
+
+
+def test_a_row_whose_cin_is_on_another_persons_file_is_refused_with_its_link(
+    client, coordinator, centre
+):
+    stored = benali(centre, coordinator)
+    row = "كريم,بناني,Karim,Bennani,M,03/03/1988,ab 12345,,01.511,,standard"
+    response = dry_run(client, csv_upload([row]))
+    (result,) = response.context["plan"]
+    assert (result.action, result.errors) == (
+        "refuse",
+        [
+            "This CIN belongs to the file of another person (other names and date of birth): "
+            "check the CIN in the sheet."
+        ],
+    )
+    page = response.content.decode()
+    assert f'href="/beneficiaries/{stored.pk}/"' in page
+    assert f"See the file {stored.file_number}</a>" in page
+
+    confirm(client, response)
+
+    stored.refresh_from_db()
+    assert (
+        stored.first_name_latin,
+        stored.last_name_latin,
+        stored.first_name_ar,
+        stored.last_name_ar,
+        stored.date_of_birth,
+        stored.phone,
+        stored.version,
+    ) == (
+        "Abd El Kader",
+        "Benali",
+        "عبد القادر",
+        "بنعلي",
+        datetime.date(1990, 3, 4),
+        "+212612345678",
+        1,
+    )
+    assert Beneficiary.objects.count() == 1
+
+
+def test_a_row_whose_file_number_is_another_persons_is_refused(client, coordinator, centre):
+    stored = benali(centre, coordinator)
+    sheet = "file_number,first_name_ar,last_name_ar,first_name_latin,last_name_latin,sex,"
+    sheet += "date_of_birth\n"
+    sheet += f"{stored.file_number},كريم,بناني,Karim,Bennani,M,03/03/1988\n"
+    response = dry_run(client, SimpleUploadedFile("s.csv", sheet.encode()))
+    (result,) = response.context["plan"]
+    assert (result.action, result.errors, result.conflict) == (
+        "refuse",
+        [
+            "This file number belongs to another person (other names and date of birth): "
+            "check the file number in the sheet."
+        ],
+        stored,
+    )
+
+
+def test_a_row_with_one_name_corrected_on_the_same_birth_date_updates_the_file(
+    client, coordinator, centre
+):
+    stored = benali(centre, coordinator)
+    row = "عبد القادر,بنعلي,Abdelkader,Ben Aly,M,04/03/1990,AB12345,,01.511,,standard"
+    response = dry_run(client, csv_upload([row]))
+    assert [(r.action, r.target) for r in response.context["plan"]] == [("update", stored)]
+    confirm(client, response)
+    stored.refresh_from_db()
+    assert (stored.first_name_latin, stored.last_name_latin) == ("Abdelkader", "Ben Aly")
+
+
+def test_a_row_of_another_person_sharing_no_name_is_refused_even_born_the_same_day(
+    client, coordinator, centre
+):
+    benali(centre, coordinator)
+    row = "كريم,بناني,Karim,Bennani,M,04/03/1990,AB12345,,01.511,,standard"
+    (result,) = dry_run(client, csv_upload([row])).context["plan"]
+    assert result.action == "refuse"
+
+
+def test_an_empty_cell_keeps_the_stored_value(client, coordinator, centre):
+    stored = benali(centre, coordinator)
+    same = "عبد القادر,بنعلي,Abd El Kader,Benali,M,04/03/1990,AB12345,,,,"
+    assert [r.action for r in dry_run(client, csv_upload([same])).context["plan"]] == ["unchanged"]
+
+    moved = "عبد القادر,بنعلي,Abd El Kader,Benali,M,,AB12345,,,مسنانة,"
+    response = dry_run(client, csv_upload([moved]))
+    assert [r.action for r in response.context["plan"]] == ["update"]
+    confirm(client, response)
+
+    stored.refresh_from_db()
+    assert (
+        stored.commune,
+        stored.phone,
+        stored.date_of_birth,
+        stored.residence_province.code,
+        stored.track.code,
+    ) == ("مسنانة", "+212612345678", datetime.date(1990, 3, 4), "01.511", "standard")
 
 
 def test_a_file_of_another_centre_is_refused(client, coordinator, elsewhere):
