@@ -326,11 +326,11 @@ class SearchForm(forms.Form):
                 field.widget.attrs["class"] = "form-select"
 
     def filter(self, queryset):
-        from beneficiaries.names import search_term_key
+        from beneficiaries.names import search_compounds, search_term_key
         from reintegration.text import search_terms
 
         data = self.cleaned_data if self.is_valid() else {}
-        terms = search_terms(data.get("q"))
+        terms = search_compounds(search_terms(data.get("q")))
         keys = [search_term_key(term) for term in terms]
         for term, key in zip(terms, keys, strict=True):
             if not key and any(keys):

@@ -146,6 +146,137 @@ def test_each_rule_finds_the_file_and_says_why(client, coordinator, centre, stor
     assert f'href="/beneficiaries/{file.pk}/"' in response.content.decode()
 
 
+ABD_EL_KADER = {
+    "first_name_latin": "Abd El Kader",
+    "last_name_latin": "Benali",
+    "first_name_ar": "عبد القادر",
+    "last_name_ar": "بن علي",
+    "date_of_birth": datetime.date(1990, 3, 4),
+}
+
+
+@pytest.mark.parametrize(
+    ("new", "reasons"),
+    [
+        # Latin script only: the Arabic names typed are another person's.
+        (
+            {"first_name_latin": "Abdelkader", "first_name_ar": "محمد", "last_name_ar": "بناني"},
+            ["same name and date of birth"],
+        ),
+        # Arabic script only: the Latin names typed are another spelling altogether.
+        (
+            {
+                "first_name_latin": "Abdulqadir",
+                "last_name_latin": "Ben-Aly",
+                "first_name_ar": "عبدالقادر",
+            },
+            ["same name and date of birth"],
+        ),
+        (
+            {"first_name_latin": "Abdel Kader", "first_name_ar": "عبدالقادر"},
+            ["same name and date of birth"],
+        ),
+    ],
+)
+def test_a_compound_name_joined_or_spaced_finds_the_file(client, coordinator, centre, new, reasons):
+    file = existing(centre, coordinator, **ABD_EL_KADER)
+    response = post(
+        client,
+        typed(
+            **{
+                "last_name_latin": "Benali",
+                "last_name_ar": "بنعلي",
+                "date_of_birth": "1990-03-04",
+                "phone": "",
+                **new,
+            }
+        ),
+    )
+    assert response.status_code == 200
+    assert Beneficiary.objects.count() == 1
+    assert "This person may already have a file" in response.content.decode()
+    (candidate,) = response.context["duplicates"].candidates
+    assert (candidate.beneficiary, candidate.reason_labels) == (file, reasons)
+
+
+@pytest.mark.parametrize(
+    ("stored", "new", "reason"),
+    [
+        # In one script; the other script's names typed are another person's. Spaces aside,
+        # the same name; otherwise a similar one.
+        (
+            {"first_name_latin": "Abdessamad"},
+            {"first_name_latin": "Abdelsamad"},
+            "similar name and same date of birth",
+        ),
+        (
+            {"first_name_latin": "Abd Errahim"},
+            {"first_name_latin": "Abderrahim"},
+            "same name and date of birth",
+        ),
+        (
+            {"first_name_latin": "Nour Eddine"},
+            {"first_name_latin": "Noureddine"},
+            "same name and date of birth",
+        ),
+        (
+            {"first_name_latin": "Abd El Aziz"},
+            {"first_name_latin": "Abdelaziz"},
+            "same name and date of birth",
+        ),
+        (
+            {"first_name_latin": "Fatima Ezzahra"},
+            {"first_name_latin": "Fatimazahra"},
+            "similar name and same date of birth",
+        ),
+        (
+            {"first_name_ar": "نور الدين"},
+            {"first_name_ar": "نورالدين"},
+            "same name and date of birth",
+        ),
+        (
+            {"first_name_ar": "عبد الله"},
+            {"first_name_ar": "عبدالله"},
+            "same name and date of birth",
+        ),
+        (
+            {"first_name_ar": "عبد القادر"},
+            {"first_name_ar": "عبدالقادر"},
+            "same name and date of birth",
+        ),
+    ],
+)
+def test_every_spelling_of_a_compound_name_is_a_candidate(centre, users, stored, new, reason):
+    from beneficiaries import duplicates
+
+    base = {**ABD_EL_KADER, "first_name_latin": "Kamal", "first_name_ar": "كمال"}
+    file = existing(centre, users["coordinator"], **{**base, **stored})
+    other_script = (
+        {"first_name_ar": "محمد", "last_name_ar": "بناني"}
+        if "first_name_latin" in new
+        else {"first_name_latin": "Mohamed", "last_name_latin": "Bennani"}
+    )
+    found = duplicates.find_one({**base, **other_script, **new}, user=users["coordinator"])
+    assert [(c.beneficiary, c.reason_labels) for c in found.candidates] == [(file, [reason])]
+
+
+def test_a_different_compound_name_is_someone_else(client, coordinator, centre):
+    existing(centre, coordinator, **ABD_EL_KADER)
+    response = post(
+        client,
+        typed(
+            first_name_latin="Abdelkrim",
+            last_name_latin="Benali",
+            first_name_ar="عبد الكريم",
+            last_name_ar="بن علي",
+            date_of_birth="1990-03-04",
+            phone="",
+        ),
+    )
+    assert response.status_code == 302
+    assert Beneficiary.objects.count() == 2
+
+
 def test_a_similar_name_born_another_year_is_someone_else(client, coordinator, centre):
     existing(
         centre,
@@ -321,6 +452,55 @@ def test_the_migration_fills_the_keys_and_search_words_of_stored_files(centre, u
     assert (person.name_key, person.name_key_ar) == ("fatimazahratazi", "خديجهتازي")
     assert person.search_text.startswith("fatima-zahra tazi ")
     assert "fatimazahra" in person.search_text.split()
+
+
+def test_the_compound_migration_recomputes_the_keys_and_search_words(client, coordinator, centre):
+    from beneficiaries.services import _search_text
+
+    person = existing(
+        centre,
+        coordinator,
+        first_name_latin="Abdelkader",
+        last_name_latin="Benali",
+        first_name_ar="عبد القادر",
+        last_name_ar="بن علي",
+        date_of_birth=datetime.date(1990, 3, 4),
+    )
+    anonymised = existing(centre, coordinator)
+    # As the keys were before compound names were joined.
+    Beneficiary.objects.filter(pk=person.pk).update(
+        name_key="abdalkadarbanali", name_key_ar="عبدقادربنعلي", search_text="abdelkader benali"
+    )
+    Beneficiary.objects.filter(pk=anonymised.pk).update(
+        anonymised_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+        name_key="",
+        name_key_ar="",
+        search_text="car-2020-0002",
+    )
+    migration = importlib.import_module("beneficiaries.migrations.0011_compound_name_keys")
+
+    migration.refill_name_keys(apps, None)
+
+    person.refresh_from_db()
+    assert (person.name_key, person.name_key_ar) == ("abdkadarbanali", "عبدالقادربنعلي")
+    assert person.search_text == _search_text(person)
+    assert "abdkadar" in person.search_text.split()
+    assert Beneficiary.objects.filter(
+        pk=anonymised.pk, name_key="", name_key_ar="", search_text="car-2020-0002"
+    ).exists()
+    # The file is found again by the other spellings.
+    response = post(
+        client,
+        typed(
+            first_name_latin="Abd El Kader",
+            last_name_latin="Benali",
+            first_name_ar="عبدالقادر",
+            last_name_ar="بنعلي",
+            date_of_birth="1990-03-04",
+            phone="",
+        ),
+    )
+    assert [c.beneficiary for c in response.context["duplicates"].candidates] == [person]
 
 
 @pytest.mark.parametrize("similar", [2, 25])

@@ -1,5 +1,6 @@
 """Name keys fold the spellings of one name together, and search finds every spelling."""
 
+import re
 import unicodedata
 
 import pytest
@@ -31,8 +32,37 @@ VARIANTS = [
     ["Es Saadi", "Essaadi", "Saadi", "Saâdi"],
     ["الإدريسي", "إدريسي", "ادريسي", "ال إدريسي"],
     ["فاطمة الزهراء", "فاطمه الزهراء", "فاطمة-الزهراء", "فاطمة ألزهراء"],
+    # Compound names, joined or spaced, with the article written or assimilated.
+    ["Abd El Kader", "Abdelkader", "Abdel Kader", "Abd-El-Kader", "Abdalkader", "Abd Al Kader"],
+    ["عبد القادر", "عبدالقادر", "عبد-القادر"],
+    ["عبد الله", "عبدالله"],
+    ["نور الدين", "نورالدين", "نور-الدين"],
+    ["Nour Eddine", "Noureddine", "Nour-Eddine", "Nour Ed-Dine", "Nour El Din", "Nourdine"],
+    ["Abd Errahim", "Abderrahim", "Abdelrahim", "Abd Er Rahim", "Abderahim"],
+    ["Abdessamad", "Abdelsamad", "Abd Essamad", "Abdes Samad", "Abdesamad"],
+    ["Abd El Aziz", "Abdelaziz", "Abdel Aziz", "Abdalaziz"],
+    ["Fatima Ezzahra", "Fatimazahra"],
+    ["Abdellah", "Abd Allah", "Abdallah", "Abdelah"],
+    ["Abdellatif", "Abdelatif", "Abd El Latif"],
+    ["Salah Eddine", "Salaheddine", "Salahdine"],
+    ["Zine Eddine", "Zinedine", "Zineddine"],
 ]
-DIFFERENT = [("Amal", "Amina"), ("Hassan", "Hassna"), ("Ali", "Alaoui"), ("Ben Ali", "Ali")]
+DIFFERENT = [
+    ("Amal", "Amina"),
+    ("Hassan", "Hassna"),
+    ("Ali", "Alaoui"),
+    ("Ben Ali", "Ali"),
+    ("Abdelkader", "Abdelkrim"),
+    ("Abd El Kader", "Abdelkrim"),
+    ("عبد القادر", "عبد الكريم"),
+    ("Nour", "Noureddine"),
+    ("Nour", "Nour Eddine"),
+    ("نور", "نور الدين"),
+    ("Abdellah", "Abdelilah"),
+    ("Abdelaziz", "Abdelali"),
+    ("Abderrahim", "Abderrahmane"),
+    ("Salah Eddine", "Nour Eddine"),
+]
 
 
 @pytest.mark.parametrize("group", VARIANTS, ids=lambda group: group[0])
@@ -50,9 +80,52 @@ def test_a_name_split_differently_between_first_and_last_name_has_the_same_key()
     assert name_key("Mohammed", "El Idrissi") == name_key("Mohamed Idrissi") == "muhamadidrisi"
 
 
+def test_compound_names_lose_their_article_only_before_a_consonant():
+    assert name_key("Abd El Kader Benali") == name_key("Abdelkader", "Benali") == "abdkadarbanali"
+    assert name_key("Abdessamad") == name_key("Abdelsamad") == "abdsamad"
+    assert name_key("Abd El Aziz") == "abdalaziz"
+    assert name_key("Nour Eddine") == name_key("Nour El Din") == "nurdin"
+    assert name_key("عبد القادر", "بن علي") == "عبدالقادربنعلي"
+    assert name_key("نور الدين") == "نورالدين"
+
+
 @given(names)
 def test_a_key_is_its_own_key(words):
     key = name_key(" ".join(words))
+    assert name_key(key) == key
+
+
+# A compound name as the pieces between which people write a space or not.
+latin_part = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+arabic_part = st.text(alphabet=ARABIC, min_size=1, max_size=8)
+compounds = st.one_of(
+    st.tuples(
+        st.just("abd"), st.sampled_from(["el", "al", "er", "es", "ez", "et", "en", "ech"])
+    ).flatmap(lambda opener: latin_part.map(lambda rest: [*opener, rest])),
+    # A stem that is an ending itself ("din") would join the word before it instead.
+    latin_part.filter(lambda stem: not re.fullmatch(r"[ae]?d+[iy]ne?", stem)).flatmap(
+        lambda stem: st.sampled_from(
+            [["eddine"], ["ed", "dine"], ["dine"], ["edine"], ["ddine"], ["din"]]
+        ).map(lambda ending: [stem, *ending])
+    ),
+    arabic_part.map(lambda rest: ["عبد", "ال", rest]),
+    arabic_part.map(lambda rest: ["عبد", rest]),
+    arabic_part.filter(lambda stem: stem != "الدين").map(lambda stem: [stem, "الدين"]),
+)
+around = st.lists(st.sampled_from(["Mohamed", "Benali", "Alaoui", "محمد", "بناني"]), max_size=2)
+
+
+@given(around, compounds, around, st.data())
+def test_a_space_in_a_compound_name_does_not_change_the_key(before, pieces, after, data):
+    gaps = data.draw(
+        st.lists(
+            st.sampled_from(["", " ", "-"]), min_size=len(pieces) - 1, max_size=len(pieces) - 1
+        )
+    )
+    spaced = pieces[0] + "".join(gap + piece for gap, piece in zip(gaps, pieces[1:], strict=True))
+    joined = "".join(pieces)
+    assert name_key(*before, spaced, *after) == name_key(*before, joined, *after)
+    key = name_key(*before, spaced, *after)
     assert name_key(key) == key
 
 
@@ -100,6 +173,10 @@ def files(db, users, centre):
         "mohamed": make("Mohamed", "Idrissi", "محمد", "إدريسي"),
         "fatima": make("Fatima-Zahra", "Alaoui", "فاطمة الزهراء", "العلوي"),
         "amal": make("Amal", "Bennani", "أمل", "بناني"),
+        "abdelkader": make("Abd El Kader", "Benali", "عبد القادر", "بن علي"),
+        "abdessamad": make("Abdessamad", "Tazi", "عبدالصمد", "التازي"),
+        "noureddine": make("Noureddine", "Alami", "نورالدين", "العلمي"),
+        "abdellah": make("Abd Allah", "Fassi", "عبد الله", "الفاسي"),
     }
 
 
@@ -118,6 +195,23 @@ def files(db, users, centre):
         ("Bennani", ["amal"]),
         ("moh", ["mohamed"]),
         ("Mohamed Bennani", []),
+        ("Abdelkader", ["abdelkader"]),
+        ("abdel kader benali", ["abdelkader"]),
+        ("Abd El Kader", ["abdelkader"]),
+        # Still typing: the compound is not complete, every "Abd" is found.
+        ("abd el", ["abdelkader", "abdessamad", "abdellah"]),
+        ("عبدالقادر", ["abdelkader"]),
+        ("عبد القادر بن علي", ["abdelkader"]),
+        ("Abd Essamad", ["abdessamad"]),
+        ("Abdelsamad Tazi", ["abdessamad"]),
+        ("عبد الصمد", ["abdessamad"]),
+        ("Nour Eddine", ["noureddine"]),
+        ("Nour El Din Alami", ["noureddine"]),
+        ("نور الدين", ["noureddine"]),
+        ("Abdellah", ["abdellah"]),
+        ("عبدالله", ["abdellah"]),
+        ("Abdelkrim", []),
+        ("Nour Alaoui", []),
     ],
 )
 def test_search_finds_the_other_spellings_of_a_name(client, users, files, query, found):
