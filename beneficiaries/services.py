@@ -225,19 +225,26 @@ def beneficiary_update(
 
 
 @transaction.atomic
+def archive_refusal(beneficiary: Beneficiary) -> str:
+    """Why the file cannot be archived now ("" when it can): the confirmation page says it
+    before the user confirms, and ``beneficiary_archive`` refuses for the same reason."""
+    from projects.models import OPEN_STATUSES
+
+    if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
+        # Money may be committed to it: the project must be closed, rejected or abandoned first.
+        return _("This person has an open life project: close or abandon it before archiving.")
+    return ""
+
+
 def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str) -> None:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the file is archived.")})
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if locked.archived_at is not None:
         raise ValidationError(_("This file is already archived."))
-    from projects.models import OPEN_STATUSES
-
-    if locked.projects.filter(status__in=OPEN_STATUSES).exists():
-        # Money may be committed to it: the project must be closed, rejected or abandoned first.
-        raise ValidationError(
-            _("This person has an open life project: close or abandon it before archiving.")
-        )
+    refusal = archive_refusal(locked)
+    if refusal:
+        raise ValidationError(refusal)
     locked.archived_at = timezone.now()
     locked.archive_reason = reason.strip()[:300]
     locked.save(update_fields=["archived_at", "archive_reason"])

@@ -355,19 +355,14 @@ def _archive_confirmation(beneficiary, form) -> Confirmation:
         )
         % {"years": code(settings.BENEFICIARY_RETENTION_YEARS)},
     ]
-    from projects.models import OPEN_STATUSES
-
-    # The service refuses it for the same reason; better said before than after.
-    open_project = beneficiary.projects.filter(status__in=OPEN_STATUSES).exists()
     return Confirmation(
         title=_("Archive this file?"),
         consequences=lines,
         confirm_label=_("Yes, archive the file"),
         cancel_url=reverse("beneficiary_detail", args=[beneficiary.pk]),
         form=form,
-        refused=_("This person has an open life project: close or abandon it before archiving.")
-        if open_project
-        else "",
+        # The service refuses it for the same reason; better said before than after.
+        refused=services.archive_refusal(beneficiary),
     )
 
 
