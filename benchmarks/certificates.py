@@ -121,8 +121,8 @@ def build(count: int, users, centre, convention):
 def hold(projects, users, centre, convention):
     from django.utils import timezone
 
-    from partners import ceremonies
-    from partners.models import Ceremony
+    from ceremonies import services as ceremonies
+    from ceremonies.models import Ceremony
 
     ceremony = ceremonies.ceremony_save(
         by=users["coordinator"],
@@ -172,8 +172,8 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from partners import certificates
-    from partners.ceremonies import totals
+    from ceremonies import certificates
+    from ceremonies.services import totals
     from partners.models import Convention
     from reintegration.models import Centre, Province, Role, User
 

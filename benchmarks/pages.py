@@ -90,8 +90,8 @@ def prepare(runs: int, seed: int) -> tuple[str, dict[str, list[int]]]:
     from django.conf import settings
 
     from beneficiaries.models import Beneficiary
-    from reintegration import demo
     from reintegration.models import User
+    from sampledata import staff as demo
 
     if settings.PRODUCTION:
         raise SystemExit("Refusing to run with DJANGO_ENV=production.")
@@ -114,7 +114,8 @@ def describe_data() -> str:
     from django.db import connection
 
     from beneficiaries.models import Beneficiary
-    from partners.models import Ceremony, Convention
+    from ceremonies.models import Ceremony
+    from partners.models import Convention
     from projects.models import BudgetLine, FollowUpVisit, LifeProject
 
     counts = {

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaries import duplicates
+from beneficiaries import duplicates, hooks
 from beneficiaries.models import (
     Beneficiary,
     Consent,
@@ -224,18 +224,16 @@ def beneficiary_update(
     return current
 
 
-@transaction.atomic
 def archive_refusal(beneficiary: Beneficiary) -> str:
     """Why the file cannot be archived now ("" when it can): the confirmation page says it
     before the user confirms, and ``beneficiary_archive`` refuses for the same reason."""
-    from projects.models import OPEN_STATUSES
-
-    if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
-        # Money may be committed to it: the project must be closed, rejected or abandoned first.
-        return _("This person has an open life project: close or abandon it before archiving.")
+    for check in hooks.ARCHIVE_CHECKS:
+        if refusal := check(beneficiary):
+            return refusal
     return ""
 
 
+@transaction.atomic
 def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str) -> None:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the file is archived.")})

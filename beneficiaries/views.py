@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from beneficiaries import exporting, importing, permissions, services
+from beneficiaries import exporting, hooks, importing, permissions, services
 from beneficiaries.forms import (
     ArchiveForm,
     BeneficiaryForm,
@@ -23,7 +23,6 @@ from beneficiaries.forms import (
     SearchForm,
 )
 from beneficiaries.models import Beneficiary, DetentionRecord, Document
-from projects.permissions import can_create_project
 from reintegration import audit
 from reintegration.concurrency import rebase
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
@@ -195,13 +194,17 @@ def beneficiary_detail(request, pk):
             "documents": beneficiary.documents.select_related("uploaded_by"),
             "timeline": _timeline(beneficiary, projects)[:50],
             "projects": projects,
-            "can_start_project": can_create_project(user, beneficiary),
             "document_form": DocumentForm(),
             "archive_form": ArchiveForm(),
             "can_edit": permissions.can_edit_beneficiary(user, beneficiary),
             "can_archive": permissions.can_archive_beneficiary(user, beneficiary),
             "can_restore": permissions.can_restore_beneficiary(user, beneficiary),
             "can_access_request": permissions.can_export_access_request(user, beneficiary),
+            **{
+                key: value
+                for extra in hooks.FILE_PAGE_CONTEXT
+                for key, value in extra(user, beneficiary).items()
+            },
         },
     )
 

@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Life projects")
+
+    def ready(self) -> None:
+        from beneficiaries import hooks
+        from projects import permissions
+        from projects.models import OPEN_STATUSES
+
+        def open_project(beneficiary) -> str:
+            if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
+                # Money may be committed to it: the project must be closed, rejected or
+                # abandoned first.
+                return str(
+                    _("This person has an open life project: close or abandon it before archiving.")
+                )
+            return ""
+
+        def file_page(user, beneficiary) -> dict:
+            return {"can_start_project": permissions.can_create_project(user, beneficiary)}
+
+        hooks.ARCHIVE_CHECKS.append(open_project)
+        hooks.FILE_PAGE_CONTEXT.append(file_page)

@@ -243,7 +243,7 @@ FROM_STATES = {
     "return": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
     "reject": (Status.SUBMITTED, Status.AWAITING_NATIONAL, Status.APPROVED, Status.FUNDED),
     "fund": (Status.APPROVED,),
-    # Equipment is handed over at a ceremony (partners.ceremonies), which checks its own roles.
+    # Equipment is handed over at a ceremony (ceremonies.services), which checks its own roles.
     "equip": (Status.APPROVED, Status.FUNDED),
     "close": (Status.EQUIPPED, Status.FOLLOW_UP),
     "abandon": (Status.APPROVED, Status.FUNDED),

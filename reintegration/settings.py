@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "beneficiaries.apps.BeneficiariesConfig",
     "projects.apps.ProjectsConfig",
     "partners.apps.PartnersConfig",
+    "ceremonies.apps.CeremoniesConfig",
+    "dashboard.apps.DashboardConfig",
     "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
 ]
+if not PRODUCTION:
+    # Demo data and the scale generators: they create accounts with a published password.
+    INSTALLED_APPS.append("sampledata.apps.SampledataConfig")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -87,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reintegration.context_processors.navigation",
+                "dashboard.context_processors.navigation",
             ],
         },
     }

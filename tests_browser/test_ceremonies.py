@@ -5,8 +5,9 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from beneficiaries.tests.factories import BeneficiaryFactory
-from partners.ceremonies import serial_problem
-from partners.models import Ceremony, Certificate, Convention, HandoverItemSerial
+from ceremonies.models import Ceremony, Certificate, HandoverItemSerial
+from ceremonies.services import serial_problem
+from partners.models import Convention
 from projects.models import LifeProject, Status
 from projects.tests.factories import approved, make_project
 from reintegration.models import User

@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from beneficiaries.tests.factories import BeneficiaryFactory
-from partners import ceremonies
-from partners.models import Ceremony, Convention
-from partners.tests.factories import plan_ceremony
+from ceremonies import services as ceremonies
+from ceremonies.models import Ceremony
+from ceremonies.tests.factories import plan_ceremony
+from partners.models import Convention
 from projects.models import LifeProject, Status
 from projects.tests.factories import approved, make_project
 from reintegration.formatting import format_mad

@@ -1,7 +1,7 @@
 from django.utils import timezone
 
+from dashboard.tests.factories import make_network, populate
 from reintegration.models import User
-from reintegration.tests.dashboard_factories import make_network, populate
 from reintegration.tests.factories import TEST_PASSWORD
 from tests_browser.conftest import sign_in
 

@@ -14,9 +14,10 @@ import pytest
 from django.utils import timezone
 
 from beneficiaries.tests.factories import BeneficiaryFactory
-from partners import ceremonies, certificates
+from ceremonies import certificates
+from ceremonies import services as ceremonies
+from ceremonies.tests.factories import held_ceremony, plan_ceremony
 from partners.models import Contribution, Partner, Tranche
-from partners.tests.factories import held_ceremony, plan_ceremony
 from projects import services
 from projects.models import FollowUpVisit
 from projects.tests.factories import charge, make_project

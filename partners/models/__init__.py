@@ -1,11 +1,3 @@
-from partners.models.ceremonies import (
-    Ceremony,
-    Certificate,
-    CertificateCounter,
-    Handover,
-    HandoverItem,
-    HandoverItemSerial,
-)
 from partners.models.conventions import (
     Allocation,
     Contribution,
@@ -19,14 +11,8 @@ from partners.models.conventions import (
 
 __all__ = [
     "Allocation",
-    "Ceremony",
-    "Certificate",
-    "CertificateCounter",
     "Contribution",
     "Convention",
-    "Handover",
-    "HandoverItem",
-    "HandoverItemSerial",
     "IndhProgramme",
     "LedgerMovement",
     "Partner",

@@ -232,6 +232,15 @@ class Allocation(models.Model):
         return f"{self.convention.reference}: {self.amount}"
 
 
+class LedgerMovementQuerySet(ScopedQuerySet):
+    # Amounts are public to a convention's readers; which person they went to is not: a
+    # movement is visible where its project is.
+    scope_paths = {
+        "centre": "project__beneficiary__centre",
+        "region": "project__beneficiary__centre__province__region",
+    }
+
+
 class LedgerMovement(models.Model):
     """Every change to a convention's committed or disbursed amount, with its project and
     author: the ledger a partner is shown."""
@@ -249,6 +258,8 @@ class LedgerMovement(models.Model):
     amount = MoneyField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LedgerMovementQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -13,10 +13,11 @@ from beneficiaries.models import Beneficiary
 from beneficiaries.tests.factories import BeneficiaryFactory
 from beneficiaries.tests.test_text_and_exports import HOSTILE, new_file
 from beneficiaries.tests.test_views import form_data
-from partners import certificates
-from partners.models import Ceremony, HandoverItem, Partner
-from partners.tests.factories import held_ceremony
-from partners.tests.test_certificates import SEWING, text_of
+from ceremonies import certificates
+from ceremonies.models import Ceremony, HandoverItem
+from ceremonies.tests.factories import held_ceremony
+from ceremonies.tests.test_certificates import SEWING, text_of
+from partners.models import Partner
 from projects.tests.factories import approved, make_project
 from reintegration.models import User
 

@@ -62,7 +62,7 @@ def fund(project, users):
 
 def equipped(project, users, handover_date):
     """Funded as above, then handed over at a held ceremony on ``handover_date``."""
-    from partners.tests.factories import held_ceremony
+    from ceremonies.tests.factories import held_ceremony
 
     fund(project, users)
     held_ceremony([project], users, held_on=handover_date)

@@ -360,7 +360,7 @@ def test_a_decimal_model_field_becomes_an_amount_field_with_its_column_limit():
 
 # --- Every form of the application --------------------------------------------------------
 
-FORM_MODULES = ["beneficiaries.forms", "projects.forms", "partners.forms", "reintegration.forms"]
+FORM_MODULES = ["beneficiaries.forms", "projects.forms", "ceremonies.forms", "reintegration.forms"]
 
 
 def _form_classes():
@@ -438,9 +438,9 @@ def test_whole_quantities_display_without_decimals():
         ("projects.forms.ProjectForm", "expected_monthly_income", AmountField),
         ("projects.forms.VisitForm", "monthly_income", AmountField),
         ("projects.forms.VisitForm", "jobs_created", WholeNumberField),
-        ("partners.forms.HandoverForm", "cheque_amount", AmountField),
-        ("partners.forms.HandoverItemForm", "quantity", QuantityField),
-        ("partners.forms.HandoverItemForm", "unit_value", AmountField),
+        ("ceremonies.forms.HandoverForm", "cheque_amount", AmountField),
+        ("ceremonies.forms.HandoverItemForm", "quantity", QuantityField),
+        ("ceremonies.forms.HandoverItemForm", "unit_value", AmountField),
         ("beneficiaries.forms.BeneficiaryForm", "dependants", WholeNumberField),
         ("beneficiaries.forms.DetentionRecordForm", "sentence_months", WholeNumberField),
     ],

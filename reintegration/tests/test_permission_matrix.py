@@ -165,8 +165,8 @@ def objects(users, centre, convention):
         return {"pk": followed.pk, "visit_pk": followed.visits.first().pk}
 
     def ceremony():
-        from partners.ceremonies import ceremony_add_projects
-        from partners.tests.factories import plan_ceremony
+        from ceremonies.services import ceremony_add_projects
+        from ceremonies.tests.factories import plan_ceremony
         from projects.tests.factories import approved
 
         project = approved(make_project(person(), coordinator), users)
@@ -175,7 +175,7 @@ def objects(users, centre, convention):
         return {"pk": planned.pk, "handover_pk": planned.handovers.get().pk}
 
     def held():
-        from partners.certificates import certificates_issue
+        from ceremonies.certificates import certificates_issue
 
         project = equipped(make_project(person(), coordinator), users, timezone.localdate())
         ceremony = project.handover.ceremony

@@ -1,0 +1,17 @@
+"""What apps above this one add to a person's file, registered from their ``AppConfig.ready``
+so that this app never imports them (projects sits above beneficiaries)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from beneficiaries.models import Beneficiary
+    from reintegration.models import User
+
+# Reasons a file may not be archived now: each returns the refusal for the user, or "".
+ARCHIVE_CHECKS: list[Callable[[Beneficiary], str]] = []
+
+# Extra context for the file page (e.g. whether a life project can be started from it).
+FILE_PAGE_CONTEXT: list[Callable[[User, Beneficiary], dict[str, Any]]] = []

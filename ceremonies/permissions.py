@@ -1,0 +1,68 @@
+"""Who may plan, hold and close a ceremony and issue or print its certificates. Which
+ceremonies: ``Ceremony.objects.visible_to`` (the territory of the user)."""
+
+from __future__ import annotations
+
+from partners.permissions import ALL_ROLES
+from reintegration.models import Role
+from reintegration.permissions import has_role
+
+PREPARERS = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL)
+MANAGERS = (Role.REGIONAL, Role.NATIONAL)
+ISSUERS = (Role.COORDINATOR, Role.NATIONAL)
+PRINTERS = (Role.COORDINATOR, Role.REGIONAL, Role.OFFICIAL, Role.NATIONAL)
+
+
+def _status(ceremony, *statuses) -> bool:
+    return ceremony is not None and ceremony.status in statuses
+
+
+def can_view_ceremonies(user) -> bool:
+    return has_role(user, ALL_ROLES)
+
+
+def can_create_ceremony(user) -> bool:
+    return has_role(user, PREPARERS)
+
+
+def can_prepare_ceremony(user, ceremony) -> bool:
+    """Change the plan and the list of beneficiaries, record the items: until it is held."""
+    return has_role(user, PREPARERS) and _status(ceremony, "planned")
+
+
+# After the ceremony, descriptions and serial numbers may still be corrected (then the
+# certificate is reissued); values are settled.
+HANDOVER_EDITABLE = ("planned", "held", "closed")
+
+
+def can_edit_handover(user, ceremony) -> bool:
+    return has_role(user, PREPARERS) and _status(ceremony, *HANDOVER_EDITABLE)
+
+
+def can_hold_ceremony(user, ceremony) -> bool:
+    return has_role(user, MANAGERS) and _status(ceremony, "planned")
+
+
+def can_close_ceremony(user, ceremony) -> bool:
+    return has_role(user, MANAGERS) and _status(ceremony, "held")
+
+
+def can_issue_certificates(user, ceremony) -> bool:
+    return has_role(user, ISSUERS) and _status(ceremony, "held")
+
+
+def can_correct_certificates(user, ceremony) -> bool:
+    """Cancel a certificate and issue its replacement, even once the ceremony is closed."""
+    return has_role(user, ISSUERS) and _status(ceremony, "held", "closed")
+
+
+def can_print_certificates(user) -> bool:
+    return has_role(user, PRINTERS)
+
+
+def can_read_cancelled(user) -> bool:
+    return has_role(user, (Role.NATIONAL,))
+
+
+def can_print_attendance(user) -> bool:
+    return has_role(user, PRINTERS)

@@ -1,0 +1,614 @@
+import ipaddress
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ceremonies import certificates, permissions, services
+from ceremonies.forms import (
+    CeremonyForm,
+    HandoverForm,
+    ProjectPickForm,
+    ReasonForm,
+    VerifyForm,
+    item_formset,
+)
+from ceremonies.models import Ceremony, Certificate, Handover
+from reintegration.concurrency import ConcurrentEditError
+from reintegration.confirmation import (
+    Confirmation,
+    code,
+    codes,
+    is_confirmed,
+    pending,
+    person_name,
+)
+from reintegration.formatting import format_mad, format_number
+from reintegration.network import client_ip
+from reintegration.pdf import pdf_response, render_pdf
+from reintegration.permissions import requires
+from reintegration.scoping import get_visible_or_404
+
+CONCURRENT = gettext_lazy(
+    "Someone else changed this while you were editing it. Your input is below but was not "
+    "saved: reload the page to see the changes, then try again."
+)
+
+
+def _get_ceremony(request, pk) -> Ceremony:
+    return get_visible_or_404(
+        Ceremony.objects.select_related("centre", "province", "tranche__convention"),
+        request.user,
+        pk=pk,
+    )
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_list(request):
+    ceremonies = (
+        Ceremony.objects.visible_to(request.user)
+        .select_related("centre", "province")
+        .annotate(
+            beneficiaries=Count("handovers"),
+            women=Count("handovers", filter=Q(handovers__project__beneficiary__sex="F")),
+            value=Sum("handovers__total"),
+        )
+        .order_by("-held_on", "-pk")
+    )
+    status = request.GET.get("status", "")
+    if status in Ceremony.Status.values:
+        ceremonies = ceremonies.filter(status=status)
+    page = Paginator(ceremonies, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ceremonies/ceremony_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Ceremony.Status.choices,
+            "can_create": permissions.can_create_ceremony(request.user),
+        },
+    )
+
+
+def _save_ceremony(request, form, ceremony=None):
+    try:
+        saved = services.ceremony_save(
+            by=request.user,
+            data={**form.cleaned_data, "centre": form.cleaned_data.get("centre")},
+            ceremony=ceremony,
+            version=form.cleaned_data.get("version"),
+        )
+    except ConcurrentEditError:
+        form.add_error(None, CONCURRENT)
+    except services.CeremonyError as error:
+        form.add_error(None, error.message)
+    else:
+        return saved
+    return None
+
+
+@requires(permissions.can_create_ceremony)
+def ceremony_create(request):
+    form = CeremonyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        ceremony = _save_ceremony(request, form)
+        if ceremony:
+            messages.success(request, _("Ceremony planned: now choose its beneficiaries."))
+            return redirect("ceremony_projects", pk=ceremony.pk)
+    return render(request, "ceremonies/ceremony_form.html", {"form": form})
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_edit(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_prepare_ceremony(request.user, ceremony):
+        raise PermissionDenied
+    form = CeremonyForm(request.POST or None, instance=ceremony, user=request.user)
+    # The service reads the ceremony again under a lock; ``ceremony`` only says which one.
+    if request.method == "POST" and form.is_valid() and _save_ceremony(request, form, ceremony):
+        messages.success(request, _("The ceremony was saved."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    return render(request, "ceremonies/ceremony_form.html", {"form": form, "ceremony": ceremony})
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_detail(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    user = request.user
+    handovers = ceremony.handovers.select_related(
+        "project__beneficiary", "project__trade"
+    ).annotate(items_count=Count("items", distinct=True))
+    current = {
+        c.handover_id: c
+        for c in Certificate.objects.filter(handover__ceremony=ceremony, status="current").only(
+            "pk", "number", "handover_id", "code"
+        )
+    }
+    cancelled = Certificate.objects.filter(handover__ceremony=ceremony, status="cancelled")
+    rows = [(h, current.get(h.pk)) for h in handovers]
+    return render(
+        request,
+        "ceremonies/ceremony_detail.html",
+        {
+            "ceremony": ceremony,
+            "rows": rows,
+            "totals": services.totals(ceremony),
+            "cancelled": cancelled.select_related("replaced_by").order_by("number"),
+            "conventions": ceremony.conventions.all(),
+            "missing": sum(1 for _h, c in rows if c is None),
+            "can_prepare": permissions.can_prepare_ceremony(user, ceremony),
+            "can_edit_handover": permissions.can_edit_handover(user, ceremony),
+            "can_hold": permissions.can_hold_ceremony(user, ceremony),
+            "can_close": permissions.can_close_ceremony(user, ceremony),
+            "can_issue": permissions.can_issue_certificates(user, ceremony),
+            "can_correct": permissions.can_correct_certificates(user, ceremony),
+            "can_print": permissions.can_print_certificates(user),
+            "can_attendance": permissions.can_print_attendance(user),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_projects(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_prepare_ceremony(request.user, ceremony):
+        raise PermissionDenied
+    eligible = services.eligible_projects(ceremony, request.user)
+    form = ProjectPickForm(request.POST or None, queryset=eligible)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.ceremony_add_projects(
+                ceremony=ceremony,
+                by=request.user,
+                project_ids=[p.pk for p in form.cleaned_data["projects"]],
+            )
+        except services.CeremonyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(count)s beneficiaries added, with their approved equipment.")
+                % {"count": added},
+            )
+            return redirect("ceremony_detail", pk=ceremony.pk)
+    return render(
+        request,
+        "ceremonies/ceremony_projects.html",
+        {"ceremony": ceremony, "form": form, "eligible": eligible},
+    )
+
+
+def _get_handover(request, pk, handover_pk) -> tuple[Ceremony, Handover]:
+    ceremony = _get_ceremony(request, pk)
+    handover = get_object_or_404(
+        ceremony.handovers.select_related("project__beneficiary", "project__trade"),
+        pk=handover_pk,
+    )
+    return ceremony, handover
+
+
+@requires(permissions.can_view_ceremonies)
+def handover_edit(request, pk, handover_pk):
+    ceremony, handover = _get_handover(request, pk, handover_pk)
+    if not permissions.can_edit_handover(request.user, ceremony):
+        raise PermissionDenied
+    settled = ceremony.status != Ceremony.Status.PLANNED
+    Formset = item_formset(settled=settled)
+    data = request.POST if request.method == "POST" else None
+    form = HandoverForm(
+        data,
+        settled=settled,
+        initial={
+            "cheque_amount": handover.cheque_amount,
+            "cheque_number": handover.cheque_number,
+            "version": handover.version,
+        },
+    )
+    formset = Formset(
+        data,
+        instance=handover,
+        queryset=handover.items.prefetch_related("serials"),
+        form_kwargs={"settled": settled},
+    )
+    if data is not None and form.is_valid() and formset.is_valid():
+        try:
+            services.handover_save(
+                handover=handover,
+                by=request.user,
+                items=[
+                    {**f.cleaned_data, "id": f.instance.pk} for f in formset.forms if f.cleaned_data
+                ],
+                cheque_amount=form.cleaned_data.get("cheque_amount"),
+                cheque_number=form.cleaned_data.get("cheque_number", ""),
+                version=form.cleaned_data["version"],
+            )
+        except ConcurrentEditError:
+            form.add_error(None, CONCURRENT)
+        except services.CeremonyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Handover of %(number)s recorded.")
+                % {"number": handover.project.beneficiary.file_number},
+            )
+            return redirect("ceremony_detail", pk=ceremony.pk)
+    return render(
+        request,
+        "ceremonies/handover_form.html",
+        {
+            "ceremony": ceremony,
+            "handover": handover,
+            "form": form,
+            "formset": formset,
+            "settled": settled,
+            "committed": services.committed_for(handover.project),
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+def _quantity(quantity: Decimal) -> str:
+    whole = quantity == quantity.to_integral_value()
+    return format_number(quantity, 0 if whole else 2)
+
+
+def _remove_confirmation(ceremony: Ceremony, handover: Handover) -> Confirmation:
+    person = handover.project.beneficiary
+    items = list(handover.items.order_by("pk"))
+    rows = [
+        (f"{item.designation} × {code(_quantity(item.quantity))}", format_mad(item.total))
+        for item in items
+    ]
+    if handover.cheque_amount:
+        rows.append((_("Working-capital cheque"), format_mad(handover.cheque_amount)))
+    return Confirmation(
+        title=_("Remove %(name)s from this ceremony?") % {"name": person_name(person)},
+        consequences=[
+            _(
+                "Removing %(name)s (%(number)s) from this ceremony deletes what was recorded "
+                "for them, worth %(value)s in all:"
+            )
+            % {
+                "name": person_name(person),
+                "number": code(person.file_number),
+                "value": format_mad(handover.total),
+            },
+            _(
+                "Their project stays approved and its money stays committed: they can join "
+                "another ceremony."
+            ),
+        ],
+        rows=rows,
+        confirm_label=_("Yes, remove from the ceremony"),
+        cancel_url=reverse("ceremony_detail", args=[ceremony.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(permissions.can_view_ceremonies)
+def handover_remove(request, pk, handover_pk):
+    ceremony, handover = _get_handover(request, pk, handover_pk)
+    if not permissions.can_prepare_ceremony(request.user, ceremony):
+        raise PermissionDenied
+    if page := pending(request, _remove_confirmation(ceremony, handover)):
+        return page
+    try:
+        services.handover_remove(handover=handover, by=request.user)
+    except services.CeremonyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(number)s was removed from the ceremony.")
+            % {"number": handover.project.beneficiary.file_number},
+        )
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+def _hold_confirmation(ceremony: Ceremony) -> Confirmation:
+    lines = []
+    for row in services.hold_preview(ceremony):
+        reference = code(row["convention"].reference)
+        if row["disbursed"]:
+            lines.append(
+                ngettext(
+                    "Marking this ceremony held moves %(amount)s from committed to disbursed "
+                    "for %(count)s beneficiary on convention %(reference)s.",
+                    "Marking this ceremony held moves %(amount)s from committed to disbursed "
+                    "for %(count)s beneficiaries on convention %(reference)s.",
+                    row["beneficiaries"],
+                )
+                % {
+                    "amount": format_mad(row["disbursed"]),
+                    "count": code(row["beneficiaries"]),
+                    "reference": reference,
+                }
+            )
+        if row["released"]:
+            lines.append(
+                _(
+                    "%(amount)s approved but not handed over goes back to the envelope of "
+                    "convention %(reference)s."
+                )
+                % {"amount": format_mad(row["released"]), "reference": reference}
+            )
+    if not lines:
+        lines.append(_("Nothing moves on the conventions: no equipment is recorded yet."))
+    lines.append(
+        _(
+            "The projects become equipped, their follow-up visits are scheduled and the values "
+            "handed over can no longer be changed."
+        )
+    )
+    return Confirmation(
+        title=_("Mark this ceremony held?"),
+        consequences=lines,
+        confirm_label=_("Yes, mark it held"),
+        cancel_url=reverse("ceremony_detail", args=[ceremony.pk]),
+        destructive=False,
+        refused=services.hold_refusal(ceremony) or "",
+    )
+
+
+ACTIONS = {
+    "hold": (permissions.can_hold_ceremony, services.ceremony_hold),
+    "close": (permissions.can_close_ceremony, services.ceremony_close),
+}
+# Actions that say what they will do before doing it (holding moves the money).
+ASKS_FIRST = {"hold": _hold_confirmation}
+
+
+@require_http_methods(["GET", "POST"])
+@requires(permissions.can_view_ceremonies)
+def ceremony_action(request, pk, action):
+    if request.method == "GET" and action not in ASKS_FIRST:
+        return HttpResponseNotAllowed(["POST"])
+    ceremony = _get_ceremony(request, pk)
+    check, service = ACTIONS[action]
+    if not check(request.user, ceremony):
+        if ceremony.status != Ceremony.Status.PLANNED and action == "hold":
+            messages.warning(
+                request,
+                _("This ceremony is already %(status)s.")
+                % {"status": ceremony.get_status_display()},
+            )
+            return redirect("ceremony_detail", pk=ceremony.pk)
+        raise PermissionDenied
+    if action in ASKS_FIRST and (page := pending(request, ASKS_FIRST[action](ceremony))):
+        return page
+    try:
+        done = service(ceremony=ceremony, by=request.user)
+    except services.CeremonyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Done: the ceremony is now %(status)s.") % {"status": done.get_status_display()},
+        )
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+def _cancel_confirmation(ceremony: Ceremony, form: ReasonForm) -> Confirmation:
+    handovers = list(
+        ceremony.handovers.select_related("project__beneficiary").order_by(
+            "project__beneficiary__file_number"
+        )
+    )
+    if handovers:
+        lines = [
+            ngettext(
+                "Cancelling this ceremony takes its %(count)s beneficiary off it (%(numbers)s), "
+                "with what was recorded for them, worth %(value)s.",
+                "Cancelling this ceremony takes its %(count)s beneficiaries off it "
+                "(%(numbers)s), with what was recorded for them, worth %(value)s.",
+                len(handovers),
+            )
+            % {
+                "count": code(len(handovers)),
+                "numbers": codes(h.project.beneficiary.file_number for h in handovers),
+                "value": format_mad(sum((h.total for h in handovers), Decimal("0.00"))),
+            },
+            _(
+                "Their projects stay approved and their money stays committed on the "
+                "conventions: they can join another ceremony."
+            ),
+        ]
+    else:
+        lines = [_("This ceremony has no beneficiary: nothing moves.")]
+    lines.append(_("A cancelled ceremony cannot be planned again."))
+    return Confirmation(
+        title=_("Cancel this ceremony?"),
+        consequences=lines,
+        confirm_label=_("Yes, cancel the ceremony"),
+        cancel_url=reverse("ceremony_detail", args=[ceremony.pk]),
+        form=form,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(permissions.can_view_ceremonies)
+def ceremony_cancel(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_prepare_ceremony(request.user, ceremony):
+        raise PermissionDenied
+    if is_confirmed(request):
+        form = ReasonForm(request.POST)
+        form.fields["reason"].error_messages["required"] = _("Say why the ceremony is cancelled.")
+    else:
+        # The reason typed on the ceremony page comes along, still editable.
+        form = ReasonForm(initial={"reason": request.POST.get("reason", "")})
+    if page := pending(request, _cancel_confirmation(ceremony, form)):
+        return page
+    try:
+        services.ceremony_cancel(
+            ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.CeremonyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The ceremony was cancelled."))
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+@requires(permissions.can_view_ceremonies)
+def ceremony_attendance(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_print_attendance(request.user):
+        raise PermissionDenied
+    handovers = ceremony.handovers.select_related(
+        "project__beneficiary", "project__trade"
+    ).order_by("project__beneficiary__file_number")
+    pdf = render_pdf(
+        "pdf/attendance.html",
+        {
+            "ceremony": ceremony,
+            "handovers": handovers,
+            "totals": services.totals(ceremony),
+            "S": {k: certificates.bilingual(v) for k, v in certificates.SUMMARY_LABELS.items()},
+            "L": {k: certificates.bilingual(v) for k, v in certificates.LABELS.items()},
+        },
+        language="ar",
+    )
+    return pdf_response(
+        pdf, f"attendance-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf", inline=True
+    )
+
+
+@require_POST
+@requires(permissions.can_view_ceremonies)
+def certificates_issue(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if not permissions.can_issue_certificates(request.user, ceremony):
+        raise PermissionDenied
+    try:
+        issued = certificates.certificates_issue(ceremony=ceremony, by=request.user)
+    except certificates.CertificateError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(count)s certificates issued.") % {"count": len(issued)})
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+def _get_certificate(request, pk, certificate_pk) -> tuple[Ceremony, Certificate]:
+    ceremony = _get_ceremony(request, pk)
+    certificate = get_object_or_404(
+        Certificate.objects.filter(handover__ceremony=ceremony), pk=certificate_pk
+    )
+    return ceremony, certificate
+
+
+@requires(permissions.can_print_certificates)
+def certificate_pdf(request, pk, certificate_pk):
+    _ceremony, certificate = _get_certificate(request, pk, certificate_pk)
+    if not certificate.is_current and not permissions.can_read_cancelled(request.user):
+        # A cancelled certificate must not be printed again; headquarters keeps the record.
+        raise PermissionDenied
+    # The stored bytes, exactly as issued: a reprint never renders again.
+    return pdf_response(bytes(certificate.pdf), f"{certificate.number}.pdf", inline=True)
+
+
+@require_POST
+@requires(permissions.can_view_ceremonies)
+def certificate_correct(request, pk, certificate_pk):
+    ceremony, certificate = _get_certificate(request, pk, certificate_pk)
+    if not permissions.can_correct_certificates(request.user, ceremony):
+        raise PermissionDenied
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the certificate is corrected."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    try:
+        new = certificates.certificate_correct(
+            certificate=certificate,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except certificates.CertificateError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The certificate %(old)s was cancelled and replaced by %(new)s.")
+            % {"old": certificate.number, "new": new.number},
+        )
+    return redirect("ceremony_detail", pk=ceremony.pk)
+
+
+@requires(permissions.can_print_certificates)
+def ceremony_batch(request, pk):
+    ceremony = _get_ceremony(request, pk)
+    if ceremony.status not in (Ceremony.Status.HELD, Ceremony.Status.CLOSED):
+        messages.error(request, _("Certificates exist once the ceremony is held."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    if not Certificate.objects.filter(handover__ceremony=ceremony, status="current").exists():
+        messages.error(request, _("No certificate has been issued for this ceremony yet."))
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    pdf = certificates.ceremony_batch(ceremony, services.totals(ceremony))
+    return pdf_response(
+        pdf, f"certificates-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf", inline=True
+    )
+
+
+# --- Public verification -------------------------------------------------------------------
+
+
+def rate_bucket(address: str | None) -> str:
+    """Whom a check counts against: an IPv4 address, or an IPv6 /64 network, since one
+    connection commonly holds a whole /64 and could otherwise rotate addresses."""
+    if not address:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _too_many(request) -> bool:
+    """A fixed window per client address: enough for people checking papers, not for someone
+    trying codes."""
+    key = f"verify:{rate_bucket(client_ip(request))}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count > settings.VERIFY_RATE_LIMIT
+
+
+def certificate_verify(request, code=None):
+    if request.GET.get("code") and code is None:
+        wanted = certificates.normalise_code(request.GET["code"])
+        if wanted:
+            return redirect("certificate_verify", code=wanted)
+    form = VerifyForm(initial={"code": code or ""})
+    if code is None:
+        return render(request, "ceremonies/verify.html", {"form": form})
+    if _too_many(request):
+        return render(
+            request, "ceremonies/verify.html", {"form": form, "limited": True}, status=429
+        )
+    certificate = certificates.verify(code)
+    return render(
+        request,
+        "ceremonies/verify.html",
+        {
+            "form": form,
+            "checked": True,
+            "certificate": certificate,
+        },
+        status=200 if certificate else 404,
+    )

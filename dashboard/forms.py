@@ -1,0 +1,89 @@
+"""The home page's filters."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.models import ProgrammeTrack
+from dashboard.selectors import Filters
+from projects.models import Sector
+from reintegration.models import Centre, Role
+
+
+class DashboardFilterForm(forms.Form):
+    """The home page's filters. Choices come from the user's own scope: a territory outside it
+    is simply not offered, and an invented value is refused like any invalid choice."""
+
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    track = forms.ChoiceField(label=_("Programme track"), required=False)
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    territory = forms.ChoiceField(label=_("Territory"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.tracks = {t.pk: t for t in ProgrammeTrack.objects.all()}
+        self.sectors = {s.pk: s for s in Sector.objects.all()}
+        self.fields["track"].choices = everything + _named(self.tracks)
+        self.fields["sector"].choices = everything + _named(self.sectors)
+        # The territories are those of the centres in scope: one query gives all three levels.
+        centres = list(Centre.objects.visible_to(user).select_related("province__region"))
+        levels = {
+            "region": {c.province.region_id: c.province.region for c in centres},
+            "province": {c.province_id: c.province for c in centres},
+            "centre": {c.pk: c for c in centres},
+        }
+        offered = {
+            Role.NATIONAL: ("region", "province", "centre"),
+            Role.AUDITOR: ("region", "province", "centre"),
+            Role.REGIONAL: ("province", "centre"),
+            Role.OFFICIAL: ("centre",),
+        }.get(user.role, ())
+        headings = {
+            "region": _("Regions"),
+            "province": _("Prefectures and provinces"),
+            "centre": _("Centres"),
+        }
+        self.territories = {
+            f"{level}-{pk}": place for level in offered for pk, place in levels[level].items()
+        }
+        if offered:
+            self.fields["territory"].choices = everything + [
+                (headings[level], _named(levels[level], prefix=f"{level}-")) for level in offered
+            ]
+        else:
+            del self.fields["territory"]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            field.widget.attrs["class"] = f"{css} {css}-sm"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end of the period comes before its start."))
+        return data
+
+    def filters(self):
+        """The chosen filters; when the form has errors, none (the page says what is wrong)."""
+        if not self.is_bound or not self.is_valid():
+            return Filters()
+        data = self.cleaned_data
+        return Filters(
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            track=self.tracks.get(int(data["track"])) if data["track"] else None,
+            sector=self.sectors.get(int(data["sector"])) if data["sector"] else None,
+            territory=self.territories.get(data.get("territory") or ""),
+        )
+
+
+def _named(objects: dict, prefix: str = "") -> list[tuple[str, str]]:
+    # Sorted by the name in the reader's language.
+    return sorted(((f"{prefix}{pk}", obj.name) for pk, obj in objects.items()), key=lambda c: c[1])

@@ -1,0 +1,185 @@
+"""The home page: each role's dashboard within its scope, each table as XLSX, and a printable
+summary in Arabic then French."""
+
+import io
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from dashboard.forms import DashboardFilterForm
+from dashboard.reports import convention_report
+from dashboard.selectors import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard
+from partners.models import Convention
+from partners.permissions import can_view_conventions
+from reintegration.formatting import CURRENCY_SUFFIX, resolve_language
+from reintegration.models import ROLE_SCOPE_FIELD
+from reintegration.pdf import pdf_response, render_pdf
+from reintegration.permissions import requires
+from reintegration.scoping import get_visible_or_404
+from reintegration.spreadsheets import xlsx_append
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NUMBER_FORMATS = {"mad": "#,##0.00", "percent": "0.0%", "count": "0", "days": "0"}
+
+
+def _dashboard(request):
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    return form, build_dashboard(request.user, form.filters(), tracks=form.tracks)
+
+
+@requires(can_view_dashboard)
+def home(request):
+    form, dashboard = _dashboard(request)
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "form": form,
+            "dashboard": dashboard,
+            "query": request.GET.urlencode(),
+            "currency": CURRENCY_SUFFIX[resolve_language()],
+            # The rendered figures are kept as long as the figures themselves (the page's
+            # 120 kB of tables and chart data cost more to render than to fetch).
+            "fragment_seconds": settings.DASHBOARD_CACHE_SECONDS,
+        },
+    )
+
+
+@requires(can_view_dashboard)
+def dashboard_export(request, table):
+    """One table (or ``all``) as a workbook, for the same filters as the page."""
+    if table != "all" and table not in TABLE_KEYS:
+        raise Http404
+    _form, dashboard = _dashboard(request)
+    tables = dashboard.tables if table == "all" else [dashboard.table(table)]
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    rtl = resolve_language() == "ar"
+    for item in tables:
+        sheet = workbook.create_sheet(_sheet_title(str(item.title)))
+        sheet.sheet_view.rightToLeft = rtl
+        for cell in xlsx_append(sheet, [column.label for column in item.columns]):
+            cell.font = Font(bold=True)
+        for row in item.typed_rows:
+            cells = xlsx_append(sheet, [_xlsx_value(value) for value, _kind in row])
+            for cell, (value, kind) in zip(cells, row, strict=True):
+                kind = value.kind if isinstance(value, Cell) else kind
+                if kind in NUMBER_FORMATS:
+                    cell.number_format = NUMBER_FORMATS[kind]
+        sheet.column_dimensions["A"].width = 40
+    filters = workbook.create_sheet(_sheet_title(_("Filters")))
+    filters.sheet_view.rightToLeft = rtl
+    xlsx_append(filters, [_("Scope"), str(_scope(request.user) or _("All of Morocco"))])
+    for label, value in dashboard.filters.describe():
+        xlsx_append(filters, [str(label), str(value)])
+    xlsx_append(filters, [_("Figures as of"), dashboard.today])
+    filters.column_dimensions["A"].width = 24
+    filters.column_dimensions["B"].width = 40
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="dashboard-{table}-{dashboard.today.isoformat()}.xlsx"'
+    )
+    return response
+
+
+@requires(can_view_dashboard)
+def dashboard_pdf(request):
+    _form, dashboard = _dashboard(request)
+    pdf = render_pdf(
+        "pdf/dashboard_summary.html",
+        {"dashboard": dashboard, "scope": _scope(request.user), "generated": timezone.now()},
+        language="ar",
+    )
+    return pdf_response(pdf, f"dashboard-{dashboard.today.isoformat()}.pdf")
+
+
+def _scope(user):
+    """The user's centre, region or province as an object, so each PDF page names it in its own
+    language; None for the whole country."""
+    field = ROLE_SCOPE_FIELD.get(user.role)
+    return getattr(user, field) if field else None
+
+
+def _sheet_title(title: str) -> str:
+    # Excel refuses these characters and titles longer than 31 characters.
+    for character in "[]:*?/\\":
+        title = title.replace(character, " ")
+    return title[:31]
+
+
+def _xlsx_value(value):
+    if isinstance(value, Cell):
+        value = value.value
+    # Numbers stay numbers in the sheet; names and labels in the reader's language.
+    return value if value is None or isinstance(value, int | Decimal) else str(value)
+
+
+# --- What a partner's money achieved: the convention report ------------------------------
+
+
+@requires(can_view_conventions)
+def convention_report_view(request, pk, fmt="html"):
+    convention = get_visible_or_404(Convention.objects, request.user, pk=pk)
+    report = convention_report(convention, request.user)
+    if fmt == "pdf":
+        pdf = render_pdf("pdf/convention_report.html", report, language="ar")
+        return pdf_response(pdf, f"{convention.reference}.pdf")
+    if fmt == "xlsx":
+        return _report_xlsx(report)
+    return render(request, "dashboard/convention_report.html", report)
+
+
+def _report_xlsx(report) -> HttpResponse:
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = _("Summary")[:31]
+    convention = report["convention"]
+    for label, value in (
+        (_("Convention"), convention.reference),
+        (_("Envelope (DH)"), convention.envelope),
+        (_("Committed (DH)"), report["committed"]),
+        (_("Disbursed (DH)"), report["disbursed"]),
+        (_("Beneficiaries financed"), report["beneficiaries"]),
+        (_("Women"), report["women"]),
+        (_("Businesses active at the last visit"), report["active"]),
+    ):
+        xlsx_append(summary, [label, value])
+    projects = workbook.create_sheet(_("Projects")[:31])
+    xlsx_append(
+        projects,
+        [
+            str(_("File number")),
+            str(_("Project")),
+            str(_("Trade")),
+            str(_("Status")),
+            str(_("Amount (DH)")),
+        ],
+    )
+    for allocation in report["allocations"]:
+        project = allocation.project
+        xlsx_append(
+            projects,
+            [
+                project.beneficiary.file_number,
+                project.title,
+                project.trade.name if project.trade else "",
+                str(project.get_status_display()),
+                allocation.amount,
+            ],
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{convention.reference}.xlsx"'
+    return response

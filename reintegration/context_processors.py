@@ -1,6 +1,0 @@
-from reintegration.permissions import navigation_for
-
-
-def navigation(request):
-    user = getattr(request, "user", None)
-    return {"nav_items": navigation_for(user) if user is not None else []}

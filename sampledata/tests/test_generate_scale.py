@@ -1,0 +1,197 @@
+"""generate_scale at a tiny size: the rows it writes without the services must hold every
+invariant the services keep."""
+
+import itertools
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from beneficiaries.models import Beneficiary
+from ceremonies.models import Ceremony, Handover, HandoverItem, HandoverItemSerial
+from partners.models import Allocation, Contribution, Convention, LedgerMovement, Tranche
+from projects import services
+from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
+from projects.services import PERSON_STATUS, add_months
+from reintegration.models import User
+
+pytestmark = pytest.mark.django_db
+
+COUNTS = {
+    "beneficiaries": 120,
+    "projects": 70,
+    "lines": 230,
+    "visits": 200,
+    "conventions": 16,
+    "ceremonies": 20,
+}
+ZERO = Decimal("0.00")
+HANDED = (Status.EQUIPPED, Status.FOLLOW_UP, Status.CLOSED)
+
+
+@pytest.fixture
+def generated(convention):
+    """Generated on top of the projects tests' own convention (``convention``), which must
+    come out untouched."""
+    call_command("generate_scale", *(f"--{key}={value}" for key, value in COUNTS.items()))
+    return Convention.objects.exclude(pk=convention.pk)
+
+
+def test_the_requested_counts(generated):
+    assert Beneficiary.objects.count() == COUNTS["beneficiaries"]
+    assert LifeProject.objects.count() == COUNTS["projects"]
+    assert BudgetLine.objects.count() == COUNTS["lines"]
+    assert FollowUpVisit.objects.count() == COUNTS["visits"]
+    assert generated.count() == COUNTS["conventions"]
+    assert Ceremony.objects.count() == COUNTS["ceremonies"]
+    handed = LifeProject.objects.filter(handover_date__isnull=False)
+    assert handed.count() == COUNTS["visits"] // 4
+    # Files in every region; projects in every state the inbox and dashboard show.
+    regions = Beneficiary.objects.values("centre__province__region").distinct().count()
+    assert regions == 12
+    statuses = set(LifeProject.objects.values_list("status", flat=True))
+    assert {Status.SUBMITTED, Status.FOLLOW_UP, Status.CLOSED} <= statuses
+
+
+def test_budgets_add_up_and_approvals_are_charged(generated):
+    totals = defaultdict(lambda: ZERO)
+    for line in BudgetLine.objects.all():
+        assert line.quantity > 0 and line.unit_price > 0
+        totals[line.project_id] += line.total
+    for project in LifeProject.objects.all():
+        assert project.requested_total == totals[project.pk]
+        assert project.requested_total.as_tuple().exponent == -2
+        charged = Allocation.objects.filter(project=project)
+        unreleased = sum((a.amount for a in charged if a.released_at is None), ZERO)
+        if project.approved_total is None:
+            assert not charged
+            continue
+        assert project.approved_total == project.requested_total
+        assert sum((a.amount for a in charged), ZERO) == project.approved_total
+        gone_back = project.status == Status.REJECTED or project.outcome == "abandoned"
+        assert unreleased == (ZERO if gone_back else project.approved_total)
+        for allocation in charged:
+            # Only conventions covering the person's province pay for them.
+            covered = allocation.convention.provinces.values_list("pk", flat=True)
+            assert project.beneficiary.residence_province_id in covered
+        if project.requested_total > Decimal("40000"):
+            assert project.decisions.filter(to_status=Status.AWAITING_NATIONAL).exists()
+
+
+def test_conventions_hold_their_money(generated):
+    for convention in Convention.objects.all():
+        allocations = Allocation.objects.filter(convention=convention)
+        committed = sum(
+            (a.amount if a.released_at is None else a.disbursed for a in allocations), ZERO
+        )
+        disbursed = sum((a.disbursed for a in allocations), ZERO)
+        assert convention.committed == committed
+        assert convention.disbursed == disbursed
+        assert ZERO <= convention.disbursed <= convention.committed <= convention.envelope
+        moves = Counter()
+        for movement in LedgerMovement.objects.filter(convention=convention):
+            moves[movement.kind] += movement.amount
+        assert moves["commit"] - moves["release"] == committed
+        assert moves["disburse"] == disbursed
+    for convention in generated:
+        cash = Contribution.objects.filter(convention=convention, kind="cash")
+        assert sum((c.amount for c in cash), ZERO) == convention.envelope
+        tranches = Tranche.objects.filter(convention=convention)
+        assert sum((t.amount for t in tranches), ZERO) <= convention.envelope
+    assert generated.filter(status=Convention.Status.ACTIVE).exists()
+
+
+def test_ceremonies_hand_over_what_was_approved(generated):
+    today = timezone.localdate()
+    for ceremony in Ceremony.objects.select_related("centre"):
+        assert ceremony.province_id == ceremony.centre.province_id
+        covered = set(ceremony.conventions.values_list("provinces", flat=True))
+        assert ceremony.province_id in covered
+        if ceremony.status == Ceremony.Status.HELD:
+            assert ceremony.held_on <= today and ceremony.held_by_id
+        elif ceremony.status == Ceremony.Status.PLANNED:
+            assert ceremony.held_on > today
+        else:
+            assert not ceremony.handovers.exists() and ceremony.cancel_reason
+    for handover in Handover.objects.select_related("ceremony", "project__beneficiary"):
+        project, ceremony = handover.project, handover.ceremony
+        items = HandoverItem.objects.filter(handover=handover).prefetch_related("serials")
+        assert handover.total == sum((i.total for i in items), handover.cheque_amount or ZERO)
+        # A serial for every unit of a machine, or none.
+        assert all(len(i.serials.all()) in (0, i.quantity) for i in items)
+        assert handover.total == project.approved_total
+        assert project.beneficiary.centre_id == ceremony.centre_id
+        paying = set(project.allocations.values_list("convention", flat=True))
+        assert paying <= set(ceremony.conventions.values_list("pk", flat=True))
+        if ceremony.status == Ceremony.Status.HELD:
+            assert project.status in HANDED and project.handover_date == ceremony.held_on
+            assert all(a.disbursed == a.amount for a in project.allocations.all())
+        else:
+            assert project.status in (Status.APPROVED, Status.FUNDED)
+            assert all(a.disbursed == ZERO for a in project.allocations.all())
+    handed = LifeProject.objects.filter(handover_date__isnull=False)
+    assert handed.count() == Handover.objects.filter(ceremony__status="held").count()
+    assert HandoverItemSerial.objects.filter(unit=2).exists()  # lines of two machines
+
+
+def test_visits_follow_the_handover(generated):
+    today = timezone.localdate()
+    for project in LifeProject.objects.filter(handover_date__isnull=False):
+        visits = list(project.visits.order_by("milestone_months"))
+        assert [v.milestone_months for v in visits] == [3, 6, 12, 24]
+        done = [v for v in visits if v.done_on]
+        for visit in visits:
+            assert visit.due_on == add_months(project.handover_date, visit.milestone_months)
+        for visit in done:
+            assert project.handover_date < visit.done_on <= today
+            assert visit.business_active is not None and visit.monthly_income is not None
+            if visit.reincarcerated_on:
+                assert not visit.business_active
+        if not done:
+            assert project.status == Status.EQUIPPED
+        elif project.status == Status.CLOSED:
+            assert project.outcome in ("active", "failed")
+        else:
+            assert project.status == Status.FOLLOW_UP
+    assert not FollowUpVisit.objects.filter(project__handover_date__isnull=True).exists()
+
+
+def test_histories_and_people_match_their_projects(generated):
+    open_projects = Counter(
+        LifeProject.objects.filter(status__in=OPEN_STATUSES).values_list("beneficiary", flat=True)
+    )
+    assert max(open_projects.values()) == 1
+    for project in LifeProject.objects.select_related("beneficiary"):
+        person = project.beneficiary
+        assert not person.is_archived
+        assert person.created_at < project.created_at <= project.updated_at
+        decisions = list(Decision.objects.filter(project=project).order_by("created_at", "pk"))
+        if project.status == Status.DRAFT:
+            assert not decisions and project.submitted_at is None
+            continue
+        assert project.created_at < project.submitted_at
+        assert decisions[0].from_status == Status.DRAFT
+        assert decisions[-1].to_status == project.status
+        for before, after in itertools.pairwise(decisions):
+            assert before.to_status == after.from_status
+        if project.status in PERSON_STATUS:
+            assert person.status == PERSON_STATUS[project.status]
+    # The inbox has something waiting, submitted in the past.
+    waiting = LifeProject.objects.filter(status=Status.SUBMITTED)
+    assert waiting.exists()
+    assert all(p.submitted_at < timezone.now() for p in waiting)
+
+
+def test_the_application_continues_after_the_generated_rows(generated):
+    person = Beneficiary.objects.filter(projects__isnull=True, archived_at__isnull=True).first()
+    coordinator = User.objects.get(role="coordinator", centre=person.centre_id)
+    project = services.project_create(beneficiary=person, by=coordinator, data={"title": "Atelier"})
+    assert project.pk > max(LifeProject.objects.exclude(pk=project.pk).values_list("pk", flat=True))
+
+
+def test_it_refuses_a_production_database(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(Exception, match="production"):
+        call_command("generate_scale", "--beneficiaries=0", "--projects=1")
