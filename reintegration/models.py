@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from reintegration.audit_text import describe
 from reintegration.scoping import ScopedQuerySet
 
 
@@ -248,8 +249,6 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        from reintegration.audit import describe
-
         return describe(self)
 
     def save(self, *args, **kwargs):
