@@ -20,6 +20,7 @@ import io
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from django import forms
 from django.conf import settings
@@ -35,7 +36,7 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
-from reintegration.models import Centre, Province
+from reintegration.models import Centre, Province, User
 from reintegration.text import clean_text, fold
 
 COLUMNS = [
@@ -56,6 +57,11 @@ COLUMNS = [
 ]
 REQUIRED = {"first_name_ar", "last_name_ar", "first_name_latin", "last_name_latin", "sex"}
 MAX_ROWS = 2000
+
+# A sheet row, header to cell: text from a CSV; text, numbers or dates from an XLSX.
+Row = dict[str, Any]
+# Which cell of a row named a stored file.
+Reach = Literal["file_number", "cin"]
 
 
 class ImportForm(forms.Form):
@@ -94,7 +100,7 @@ class RowResult:
     conflict: Beneficiary | None = None
 
 
-def _read(path: Path) -> list[dict[str, str]]:
+def _read(path: Path) -> list[Row]:
     if path.suffix == ".xlsx":
         workbook = load_workbook(path, read_only=True, data_only=True)
         values = list(workbook.active.iter_rows(values_only=True))
@@ -200,11 +206,11 @@ def _current_values(target: Beneficiary) -> dict:
     return values
 
 
-def _identity(data: dict) -> tuple:
+def _identity(data: dict[str, Any]) -> tuple[str, str, str]:
     return (fold(data["first_name_latin"]), fold(data["last_name_latin"]), data["date_of_birth"])
 
 
-def _row_identity(data: dict) -> duplicates.Identity:
+def _row_identity(data: dict[str, Any]) -> duplicates.Identity:
     """The identity a row states in its own cells, before a stored file fills the empty ones."""
     try:
         born = datetime.date.fromisoformat(data.get("date_of_birth", ""))
@@ -213,25 +219,32 @@ def _row_identity(data: dict) -> duplicates.Identity:
     return duplicates.Identity.of({**data, "date_of_birth": born})
 
 
-def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
-    lookups = _Lookups()
-    visible = Beneficiary.objects.visible_to(by)
+def _files_by_number_or_cin(rows: list[Row]) -> dict[str, Beneficiary]:
+    """The stored files of every centre, under each file number and CIN the sheet names: a row
+    reaching another centre's file is refused, not taken for someone new."""
     numbers = {r.get("file_number", "").strip() for r in rows} - {""}
     cins = {normalise_cin(str(r.get("cin", ""))) for r in rows} - {None}
-    existing = {
+    return {
         key: b
         for b in Beneficiary.objects.filter(Q(file_number__in=numbers) | Q(cin__in=cins))
         for key in (b.file_number, b.cin)
         if key
     }
-    # Without a file number or CIN, the same names and date of birth in this centre are taken
-    # to be the same person, so that a sheet imported twice does not double them. Folded names
-    # that are equal have equal name keys: the index on keys finds them without a scan.
+
+
+def _files_by_identity(
+    rows: list[Row], *, centre: Centre
+) -> dict[tuple[str, str, str], Beneficiary]:
+    """The centre's files without a CIN, under their folded names and date of birth.
+
+    Without a file number or CIN, the same names and date of birth in this centre are taken to
+    be the same person, so that a sheet imported twice does not double them. Folded names that
+    are equal have equal name keys: the index on keys finds them without a scan."""
     keys = {
         name_key(str(r.get("first_name_latin", "")), str(r.get("last_name_latin", "")))
         for r in rows
     }
-    same_person = {
+    return {
         _identity(
             {
                 "first_name_latin": b.first_name_latin,
@@ -243,84 +256,160 @@ def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
             centre=centre, cin__isnull=True, name_key__in=keys - {""}
         )
     }
-    in_scope = set(
-        visible.filter(
-            pk__in=[b.pk for b in [*existing.values(), *same_person.values()]]
-        ).values_list("pk", flat=True)
+
+
+@dataclass
+class _StoredFiles:
+    """The stored files the rows of a sheet may reach, read once for the whole sheet."""
+
+    by_number_or_cin: dict[str, Beneficiary]
+    by_identity: dict[tuple[str, str, str], Beneficiary]
+    # Which of them the user may see.
+    in_scope: set[int]
+
+    @classmethod
+    def reached_by(cls, rows: list[Row], *, centre: Centre, by: User) -> _StoredFiles:
+        by_number_or_cin = _files_by_number_or_cin(rows)
+        by_identity = _files_by_identity(rows, centre=centre)
+        reached = [b.pk for b in [*by_number_or_cin.values(), *by_identity.values()]]
+        in_scope = set(
+            Beneficiary.objects.visible_to(by).filter(pk__in=reached).values_list("pk", flat=True)
+        )
+        return cls(by_number_or_cin, by_identity, in_scope)
+
+    def match(
+        self, data: dict[str, Any], cin: str | None
+    ) -> tuple[Beneficiary | None, Reach | None]:
+        """The file a row reaches, and whether by its file number or its CIN (None when by
+        names and date of birth, or when it reaches none)."""
+        by_number = self.by_number_or_cin.get(data["file_number"])
+        if by_number is not None:
+            return by_number, "file_number"
+        by_cin = self.by_number_or_cin.get(cin) if cin else None
+        if by_cin is not None:
+            return by_cin, "cin"
+        if not cin and "date_of_birth" in data:
+            return self.by_identity.get(_identity(data)), None
+        return None, None
+
+
+@dataclass
+class _PlannedRow:
+    """A sheet row read and matched with a stored file, not yet judged."""
+
+    line: int
+    label: str
+    # The form data: the row's cells, and the stored file's values where the cells are empty.
+    data: dict[str, Any]
+    # What the row's own cells say of the person, to compare with the file it reaches.
+    stated: duplicates.Identity
+    cin: str | None
+    target: Beneficiary | None
+    # Whether the row names the target by its file number or CIN; None otherwise.
+    reached_by: Reach | None
+
+    def refuse(self, *errors: str, conflict: Beneficiary | None = None) -> RowResult:
+        return RowResult(self.line, "refuse", self.label, list(errors), conflict=conflict)
+
+
+def _read_row(line: int, row: Row, *, lookups: _Lookups, stored: _StoredFiles) -> _PlannedRow:
+    data = lookups.form_data(row)
+    cin = normalise_cin(data.get("cin"))
+    target, reached_by = stored.match(data, cin)
+    label = f"{data.get('first_name_latin', '')} {data.get('last_name_latin', '')}".strip()
+    return _PlannedRow(
+        line=line,
+        label=label or "—",
+        data=data if target is None else lookups.form_data(row, target),
+        stated=_row_identity(data),
+        cin=cin,
+        target=target,
+        reached_by=reached_by,
     )
-    seen = set()
+
+
+def _appears_twice(row: _PlannedRow, seen: set[int | str]) -> bool:
+    """Whether an earlier row reached the same file, CIN or file number; if not, this row's
+    are added to ``seen``."""
+    keys = {
+        k for k in (row.target.pk if row.target else None, row.cin, row.data["file_number"]) if k
+    }
+    if keys & seen:
+        return True
+    seen.update(keys)
+    return False
+
+
+def _another_persons(reached_by: Reach) -> str:
+    if reached_by == "file_number":
+        return _(
+            "This file number belongs to another person (other names and date of "
+            "birth): check the file number in the sheet."
+        )
+    return _(
+        "This CIN belongs to the file of another person (other names and date of "
+        "birth): check the CIN in the sheet."
+    )
+
+
+def _refusal(
+    row: _PlannedRow, *, centre: Centre, stored: _StoredFiles, seen: set[int | str]
+) -> RowResult | None:
+    """The first reason to refuse the row before validating it, or None."""
+    if _appears_twice(row, seen):
+        return row.refuse(_("This person appears twice in the sheet."))
+    target = row.target
+    if target is None:
+        return row.refuse(_("No file has this file number.")) if row.data["file_number"] else None
+    if target.pk not in stored.in_scope or target.centre_id != centre.pk:
+        return row.refuse(_("This file belongs to another centre."))
+    if row.reached_by is not None and not duplicates.same_person(
+        row.stated, duplicates.Identity.of(target)
+    ):
+        # The stored file stays free for a later row that does describe its person.
+        seen.discard(target.pk)
+        return row.refuse(_another_persons(row.reached_by), conflict=target)
+    if target.is_archived:
+        return row.refuse(_("This file is archived."))
+    return None
+
+
+def _form_errors(form: BeneficiaryForm) -> list[str]:
+    return [
+        f"{form.fields[name].label}: {' '.join(messages)}"
+        if name in form.fields
+        else " ".join(messages)
+        for name, messages in form.errors.items()
+    ]
+
+
+def _validated(row: _PlannedRow) -> RowResult:
+    """The row through the file form: refused with the form's errors, or what it would do."""
+    target = row.target
+    # Validating a model form writes into its instance: keep the stored values to compare.
+    before = {name: getattr(target, name) for name in services.EDITABLE_FIELDS} if target else {}
+    form = BeneficiaryForm(data=row.data, instance=target)
+    if not form.is_valid():
+        return row.refuse(*_form_errors(form))
+    cleaned = {k: v for k, v in form.cleaned_data.items() if k in services.EDITABLE_FIELDS}
+    if target is None:
+        return RowResult(row.line, "create", row.label, data=cleaned)
+    if any(before[k] != v for k, v in cleaned.items() if k != "notes"):
+        return RowResult(row.line, "update", row.label, data=cleaned, target=target)
+    return RowResult(row.line, "unchanged", row.label, target=target)
+
+
+def plan(rows: list[Row], *, centre: Centre, by: User) -> list[RowResult]:
+    """What importing the rows into the centre would do, row by row; writes nothing."""
+    lookups = _Lookups()
+    stored = _StoredFiles.reached_by(rows, centre=centre, by=by)
+    # The files, CINs and file numbers reached by the rows so far.
+    seen: set[int | str] = set()
     results = []
     for line, row in enumerate(rows, start=2):
-        data = lookups.form_data(row)
-        label = (
-            f"{data.get('first_name_latin', '')} {data.get('last_name_latin', '')}".strip() or "—"
-        )
-        cin = normalise_cin(data.get("cin"))
-        by_number = existing.get(data["file_number"])
-        by_key = by_number or (existing.get(cin) if cin else None)
-        target = by_key or (
-            same_person.get(_identity(data)) if not cin and "date_of_birth" in data else None
-        )
-        stated = _row_identity(data)
-        if target is not None:
-            data = lookups.form_data(row, target)
-        key = (target.pk if target else None, cin, data["file_number"])
-        if any(k and k in seen for k in key):
-            results.append(
-                RowResult(line, "refuse", label, [_("This person appears twice in the sheet.")])
-            )
-            continue
-        seen.update(k for k in key if k)
-        if target is not None and (target.pk not in in_scope or target.centre_id != centre.pk):
-            results.append(
-                RowResult(line, "refuse", label, [_("This file belongs to another centre.")])
-            )
-            continue
-        if by_key is not None and not duplicates.same_person(
-            stated, duplicates.Identity.of(target)
-        ):
-            reason = (
-                _(
-                    "This file number belongs to another person (other names and date of "
-                    "birth): check the file number in the sheet."
-                )
-                if by_number is not None
-                else _(
-                    "This CIN belongs to the file of another person (other names and date of "
-                    "birth): check the CIN in the sheet."
-                )
-            )
-            # The stored file stays free for a later row that does describe its person.
-            seen.discard(target.pk)
-            results.append(RowResult(line, "refuse", label, [reason], conflict=target))
-            continue
-        if data["file_number"] and target is None:
-            results.append(RowResult(line, "refuse", label, [_("No file has this file number.")]))
-            continue
-        if target is not None and target.is_archived:
-            results.append(RowResult(line, "refuse", label, [_("This file is archived.")]))
-            continue
-        # Validating a model form writes into its instance: keep the stored values to compare.
-        before = (
-            {name: getattr(target, name) for name in services.EDITABLE_FIELDS} if target else {}
-        )
-        form = BeneficiaryForm(data=data, instance=target)
-        if not form.is_valid():
-            errors = [
-                f"{form.fields[name].label}: {' '.join(messages)}"
-                if name in form.fields
-                else " ".join(messages)
-                for name, messages in form.errors.items()
-            ]
-            results.append(RowResult(line, "refuse", label, errors))
-            continue
-        cleaned = {k: v for k, v in form.cleaned_data.items() if k in services.EDITABLE_FIELDS}
-        if target is None:
-            results.append(RowResult(line, "create", label, data=cleaned))
-        elif any(before[k] != v for k, v in cleaned.items() if k != "notes"):
-            results.append(RowResult(line, "update", label, data=cleaned, target=target))
-        else:
-            results.append(RowResult(line, "unchanged", label, target=target))
+        planned = _read_row(line, row, lookups=lookups, stored=stored)
+        refusal = _refusal(planned, centre=centre, stored=stored, seen=seen)
+        results.append(refusal or _validated(planned))
     _refuse_duplicates([r for r in results if r.action == "create"], by=by)
     return results
 
