@@ -18,6 +18,7 @@ import csv
 import datetime
 import io
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -100,19 +101,24 @@ class RowResult:
     conflict: Beneficiary | None = None
 
 
-def _read(path: Path) -> list[Row]:
+def _cells(path: Path) -> list[Sequence[Any]]:
+    """The sheet's rows of cells, the header row first."""
     if path.suffix == ".xlsx":
         workbook = load_workbook(path, read_only=True, data_only=True)
         values = list(workbook.active.iter_rows(values_only=True))
         workbook.close()
-    else:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError(_("Save the CSV file as UTF-8 and upload it again.")) from None
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else "excel"
-        values = list(csv.reader(io.StringIO(text), dialect))
+        return values
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(_("Save the CSV file as UTF-8 and upload it again.")) from None
+    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else "excel"
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def _read(path: Path) -> list[Row]:
+    values = _cells(path)
     if not values:
         raise ValidationError(_("The sheet is empty."))
     # Cells are cleaned as typed text is (reintegration.middleware.CleanTextInputMiddleware):
@@ -414,6 +420,16 @@ def plan(rows: list[Row], *, centre: Centre, by: User) -> list[RowResult]:
     return results
 
 
+def _resembles_row(line: int, why: list[str]) -> str:
+    if duplicates.CIN in why or duplicates.NAME_AND_BIRTH in why:
+        return _("This person appears twice in the sheet (row %(line)s).") % {"line": line}
+    labels = ", ".join(str(duplicates.REASONS[code]) for code in why)
+    return _("Resembles row %(line)s of the sheet: %(reasons)s.") % {
+        "line": line,
+        "reasons": labels,
+    }
+
+
 def _refuse_duplicates(creating: list[RowResult], *, by) -> None:
     """Refuse the rows that would open a second file for someone: a stored file or an earlier
     row of the sheet resembles them. Two identical rows give one file, never two."""
@@ -421,18 +437,7 @@ def _refuse_duplicates(creating: list[RowResult], *, by) -> None:
     stored = duplicates.find(identities, user=by)
     sheet = duplicates.Matcher()
     for result, identity, found in zip(creating, identities, stored, strict=True):
-        errors = []
-        for line, why in sheet.match(identity)[:1]:
-            labels = ", ".join(str(duplicates.REASONS[code]) for code in why)
-            if duplicates.CIN in why or duplicates.NAME_AND_BIRTH in why:
-                errors.append(
-                    _("This person appears twice in the sheet (row %(line)s).") % {"line": line}
-                )
-            else:
-                errors.append(
-                    _("Resembles row %(line)s of the sheet: %(reasons)s.")
-                    % {"line": line, "reasons": labels}
-                )
+        errors = [_resembles_row(line, why) for line, why in sheet.match(identity)[:1]]
         if found:
             errors.extend(found.elsewhere_messages)
             result.duplicates = found
