@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django import forms
 from django.conf import settings
@@ -39,6 +39,9 @@ from beneficiaries.names import name_key
 from reintegration import audit
 from reintegration.models import Centre, Province, User
 from reintegration.text import clean_text, fold
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
 COLUMNS = [
     "file_number",
@@ -63,6 +66,7 @@ MAX_ROWS = 2000
 Row = dict[str, Any]
 # Which cell of a row named a stored file.
 Reach = Literal["file_number", "cin"]
+Action = Literal["create", "update", "unchanged", "refuse"]
 
 
 class ImportForm(forms.Form):
@@ -74,7 +78,7 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Centre"), queryset=Centre.objects.filter(active=True), required=False
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         if user.role == "coordinator":
@@ -82,17 +86,17 @@ class ImportForm(forms.Form):
         else:
             self.fields["centre"].required = True
 
-    def selected_centre(self):
+    def selected_centre(self) -> Centre | None:
         return self.user.centre if self.user.role == "coordinator" else self.cleaned_data["centre"]
 
 
 @dataclass
 class RowResult:
     line: int
-    action: str  # create, update, unchanged, refuse
+    action: Action
     label: str
     errors: list[str] = field(default_factory=list)
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     target: Beneficiary | None = None
     # Stored files this row resembles, those in the user's scope shown with a link.
     duplicates: duplicates.Duplicates | None = None
@@ -142,7 +146,7 @@ def _read(path: Path) -> list[Row]:
     ]
 
 
-def _as_date(value) -> str:
+def _as_date(value: object) -> str:
     if isinstance(value, datetime.datetime):
         return value.date().isoformat()
     if isinstance(value, datetime.date):
@@ -159,23 +163,23 @@ def _as_date(value) -> str:
 class _Lookups:
     """Reference data resolved once per sheet, not once per row."""
 
-    def __init__(self):
-        self.provinces = {}
+    def __init__(self) -> None:
+        self.provinces: dict[str, int] = {}
         for province in Province.objects.all():
             for key in (province.code, province.name_fr.lower(), province.name_ar):
                 self.provinces[key] = province.pk
-        self.tracks = {}
+        self.tracks: dict[str, int] = {}
         for track in ProgrammeTrack.objects.all():
             for key in (track.code, track.name_fr.lower(), track.name_ar):
                 self.tracks[key] = track.pk
 
-    def form_data(self, row: dict, target: Beneficiary | None = None) -> dict:
+    def form_data(self, row: Row, target: Beneficiary | None = None) -> dict[str, Any]:
         """The form data for a row: an existing file keeps every value the sheet has no column
         for (notes, dependants, or any column left out) and every value whose cell is empty, so
         an update never wipes them: a sheet exported with fewer details, or a cell left blank
         because it was unknown, must not erase a phone or a commune typed in the file."""
-        data = _current_values(target) if target else {}
-        sheet = {name: str(row[name]).strip() for name in COLUMNS if name in row}
+        data: dict[str, Any] = _current_values(target) if target else {}
+        sheet: dict[str, Any] = {name: str(row[name]).strip() for name in COLUMNS if name in row}
         if target is not None:
             sheet = {name: value for name, value in sheet.items() if value}
         if "date_of_birth" in sheet:
@@ -195,7 +199,7 @@ class _Lookups:
         return data
 
 
-def _current_values(target: Beneficiary) -> dict:
+def _current_values(target: Beneficiary) -> dict[str, str]:
     values = {}
     for name in services.EDITABLE_FIELDS:
         value = (
@@ -382,9 +386,9 @@ def _refusal(
 
 def _form_errors(form: BeneficiaryForm) -> list[str]:
     return [
-        f"{form.fields[name].label}: {' '.join(messages)}"
+        f"{form.fields[name].label}: {' '.join(map(str, messages))}"
         if name in form.fields
-        else " ".join(messages)
+        else " ".join(map(str, messages))
         for name, messages in form.errors.items()
     ]
 
@@ -430,12 +434,12 @@ def _resembles_row(line: int, why: list[str]) -> str:
     }
 
 
-def _refuse_duplicates(creating: list[RowResult], *, by) -> None:
+def _refuse_duplicates(creating: list[RowResult], *, by: User) -> None:
     """Refuse the rows that would open a second file for someone: a stored file or an earlier
     row of the sheet resembles them. Two identical rows give one file, never two."""
     identities = [duplicates.Identity.of(result.data) for result in creating]
     stored = duplicates.find(identities, user=by)
-    sheet = duplicates.Matcher()
+    sheet: duplicates.Matcher[int] = duplicates.Matcher()
     for result, identity, found in zip(creating, identities, stored, strict=True):
         errors = [_resembles_row(line, why) for line, why in sheet.match(identity)[:1]]
         if found:
@@ -449,7 +453,7 @@ def _refuse_duplicates(creating: list[RowResult], *, by) -> None:
             sheet.add(identity, result.line)
 
 
-def _store(upload) -> Path:
+def _store(upload: UploadedFile) -> Path:
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValidationError(_("Upload a CSV or XLSX file."))
@@ -462,7 +466,9 @@ def _store(upload) -> Path:
     return path
 
 
-def prepare(upload, *, centre, by) -> tuple[dict, list[RowResult]]:
+def prepare(
+    upload: UploadedFile, *, centre: Centre, by: User
+) -> tuple[dict[str, Any], list[RowResult]]:
     path = _store(upload)
     try:
         rows = _read(path)
@@ -477,7 +483,7 @@ def prepare(upload, *, centre, by) -> tuple[dict, list[RowResult]]:
 
 
 @transaction.atomic
-def commit(pending: dict, *, by) -> dict:
+def commit(pending: dict[str, Any], *, by: User) -> dict[str, int]:
     path = Path(settings.MEDIA_ROOT) / "imports" / Path(pending["path"]).name
     centre = Centre.objects.get(pk=pending["centre"])
     # The rows are checked again under the lock that the file form takes: a file opened
@@ -490,11 +496,9 @@ def commit(pending: dict, *, by) -> dict:
             services.beneficiary_create(by=by, centre=centre, data=result.data)
             counts["created"] += 1
         elif result.action == "update":
+            target = cast(Beneficiary, result.target)  # an update always has its file
             services.beneficiary_update(
-                beneficiary=result.target,
-                by=by,
-                data=result.data,
-                version=result.target.version,
+                beneficiary=target, by=by, data=result.data, version=target.version
             )
             counts["updated"] += 1
         else:
