@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
@@ -34,6 +35,9 @@ from django.utils.translation import gettext_lazy
 from beneficiaries.models import Beneficiary
 from beneficiaries.names import name_key
 from reintegration.text import fold
+
+if TYPE_CHECKING:
+    from reintegration.models import User
 
 CIN = "cin"
 PHONE = "phone"
@@ -85,7 +89,7 @@ class Identity:
     phone: str = ""
 
     @classmethod
-    def of(cls, source) -> Identity:
+    def of(cls, source: dict[str, Any] | Beneficiary) -> Identity:
         get = source.get if isinstance(source, dict) else lambda name: getattr(source, name)
         born = get("date_of_birth")
         return cls(
@@ -98,7 +102,7 @@ class Identity:
             phone=get("phone") or "",
         )
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         latin = (self.first_name_latin, self.last_name_latin)
         arabic = (self.first_name_ar, self.last_name_ar)
         self.folded = {("latin", _folded(*latin)), ("ar", _folded(*arabic))}
@@ -148,17 +152,21 @@ def same_person(row: Identity, stored: Identity) -> bool:
     return False
 
 
-class Matcher:
+# What a Matcher gives back with each identity found: a stored file, a sheet's row number...
+Ref = TypeVar("Ref")
+
+
+class Matcher(Generic[Ref]):
     """Identities indexed by every rule's key, so that looking one up costs a few dict reads,
     not a comparison with each of them (an import compares each row with the rows before)."""
 
-    def __init__(self):
-        self._index: dict[tuple, list] = defaultdict(list)
+    def __init__(self) -> None:
+        self._index: dict[tuple[object, ...], list[tuple[int, Identity, Ref]]] = defaultdict(list)
         self._added = 0
 
     @staticmethod
-    def _keys(identity: Identity) -> set[tuple]:
-        keys = set()
+    def _keys(identity: Identity) -> set[tuple[object, ...]]:
+        keys: set[tuple[object, ...]] = set()
         if identity.cin:
             keys.add((CIN, identity.cin))
         if identity.phone:
@@ -168,15 +176,15 @@ class Matcher:
             keys.update(("name", key, year) for key in identity.keys)
         return keys
 
-    def add(self, identity: Identity, ref) -> None:
+    def add(self, identity: Identity, ref: Ref) -> None:
         self._added += 1
         for key in self._keys(identity):
             self._index[key].append((self._added, identity, ref))
 
-    def match(self, identity: Identity) -> list[tuple[object, list[str]]]:
+    def match(self, identity: Identity) -> list[tuple[Ref, list[str]]]:
         """(ref, reasons) of every indexed identity that may be the same person, first added
         first."""
-        found = {}
+        found: dict[int, tuple[Ref, list[str]]] = {}
         for key in self._keys(identity):
             for order, other, ref in self._index.get(key, ()):
                 if order not in found:
@@ -252,16 +260,18 @@ def _query(identities: list[Identity]) -> Q | None:
     return reduce(or_, conditions) if conditions else None
 
 
-def find(identities: list[Identity], *, user, exclude_pk: int | None = None) -> list[Duplicates]:
+def find(
+    identities: list[Identity], *, user: User, exclude_pk: int | None = None
+) -> list[Duplicates]:
     """The likely duplicates among stored files of each identity, in the same order."""
     results = [Duplicates() for _identity in identities]
     condition = _query(identities)
     if condition is None:
         return results
-    stored = Beneficiary.objects.filter(condition, anonymised_at__isnull=True)
+    query = Beneficiary.objects.filter(condition, anonymised_at__isnull=True)
     if exclude_pk is not None:
-        stored = stored.exclude(pk=exclude_pk)
-    stored = list(stored.select_related("centre").order_by("pk"))
+        query = query.exclude(pk=exclude_pk)
+    stored = list(query.select_related("centre").order_by("pk"))
     if not stored:
         return results
     visible = set(
@@ -269,11 +279,11 @@ def find(identities: list[Identity], *, user, exclude_pk: int | None = None) -> 
         .filter(pk__in=[b.pk for b in stored])
         .values_list("pk", flat=True)
     )
-    matcher = Matcher()
+    matcher: Matcher[Beneficiary] = Matcher()
     for beneficiary in stored:
         matcher.add(Identity.of(beneficiary), beneficiary)
     for identity, result in zip(identities, results, strict=True):
-        elsewhere = set()
+        elsewhere: set[str] = set()
         for beneficiary, why in matcher.match(identity)[:MAX_CANDIDATES]:
             result.numbers.append(beneficiary.file_number)
             result._pks.append(beneficiary.pk)
@@ -287,5 +297,5 @@ def find(identities: list[Identity], *, user, exclude_pk: int | None = None) -> 
     return results
 
 
-def find_one(data: dict, *, user, exclude_pk: int | None = None) -> Duplicates:
+def find_one(data: dict[str, Any], *, user: User, exclude_pk: int | None = None) -> Duplicates:
     return find([Identity.of(data)], user=user, exclude_pk=exclude_pk)[0]

@@ -18,8 +18,10 @@ import csv
 import datetime
 import io
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django import forms
 from django.conf import settings
@@ -35,8 +37,11 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
-from reintegration.models import Centre, Province
+from reintegration.models import Centre, Province, User
 from reintegration.text import clean_text, fold
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
 COLUMNS = [
     "file_number",
@@ -57,6 +62,12 @@ COLUMNS = [
 REQUIRED = {"first_name_ar", "last_name_ar", "first_name_latin", "last_name_latin", "sex"}
 MAX_ROWS = 2000
 
+# A sheet row, header to cell: text from a CSV; text, numbers or dates from an XLSX.
+Row = dict[str, Any]
+# Which cell of a row named a stored file.
+Reach = Literal["file_number", "cin"]
+Action = Literal["create", "update", "unchanged", "refuse"]
+
 
 class ImportForm(forms.Form):
     sheet = forms.FileField(
@@ -67,7 +78,7 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Centre"), queryset=Centre.objects.filter(active=True), required=False
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         if user.role == "coordinator":
@@ -75,17 +86,17 @@ class ImportForm(forms.Form):
         else:
             self.fields["centre"].required = True
 
-    def selected_centre(self):
+    def selected_centre(self) -> Centre | None:
         return self.user.centre if self.user.role == "coordinator" else self.cleaned_data["centre"]
 
 
 @dataclass
 class RowResult:
     line: int
-    action: str  # create, update, unchanged, refuse
+    action: Action
     label: str
     errors: list[str] = field(default_factory=list)
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     target: Beneficiary | None = None
     # Stored files this row resembles, those in the user's scope shown with a link.
     duplicates: duplicates.Duplicates | None = None
@@ -94,19 +105,24 @@ class RowResult:
     conflict: Beneficiary | None = None
 
 
-def _read(path: Path) -> list[dict[str, str]]:
+def _cells(path: Path) -> list[Sequence[Any]]:
+    """The sheet's rows of cells, the header row first."""
     if path.suffix == ".xlsx":
         workbook = load_workbook(path, read_only=True, data_only=True)
         values = list(workbook.active.iter_rows(values_only=True))
         workbook.close()
-    else:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError(_("Save the CSV file as UTF-8 and upload it again.")) from None
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else "excel"
-        values = list(csv.reader(io.StringIO(text), dialect))
+        return values
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(_("Save the CSV file as UTF-8 and upload it again.")) from None
+    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else "excel"
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def _read(path: Path) -> list[Row]:
+    values = _cells(path)
     if not values:
         raise ValidationError(_("The sheet is empty."))
     # Cells are cleaned as typed text is (reintegration.middleware.CleanTextInputMiddleware):
@@ -130,7 +146,7 @@ def _read(path: Path) -> list[dict[str, str]]:
     ]
 
 
-def _as_date(value) -> str:
+def _as_date(value: object) -> str:
     if isinstance(value, datetime.datetime):
         return value.date().isoformat()
     if isinstance(value, datetime.date):
@@ -147,23 +163,23 @@ def _as_date(value) -> str:
 class _Lookups:
     """Reference data resolved once per sheet, not once per row."""
 
-    def __init__(self):
-        self.provinces = {}
+    def __init__(self) -> None:
+        self.provinces: dict[str, int] = {}
         for province in Province.objects.all():
             for key in (province.code, province.name_fr.lower(), province.name_ar):
                 self.provinces[key] = province.pk
-        self.tracks = {}
+        self.tracks: dict[str, int] = {}
         for track in ProgrammeTrack.objects.all():
             for key in (track.code, track.name_fr.lower(), track.name_ar):
                 self.tracks[key] = track.pk
 
-    def form_data(self, row: dict, target: Beneficiary | None = None) -> dict:
+    def form_data(self, row: Row, target: Beneficiary | None = None) -> dict[str, Any]:
         """The form data for a row: an existing file keeps every value the sheet has no column
         for (notes, dependants, or any column left out) and every value whose cell is empty, so
         an update never wipes them: a sheet exported with fewer details, or a cell left blank
         because it was unknown, must not erase a phone or a commune typed in the file."""
-        data = _current_values(target) if target else {}
-        sheet = {name: str(row[name]).strip() for name in COLUMNS if name in row}
+        data: dict[str, Any] = _current_values(target) if target else {}
+        sheet: dict[str, Any] = {name: str(row[name]).strip() for name in COLUMNS if name in row}
         if target is not None:
             sheet = {name: value for name, value in sheet.items() if value}
         if "date_of_birth" in sheet:
@@ -183,7 +199,7 @@ class _Lookups:
         return data
 
 
-def _current_values(target: Beneficiary) -> dict:
+def _current_values(target: Beneficiary) -> dict[str, str]:
     values = {}
     for name in services.EDITABLE_FIELDS:
         value = (
@@ -200,11 +216,11 @@ def _current_values(target: Beneficiary) -> dict:
     return values
 
 
-def _identity(data: dict) -> tuple:
+def _identity(data: dict[str, Any]) -> tuple[str, str, str]:
     return (fold(data["first_name_latin"]), fold(data["last_name_latin"]), data["date_of_birth"])
 
 
-def _row_identity(data: dict) -> duplicates.Identity:
+def _row_identity(data: dict[str, Any]) -> duplicates.Identity:
     """The identity a row states in its own cells, before a stored file fills the empty ones."""
     try:
         born = datetime.date.fromisoformat(data.get("date_of_birth", ""))
@@ -213,25 +229,32 @@ def _row_identity(data: dict) -> duplicates.Identity:
     return duplicates.Identity.of({**data, "date_of_birth": born})
 
 
-def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
-    lookups = _Lookups()
-    visible = Beneficiary.objects.visible_to(by)
+def _files_by_number_or_cin(rows: list[Row]) -> dict[str, Beneficiary]:
+    """The stored files of every centre, under each file number and CIN the sheet names: a row
+    reaching another centre's file is refused, not taken for someone new."""
     numbers = {r.get("file_number", "").strip() for r in rows} - {""}
     cins = {normalise_cin(str(r.get("cin", ""))) for r in rows} - {None}
-    existing = {
+    return {
         key: b
         for b in Beneficiary.objects.filter(Q(file_number__in=numbers) | Q(cin__in=cins))
         for key in (b.file_number, b.cin)
         if key
     }
-    # Without a file number or CIN, the same names and date of birth in this centre are taken
-    # to be the same person, so that a sheet imported twice does not double them. Folded names
-    # that are equal have equal name keys: the index on keys finds them without a scan.
+
+
+def _files_by_identity(
+    rows: list[Row], *, centre: Centre
+) -> dict[tuple[str, str, str], Beneficiary]:
+    """The centre's files without a CIN, under their folded names and date of birth.
+
+    Without a file number or CIN, the same names and date of birth in this centre are taken to
+    be the same person, so that a sheet imported twice does not double them. Folded names that
+    are equal have equal name keys: the index on keys finds them without a scan."""
     keys = {
         name_key(str(r.get("first_name_latin", "")), str(r.get("last_name_latin", "")))
         for r in rows
     }
-    same_person = {
+    return {
         _identity(
             {
                 "first_name_latin": b.first_name_latin,
@@ -243,107 +266,182 @@ def plan(rows: list[dict], *, centre, by) -> list[RowResult]:
             centre=centre, cin__isnull=True, name_key__in=keys - {""}
         )
     }
-    in_scope = set(
-        visible.filter(
-            pk__in=[b.pk for b in [*existing.values(), *same_person.values()]]
-        ).values_list("pk", flat=True)
+
+
+@dataclass
+class _StoredFiles:
+    """The stored files the rows of a sheet may reach, read once for the whole sheet."""
+
+    by_number_or_cin: dict[str, Beneficiary]
+    by_identity: dict[tuple[str, str, str], Beneficiary]
+    # Which of them the user may see.
+    in_scope: set[int]
+
+    @classmethod
+    def reached_by(cls, rows: list[Row], *, centre: Centre, by: User) -> _StoredFiles:
+        by_number_or_cin = _files_by_number_or_cin(rows)
+        by_identity = _files_by_identity(rows, centre=centre)
+        reached = [b.pk for b in [*by_number_or_cin.values(), *by_identity.values()]]
+        in_scope = set(
+            Beneficiary.objects.visible_to(by).filter(pk__in=reached).values_list("pk", flat=True)
+        )
+        return cls(by_number_or_cin, by_identity, in_scope)
+
+    def match(
+        self, data: dict[str, Any], cin: str | None
+    ) -> tuple[Beneficiary | None, Reach | None]:
+        """The file a row reaches, and whether by its file number or its CIN (None when by
+        names and date of birth, or when it reaches none)."""
+        by_number = self.by_number_or_cin.get(data["file_number"])
+        if by_number is not None:
+            return by_number, "file_number"
+        by_cin = self.by_number_or_cin.get(cin) if cin else None
+        if by_cin is not None:
+            return by_cin, "cin"
+        if not cin and "date_of_birth" in data:
+            return self.by_identity.get(_identity(data)), None
+        return None, None
+
+
+@dataclass
+class _PlannedRow:
+    """A sheet row read and matched with a stored file, not yet judged."""
+
+    line: int
+    label: str
+    # The form data: the row's cells, and the stored file's values where the cells are empty.
+    data: dict[str, Any]
+    # What the row's own cells say of the person, to compare with the file it reaches.
+    stated: duplicates.Identity
+    cin: str | None
+    target: Beneficiary | None
+    # Whether the row names the target by its file number or CIN; None otherwise.
+    reached_by: Reach | None
+
+    def refuse(self, *errors: str, conflict: Beneficiary | None = None) -> RowResult:
+        return RowResult(self.line, "refuse", self.label, list(errors), conflict=conflict)
+
+
+def _read_row(line: int, row: Row, *, lookups: _Lookups, stored: _StoredFiles) -> _PlannedRow:
+    data = lookups.form_data(row)
+    cin = normalise_cin(data.get("cin"))
+    target, reached_by = stored.match(data, cin)
+    label = f"{data.get('first_name_latin', '')} {data.get('last_name_latin', '')}".strip()
+    return _PlannedRow(
+        line=line,
+        label=label or "—",
+        data=data if target is None else lookups.form_data(row, target),
+        stated=_row_identity(data),
+        cin=cin,
+        target=target,
+        reached_by=reached_by,
     )
-    seen = set()
+
+
+def _appears_twice(row: _PlannedRow, seen: set[int | str]) -> bool:
+    """Whether an earlier row reached the same file, CIN or file number; if not, this row's
+    are added to ``seen``."""
+    keys = {
+        k for k in (row.target.pk if row.target else None, row.cin, row.data["file_number"]) if k
+    }
+    if keys & seen:
+        return True
+    seen.update(keys)
+    return False
+
+
+def _another_persons(reached_by: Reach) -> str:
+    if reached_by == "file_number":
+        return _(
+            "This file number belongs to another person (other names and date of "
+            "birth): check the file number in the sheet."
+        )
+    return _(
+        "This CIN belongs to the file of another person (other names and date of "
+        "birth): check the CIN in the sheet."
+    )
+
+
+def _refusal(
+    row: _PlannedRow, *, centre: Centre, stored: _StoredFiles, seen: set[int | str]
+) -> RowResult | None:
+    """The first reason to refuse the row before validating it, or None."""
+    if _appears_twice(row, seen):
+        return row.refuse(_("This person appears twice in the sheet."))
+    target = row.target
+    if target is None:
+        return row.refuse(_("No file has this file number.")) if row.data["file_number"] else None
+    if target.pk not in stored.in_scope or target.centre_id != centre.pk:
+        return row.refuse(_("This file belongs to another centre."))
+    if row.reached_by is not None and not duplicates.same_person(
+        row.stated, duplicates.Identity.of(target)
+    ):
+        # The stored file stays free for a later row that does describe its person.
+        seen.discard(target.pk)
+        return row.refuse(_another_persons(row.reached_by), conflict=target)
+    if target.is_archived:
+        return row.refuse(_("This file is archived."))
+    return None
+
+
+def _form_errors(form: BeneficiaryForm) -> list[str]:
+    return [
+        f"{form.fields[name].label}: {' '.join(map(str, messages))}"
+        if name in form.fields
+        else " ".join(map(str, messages))
+        for name, messages in form.errors.items()
+    ]
+
+
+def _validated(row: _PlannedRow) -> RowResult:
+    """The row through the file form: refused with the form's errors, or what it would do."""
+    target = row.target
+    # Validating a model form writes into its instance: keep the stored values to compare.
+    before = {name: getattr(target, name) for name in services.EDITABLE_FIELDS} if target else {}
+    form = BeneficiaryForm(data=row.data, instance=target)
+    if not form.is_valid():
+        return row.refuse(*_form_errors(form))
+    cleaned = {k: v for k, v in form.cleaned_data.items() if k in services.EDITABLE_FIELDS}
+    if target is None:
+        return RowResult(row.line, "create", row.label, data=cleaned)
+    if any(before[k] != v for k, v in cleaned.items() if k != "notes"):
+        return RowResult(row.line, "update", row.label, data=cleaned, target=target)
+    return RowResult(row.line, "unchanged", row.label, target=target)
+
+
+def plan(rows: list[Row], *, centre: Centre, by: User) -> list[RowResult]:
+    """What importing the rows into the centre would do, row by row; writes nothing."""
+    lookups = _Lookups()
+    stored = _StoredFiles.reached_by(rows, centre=centre, by=by)
+    # The files, CINs and file numbers reached by the rows so far.
+    seen: set[int | str] = set()
     results = []
     for line, row in enumerate(rows, start=2):
-        data = lookups.form_data(row)
-        label = (
-            f"{data.get('first_name_latin', '')} {data.get('last_name_latin', '')}".strip() or "—"
-        )
-        cin = normalise_cin(data.get("cin"))
-        by_number = existing.get(data["file_number"])
-        by_key = by_number or (existing.get(cin) if cin else None)
-        target = by_key or (
-            same_person.get(_identity(data)) if not cin and "date_of_birth" in data else None
-        )
-        stated = _row_identity(data)
-        if target is not None:
-            data = lookups.form_data(row, target)
-        key = (target.pk if target else None, cin, data["file_number"])
-        if any(k and k in seen for k in key):
-            results.append(
-                RowResult(line, "refuse", label, [_("This person appears twice in the sheet.")])
-            )
-            continue
-        seen.update(k for k in key if k)
-        if target is not None and (target.pk not in in_scope or target.centre_id != centre.pk):
-            results.append(
-                RowResult(line, "refuse", label, [_("This file belongs to another centre.")])
-            )
-            continue
-        if by_key is not None and not duplicates.same_person(
-            stated, duplicates.Identity.of(target)
-        ):
-            reason = (
-                _(
-                    "This file number belongs to another person (other names and date of "
-                    "birth): check the file number in the sheet."
-                )
-                if by_number is not None
-                else _(
-                    "This CIN belongs to the file of another person (other names and date of "
-                    "birth): check the CIN in the sheet."
-                )
-            )
-            # The stored file stays free for a later row that does describe its person.
-            seen.discard(target.pk)
-            results.append(RowResult(line, "refuse", label, [reason], conflict=target))
-            continue
-        if data["file_number"] and target is None:
-            results.append(RowResult(line, "refuse", label, [_("No file has this file number.")]))
-            continue
-        if target is not None and target.is_archived:
-            results.append(RowResult(line, "refuse", label, [_("This file is archived.")]))
-            continue
-        # Validating a model form writes into its instance: keep the stored values to compare.
-        before = (
-            {name: getattr(target, name) for name in services.EDITABLE_FIELDS} if target else {}
-        )
-        form = BeneficiaryForm(data=data, instance=target)
-        if not form.is_valid():
-            errors = [
-                f"{form.fields[name].label}: {' '.join(messages)}"
-                if name in form.fields
-                else " ".join(messages)
-                for name, messages in form.errors.items()
-            ]
-            results.append(RowResult(line, "refuse", label, errors))
-            continue
-        cleaned = {k: v for k, v in form.cleaned_data.items() if k in services.EDITABLE_FIELDS}
-        if target is None:
-            results.append(RowResult(line, "create", label, data=cleaned))
-        elif any(before[k] != v for k, v in cleaned.items() if k != "notes"):
-            results.append(RowResult(line, "update", label, data=cleaned, target=target))
-        else:
-            results.append(RowResult(line, "unchanged", label, target=target))
+        planned = _read_row(line, row, lookups=lookups, stored=stored)
+        refusal = _refusal(planned, centre=centre, stored=stored, seen=seen)
+        results.append(refusal or _validated(planned))
     _refuse_duplicates([r for r in results if r.action == "create"], by=by)
     return results
 
 
-def _refuse_duplicates(creating: list[RowResult], *, by) -> None:
+def _resembles_row(line: int, why: list[str]) -> str:
+    if duplicates.CIN in why or duplicates.NAME_AND_BIRTH in why:
+        return _("This person appears twice in the sheet (row %(line)s).") % {"line": line}
+    labels = ", ".join(str(duplicates.REASONS[code]) for code in why)
+    return _("Resembles row %(line)s of the sheet: %(reasons)s.") % {
+        "line": line,
+        "reasons": labels,
+    }
+
+
+def _refuse_duplicates(creating: list[RowResult], *, by: User) -> None:
     """Refuse the rows that would open a second file for someone: a stored file or an earlier
     row of the sheet resembles them. Two identical rows give one file, never two."""
     identities = [duplicates.Identity.of(result.data) for result in creating]
     stored = duplicates.find(identities, user=by)
-    sheet = duplicates.Matcher()
+    sheet: duplicates.Matcher[int] = duplicates.Matcher()
     for result, identity, found in zip(creating, identities, stored, strict=True):
-        errors = []
-        for line, why in sheet.match(identity)[:1]:
-            labels = ", ".join(str(duplicates.REASONS[code]) for code in why)
-            if duplicates.CIN in why or duplicates.NAME_AND_BIRTH in why:
-                errors.append(
-                    _("This person appears twice in the sheet (row %(line)s).") % {"line": line}
-                )
-            else:
-                errors.append(
-                    _("Resembles row %(line)s of the sheet: %(reasons)s.")
-                    % {"line": line, "reasons": labels}
-                )
+        errors = [_resembles_row(line, why) for line, why in sheet.match(identity)[:1]]
         if found:
             errors.extend(found.elsewhere_messages)
             result.duplicates = found
@@ -355,7 +453,7 @@ def _refuse_duplicates(creating: list[RowResult], *, by) -> None:
             sheet.add(identity, result.line)
 
 
-def _store(upload) -> Path:
+def _store(upload: UploadedFile) -> Path:
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValidationError(_("Upload a CSV or XLSX file."))
@@ -368,7 +466,9 @@ def _store(upload) -> Path:
     return path
 
 
-def prepare(upload, *, centre, by) -> tuple[dict, list[RowResult]]:
+def prepare(
+    upload: UploadedFile, *, centre: Centre, by: User
+) -> tuple[dict[str, Any], list[RowResult]]:
     path = _store(upload)
     try:
         rows = _read(path)
@@ -383,7 +483,7 @@ def prepare(upload, *, centre, by) -> tuple[dict, list[RowResult]]:
 
 
 @transaction.atomic
-def commit(pending: dict, *, by) -> dict:
+def commit(pending: dict[str, Any], *, by: User) -> dict[str, int]:
     path = Path(settings.MEDIA_ROOT) / "imports" / Path(pending["path"]).name
     centre = Centre.objects.get(pk=pending["centre"])
     # The rows are checked again under the lock that the file form takes: a file opened
@@ -396,11 +496,9 @@ def commit(pending: dict, *, by) -> dict:
             services.beneficiary_create(by=by, centre=centre, data=result.data)
             counts["created"] += 1
         elif result.action == "update":
+            target = cast(Beneficiary, result.target)  # an update always has its file
             services.beneficiary_update(
-                beneficiary=result.target,
-                by=by,
-                data=result.data,
-                version=result.target.version,
+                beneficiary=target, by=by, data=result.data, version=target.version
             )
             counts["updated"] += 1
         else:

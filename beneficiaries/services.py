@@ -4,12 +4,13 @@ restricted data and documents, each recorded in the audit log in the same transa
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,12 @@ from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
 from reintegration.models import Centre
 from reintegration.text import clean_text, fold
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django.db.models.fields.files import FieldFile
+
+    from reintegration.models import User
 
 # Values that identify the person: never copied into the audit log.
 IDENTIFYING_FIELDS = {
@@ -94,7 +101,7 @@ def _display(value: Any) -> Any:
     return value
 
 
-def next_file_number(centre, year: int) -> str:
+def next_file_number(centre: Centre, year: int) -> str:
     """TNG-2025-0042: per centre and year, from a locked counter row, never reused."""
     counter, _created = FileNumberCounter.objects.select_for_update().get_or_create(
         centre=centre, year=year
@@ -107,12 +114,12 @@ def next_file_number(centre, year: int) -> str:
 class PossibleDuplicates(Exception):
     """The person may already have a file: nothing was saved, ``found`` says which."""
 
-    def __init__(self, found: duplicates.Duplicates):
+    def __init__(self, found: duplicates.Duplicates) -> None:
         super().__init__()
         self.found = found
 
 
-def lock_centre(centre) -> None:
+def lock_centre(centre: Centre) -> None:
     """Serialise, per centre, looking for a person's files and opening one. Two Saves of the
     same form at the same moment (a double click) would otherwise both find nothing and both
     open a file, or the second would hit the CIN's unique constraint. The centre's row, not the
@@ -125,7 +132,7 @@ def lock_centre(centre) -> None:
 
 @transaction.atomic
 def beneficiary_open(
-    *, by, centre, data: dict[str, Any], different_person: str = ""
+    *, by: User, centre: Centre, data: dict[str, Any], different_person: str = ""
 ) -> Beneficiary:
     """Open a file unless the person may already have one (``PossibleDuplicates``).
     ``different_person`` is the token of the likely duplicates the user was shown and declared
@@ -151,8 +158,8 @@ def beneficiary_open(
 @transaction.atomic
 def beneficiary_create(
     *,
-    by,
-    centre,
+    by: User,
+    centre: Centre,
     data: dict[str, Any],
     different_from: list[str] | None = None,
 ) -> Beneficiary:
@@ -179,7 +186,7 @@ def beneficiary_create(
 
 @transaction.atomic
 def beneficiary_update(
-    *, beneficiary: Beneficiary, by, data: dict[str, Any], version: int
+    *, beneficiary: Beneficiary, by: User, data: dict[str, Any], version: int
 ) -> Beneficiary:
     """Save the edited fields only if nobody saved since ``version`` was read.
 
@@ -206,7 +213,7 @@ def beneficiary_update(
     current.search_text = _search_text(current)
     _set_name_keys(current)
     current.updated_at = timezone.now()
-    attnames = [Beneficiary._meta.get_field(name).attname for name in changes]
+    attnames = [cast(Field, Beneficiary._meta.get_field(name)).attname for name in changes]
     values = {name: getattr(current, name) for name in attnames}
     values.update(
         search_text=current.search_text,
@@ -234,7 +241,7 @@ def archive_refusal(beneficiary: Beneficiary) -> str:
 
 
 @transaction.atomic
-def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str) -> None:
+def beneficiary_archive(*, beneficiary: Beneficiary, by: User, reason: str) -> None:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the file is archived.")})
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
@@ -255,7 +262,7 @@ def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str) -> None:
 
 
 @transaction.atomic
-def beneficiary_restore(*, beneficiary: Beneficiary, by) -> None:
+def beneficiary_restore(*, beneficiary: Beneficiary, by: User) -> None:
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if locked.archived_at is None or locked.anonymised_at is not None:
         raise ValidationError(_("Only an archived, not anonymised file can be restored."))
@@ -266,7 +273,9 @@ def beneficiary_restore(*, beneficiary: Beneficiary, by) -> None:
 
 
 @transaction.atomic
-def detention_record_save(*, beneficiary: Beneficiary, by, data: dict[str, Any]) -> DetentionRecord:
+def detention_record_save(
+    *, beneficiary: Beneficiary, by: User, data: dict[str, Any]
+) -> DetentionRecord:
     record = DetentionRecord.objects.select_for_update().filter(beneficiary=beneficiary).first()
     created = record is None
     record = record or DetentionRecord(beneficiary=beneficiary)
@@ -287,12 +296,12 @@ def detention_record_save(*, beneficiary: Beneficiary, by, data: dict[str, Any])
     return record
 
 
-def detention_record_viewed(*, beneficiary: Beneficiary, by) -> None:
+def detention_record_viewed(*, beneficiary: Beneficiary, by: User) -> None:
     audit.record("detention.viewed", actor=by, target=beneficiary)
 
 
 @transaction.atomic
-def consent_record(*, beneficiary: Beneficiary, by, data: dict[str, Any]) -> Consent:
+def consent_record(*, beneficiary: Beneficiary, by: User, data: dict[str, Any]) -> Consent:
     consent = Consent.objects.create(beneficiary=beneficiary, collected_by=by, **data)
     audit.record(
         "consent.recorded",
@@ -311,7 +320,7 @@ SIGNATURES = {
 }
 
 
-def sniff_upload(upload) -> tuple[str, str]:
+def sniff_upload(upload: UploadedFile) -> tuple[str, str]:
     """Return (content type, extension) of an accepted upload, or raise ValidationError."""
     if upload.size > settings.DOCUMENT_MAX_BYTES:
         raise ValidationError(
@@ -328,7 +337,9 @@ def sniff_upload(upload) -> tuple[str, str]:
 
 
 @transaction.atomic
-def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str) -> Document:
+def document_attach(
+    *, beneficiary: Beneficiary, by: User, upload: UploadedFile, kind: str
+) -> Document:
     content_type, extension = sniff_upload(upload)
     # A file name is typed too: "scan\u202efdp.exe" would display as "scanexe.pdf".
     original = clean_text((upload.name or "document").rsplit("/", 1)[-1])[:200]
@@ -337,7 +348,8 @@ def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str) -> Docum
         kind=kind,
         original_name=original,
         content_type=content_type,
-        size=upload.size,
+        # A received upload always knows its size; the stubs allow None for any File.
+        size=upload.size,  # type: ignore[misc]
         uploaded_by=by,
     )
     document.file.save(f"upload{extension}", upload, save=False)
@@ -353,6 +365,11 @@ def document_attach(*, beneficiary: Beneficiary, by, upload, kind: str) -> Docum
 
 
 ANONYMOUS = "—"
+
+
+def _delete_stored(files: list[FieldFile]) -> None:
+    for file in files:
+        file.delete(save=False)
 
 
 def anonymise_archived(*, years: int, dry_run: bool = False) -> int:
@@ -388,6 +405,6 @@ def anonymise_archived(*, years: int, dry_run: bool = False) -> int:
             person.anonymised_at = timezone.now()
             person.save()
             audit.record("beneficiary.anonymised", target=person)
-            transaction.on_commit(lambda files=files: [f.delete(save=False) for f in files])
+            transaction.on_commit(partial(_delete_stored, files))
         done += 1
     return done

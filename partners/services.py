@@ -4,24 +4,29 @@ approvals run at once the committed amount never passes the envelope."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partners.models import Allocation, Contribution, Convention, LedgerMovement
+from partners.models import Allocation, Contribution, Convention, LedgerMovement, Tranche
 from reintegration import audit
 from reintegration.formatting import format_mad
 from reintegration.money import money
+
+if TYPE_CHECKING:
+    from projects.models import LifeProject
+    from reintegration.models import User
 
 
 class AllocationError(Exception):
     """The money could not be placed; the message says why, in the user's language."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -41,24 +46,26 @@ def _commit(convention: Convention, amount: Decimal) -> bool:
 
 
 @transaction.atomic
-def allocate(*, project, by, splits: Iterable[tuple[Convention, Decimal]]) -> list[Allocation]:
+def allocate(
+    *, project: LifeProject, by: User, splits: Iterable[tuple[Convention, Decimal]]
+) -> list[Allocation]:
     """Charge ``project.requested_total`` to the given conventions, all or nothing.
 
     Must run inside the caller's transaction (the approval), which rolls everything back if any
     part does not fit.
     """
-    splits = [(convention, Decimal(amount)) for convention, amount in splits if amount]
-    total = sum((amount for _convention, amount in splits), Decimal("0"))
+    charges = [(convention, Decimal(amount)) for convention, amount in splits if amount]
+    total = sum((amount for _convention, amount in charges), Decimal("0"))
     if total != project.requested_total:
         raise AllocationError(
             _("Charge exactly %(amount)s to the conventions (now %(placed)s).")
             % {"amount": format_mad(project.requested_total), "placed": format_mad(total)}
         )
-    if len({convention.pk for convention, _amount in splits}) != len(splits):
+    if len({convention.pk for convention, _amount in charges}) != len(charges):
         raise AllocationError(_("Choose each convention only once."))
     province = project.beneficiary.residence_province_id
     allocations = []
-    for convention, amount in splits:
+    for convention, amount in charges:
         if amount <= 0:
             raise AllocationError(_("Enter an amount greater than zero."))
         covering = Convention.objects.covering(province).filter(pk=convention.pk).exists()
@@ -86,7 +93,7 @@ def allocate(*, project, by, splits: Iterable[tuple[Convention, Decimal]]) -> li
     return allocations
 
 
-def disburse(*, project, amount: Decimal, by) -> None:
+def disburse(*, project: LifeProject, amount: Decimal, by: User) -> None:
     """Move ``amount`` of what the project committed to disbursed: the equipment was handed
     over. Its allocations are drawn in order; refused (nothing moves) if the amount is more
     than what is committed and not yet disbursed for the project."""
@@ -127,7 +134,7 @@ def disburse(*, project, amount: Decimal, by) -> None:
         )
 
 
-def draw(allocations, amount: Decimal) -> list[tuple[Allocation, Decimal]]:
+def draw(allocations: Iterable[Allocation], amount: Decimal) -> list[tuple[Allocation, Decimal]]:
     """How ``amount`` is taken from a project's open allocations: in their order, each up to
     what it has not yet disbursed. Disbursing moves exactly this; the ceremony's confirmation
     page shows exactly this."""
@@ -143,7 +150,7 @@ def draw(allocations, amount: Decimal) -> list[tuple[Allocation, Decimal]]:
     return parts
 
 
-def releasable(project) -> list[tuple[Allocation, Decimal]]:
+def releasable(project: LifeProject) -> list[tuple[Allocation, Decimal]]:
     """What releasing the project would give back, per open allocation (with its convention):
     committed and not yet disbursed."""
     open_allocations = (
@@ -154,7 +161,7 @@ def releasable(project) -> list[tuple[Allocation, Decimal]]:
     return [(a, a.amount - a.disbursed) for a in open_allocations if a.amount - a.disbursed]
 
 
-def release(*, project, by) -> Decimal:
+def release(*, project: LifeProject, by: User) -> Decimal:
     """Give back what a project had committed and not yet disbursed (rejected after approval,
     or abandoned)."""
     released = Decimal("0")
@@ -184,14 +191,16 @@ def release(*, project, by) -> Decimal:
     return released
 
 
-def check_convention(convention: Convention, contributions, tranches) -> list[str]:
+def check_convention(
+    convention: Convention, contributions: Sequence[Contribution], tranches: Sequence[Tranche]
+) -> list[str]:
     """What is wrong with a convention as entered, as messages (empty when it is sound)."""
     problems = []
     if convention.starts_on and convention.ends_on and convention.ends_on < convention.starts_on:
         problems.append(_("The period ends before it starts."))
     if convention.pk and convention.envelope is not None:
-        committed = Convention.objects.filter(pk=convention.pk).values_list("committed", flat=True)
-        committed = committed.first() or Decimal("0")
+        stored = Convention.objects.filter(pk=convention.pk).values_list("committed", flat=True)
+        committed = stored.first() or Decimal("0")
         if convention.envelope < committed:
             problems.append(
                 _("The envelope cannot be lower than what is already committed (%(committed)s).")

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from reintegration.audit_text import FAMILIES, SENTENCES, describe
 from reintegration.models import AuditEntry
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from reintegration.models import User
 
 __all__ = ["FAMILIES", "SENTENCES", "client_address", "describe", "record"]
 
@@ -20,7 +25,7 @@ SECRET_MARKERS = ("password", "secret", "token", "otp")
 
 
 def _mask(changes: dict[str, Any]) -> dict[str, Any]:
-    masked = {}
+    masked: dict[str, Any] = {}
     for field, value in changes.items():
         secret = any(marker in field.lower() for marker in SECRET_MARKERS)
         if secret and isinstance(value, (list, tuple)):
@@ -32,7 +37,7 @@ def _mask(changes: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
-def _label(target) -> str:
+def _label(target: models.Model) -> str:
     # Models holding personal data give an audit_label without the person's name, so that the
     # append-only log never keeps a name that anonymisation must later remove.
     return getattr(target, "audit_label", None) or str(target)
@@ -57,7 +62,7 @@ def client_address(address: str | None) -> Iterator[None]:
 def record(
     action: str,
     *,
-    actor=None,
+    actor: User | AnonymousUser | None = None,
     actor_label: str = "",
     target: models.Model | None = None,
     target_label: str = "",
@@ -66,7 +71,7 @@ def record(
     """Append one entry. ``changes`` maps a field to ``[old, new]`` (or a single value)."""
     if action not in SENTENCES:
         raise ValueError(f"Unknown audit action {action!r}: add its sentence to SENTENCES.")
-    if actor is not None and not getattr(actor, "is_authenticated", False):
+    if actor is not None and not actor.is_authenticated:
         actor = None
     return AuditEntry.objects.create(
         action=action,

@@ -21,7 +21,9 @@ resolve to a plain integer: give them ``output_field=MoneyField()`` to read dirh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from django.core import exceptions
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,6 +31,13 @@ from django.db import models
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.operations.fields import AlterField
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django import forms
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+    from django.db.migrations.state import ProjectState
+    from django.db.models.expressions import Combinable
 
 CENT = Decimal("0.01")
 # The largest amount anything in the application holds: a trillion dirhams less a centime (the
@@ -66,11 +75,18 @@ def from_centimes(centimes: int | Decimal) -> Decimal:
 
 class MoneyField(models.BigIntegerField):
     description = _("Amount in dirhams (stored in centimes)")
+    # What models take and give in dirhams, for the type checker's Django plugin (constructor
+    # arguments, lookups), where the base class's are centimes (an int). Attribute reads stay
+    # untyped: typing them needs generic fields at run time (django_stubs_ext.monkeypatch).
+    _pyi_private_set_type: Decimal | int | str | Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(
+        self, value: int | Decimal | None, expression: Any, connection: BaseDatabaseWrapper
+    ) -> Decimal | None:
         return None if value is None else from_centimes(value)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Decimal | None:
         if value is None or isinstance(value, Decimal):
             return value
         try:
@@ -82,27 +98,31 @@ class MoneyField(models.BigIntegerField):
                 params={"value": value},
             ) from exc
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> int | None:
         value = models.Field.get_prep_value(self, value)
         return None if value is None else to_centimes(value)
 
     @property
-    def validators(self):
+    def validators(self) -> list[Any]:
         # Not BigIntegerField's range, which is in centimes: the application's own bound.
-        return [*self._validators, MaxValueValidator(MAX_AMOUNT), MinValueValidator(-MAX_AMOUNT)]
+        # (Field.__init__ sets _validators; the stubs do not declare it.)
+        own = self._validators  # type: ignore[attr-defined]
+        return [*own, MaxValueValidator(MAX_AMOUNT), MinValueValidator(-MAX_AMOUNT)]
 
-    def formfield(self, **kwargs):
+    # Every argument, form_class included, travels in kwargs so that a caller's wins over
+    # ours: the stubs' signature names two of them.
+    def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]
         try:
             from reintegration.numbers import AmountField
         except ImportError:  # pragma: no cover - the form field arrives with its own module
-            from django.forms import DecimalField as AmountField
+            from django.forms import DecimalField as AmountField  # type: ignore[assignment]
 
             kwargs.setdefault("decimal_places", 2)
         return models.Field.formfield(
             self, **{"form_class": AmountField, "max_value": MAX_AMOUNT, **kwargs}
         )
 
-    def value_to_string(self, obj):
+    def value_to_string(self, obj: models.Model) -> str:
         value = self.value_from_object(obj)
         return "" if value is None else str(value)
 
@@ -122,32 +142,52 @@ class ConvertToCentimes(Operation):
     reduces_to_sql = False
     reversible = True
 
-    def __init__(self, model_name: str, fields: list[tuple[str, models.Field]]):
+    def __init__(self, model_name: str, fields: list[tuple[str, models.Field]]) -> None:
         self.model_name = model_name
         self.fields = fields
         super().__init__()
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, Sequence[Any], dict[str, Any]]:
         return (
             self.__class__.__qualname__,
             [],
             {"model_name": self.model_name, "fields": self.fields},
         )
 
-    def _alter_operations(self):
+    def _alter_operations(self) -> list[AlterField]:
         return [AlterField(self.model_name, name, field) for name, field in self.fields]
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         for operation in self._alter_operations():
             operation.state_forwards(app_label, state)
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         self._convert(app_label, schema_editor, from_state, to_state, forwards=True)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         self._convert(app_label, schema_editor, from_state, to_state, forwards=False)
 
-    def _convert(self, app_label, schema_editor, from_state, to_state, *, forwards):
+    def _convert(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+        *,
+        forwards: bool,
+    ) -> None:
         before = from_state.apps.get_model(app_label, self.model_name)
         after = to_state.apps.get_model(app_label, self.model_name)
         quote = schema_editor.quote_name
@@ -176,16 +216,17 @@ class ConvertToCentimes(Operation):
             schema_editor.execute(f"UPDATE {table} SET {updates}")  # noqa: S608
         # One rebuild for all the columns: altering them one by one from the same model would
         # rebuild the table from the old definition each time.
-        schema_editor._remake_table(before, alter_fields=pairs)
+        # SQLite's schema editor: the stubs leave out its private rebuild.
+        schema_editor._remake_table(before, alter_fields=pairs)  # type: ignore[attr-defined]
         if not forwards:
             updates = ", ".join(
                 f"{quote(new.column)} = {quote(new.column)} / 100.0" for _old, new in pairs
             )
             schema_editor.execute(f"UPDATE {table} SET {updates}")  # noqa: S608
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Store the amounts of {self.model_name} in centimes"
 
     @property
-    def migration_name_fragment(self):
+    def migration_name_fragment(self) -> str:
         return f"{self.model_name.lower()}_centimes"

@@ -49,6 +49,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -259,7 +260,9 @@ def input_text(value: object, *, places: int = 2, whole_plain: bool = False) -> 
 class NumberInput(forms.TextInput):
     """A text box for numbers: never ``type=number``, which drops what it cannot read."""
 
-    def __init__(self, attrs=None, *, places: int = 2, whole_plain: bool = False):
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, *, places: int = 2, whole_plain: bool = False
+    ) -> None:
         base = {
             "inputmode": "decimal" if places else "numeric",
             "dir": "ltr",
@@ -269,7 +272,7 @@ class NumberInput(forms.TextInput):
         super().__init__({**base, **(attrs or {})})
         self.places, self.whole_plain = places, whole_plain
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> str | None:
         if value is None or value == "":
             return None
         # A string is what the user typed: shown back exactly, whatever it holds.
@@ -284,7 +287,7 @@ def _limit_text(limit: Decimal | int, places: int) -> str:
     return ltr(text) if resolve_language() == "ar" else text
 
 
-def _replaceable(widget) -> bool:
+def _replaceable(widget: forms.Widget | type[forms.Widget] | None) -> bool:
     """No widget, or a ``type=number`` one (the admin's): ours instead. A hidden input or a
     widget chosen on purpose is kept."""
     if widget is None:
@@ -312,9 +315,9 @@ class AmountField(forms.Field):
         max_value: Decimal | int | None = None,
         decimal_places: int | None = 2,
         max_digits: int | None = None,
-        widget=None,
-        **kwargs,
-    ):
+        widget: forms.Widget | type[forms.Widget] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.decimal_places = 2 if decimal_places is None else decimal_places
         self.min_value = None if min_value is None else Decimal(min_value)
         if max_digits is not None:
@@ -329,7 +332,7 @@ class AmountField(forms.Field):
             widget = NumberInput(places=self.decimal_places, whole_plain=self.whole_plain)
         super().__init__(widget=widget, **kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Decimal | None:
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, int) and not isinstance(value, bool):
@@ -338,7 +341,7 @@ class AmountField(forms.Field):
             return value.quantize(Decimal(1).scaleb(-self.decimal_places))
         return parse_amount(value, places=self.decimal_places, messages=self.messages)
 
-    def validate(self, value):
+    def validate(self, value: Decimal | None) -> None:
         super().validate(value)
         if value is None:
             return
@@ -383,21 +386,26 @@ class WholeNumberField(forms.Field):
     }
 
     def __init__(
-        self, *, min_value: int | None = None, max_value: int | None = None, widget=None, **kwargs
-    ):
+        self,
+        *,
+        min_value: int | None = None,
+        max_value: int | None = None,
+        widget: forms.Widget | type[forms.Widget] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.min_value, self.max_value = min_value, max_value
         if _replaceable(widget):
             widget = NumberInput(places=0)
         super().__init__(widget=widget, **kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> int | None:
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         return parse_whole(value)
 
-    def validate(self, value):
+    def validate(self, value: int | None) -> None:
         super().validate(value)
         if value is None:
             return
@@ -429,7 +437,7 @@ def is_number(db_field: models.Field) -> bool:
     )
 
 
-def _column_maximum(db_field: models.IntegerField) -> int:
+def _column_maximum(db_field: models.Field) -> int:
     if isinstance(db_field, models.SmallIntegerField):
         return 2**15 - 1
     if isinstance(db_field, models.BigIntegerField):
@@ -437,7 +445,7 @@ def _column_maximum(db_field: models.IntegerField) -> int:
     return 2**31 - 1
 
 
-def numbers_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
+def numbers_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
     """``formfield_callback`` for model forms: Moroccan-typed numbers instead of Django's
     ``type=number`` fields. ``Meta.field_classes`` still wins (``QuantityField``)."""
     form_class = _native_numeric(db_field)

@@ -9,8 +9,15 @@ detention records, is excluded by those models not declaring the auditor as a re
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Self
+
 from django.db import models
 from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from reintegration.models import User
 
 # Roles whose scope is the whole country.
 NATIONWIDE_ROLES = ("national", "auditor")
@@ -24,7 +31,7 @@ class ScopedQuerySet(models.QuerySet):
     #: roles that may read this model at all; None means every role.
     reader_roles: tuple[str, ...] | None = None
 
-    def visible_to(self, user) -> ScopedQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> Self:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         role = user.role
@@ -40,7 +47,7 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(**{path: scope_id})
 
 
-def get_visible_or_404(queryset: ScopedQuerySet, user, **lookup):
+def get_visible_or_404(queryset: ScopedQuerySet, user: User | AnonymousUser, **lookup: Any) -> Any:
     """Fetch one object the user may see; anything else is indistinguishable from missing."""
     try:
         return queryset.visible_to(user).get(**lookup)

@@ -5,8 +5,14 @@ ya, with or without tatweel and short vowels; Latin names with or without accent
 case. Folding both sides the same way lets "فاطمة" find "فاطمه" and "Fès" find "FES".
 """
 
+from __future__ import annotations
+
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
+
+from django.db import models
 
 _TRANSLATE = str.maketrans(
     {
@@ -72,7 +78,14 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", text.translate(_INVISIBLE))
 
 
-def clean_stored_text(model, fields, *, derived=None, reads=(), batch_size: int = 500) -> int:
+def clean_stored_text(
+    model: type[models.Model],
+    fields: Sequence[str],
+    *,
+    derived: dict[str, Callable[[Any], Any]] | None = None,
+    reads: Iterable[str] = (),
+    batch_size: int = 500,
+) -> int:
     """Clean ``fields`` of every row of ``model`` in place; returns how many rows changed.
 
     For data migrations, so given a historical model. Only the rows that change are written,
@@ -104,7 +117,7 @@ def clean_stored_text(model, fields, *, derived=None, reads=(), batch_size: int 
                 if not isinstance(value, str):
                     continue
                 cleaned = clean_text(value)
-                limit = model._meta.get_field(name).max_length
+                limit = cast(models.Field, model._meta.get_field(name)).max_length
                 if limit and len(cleaned) > limit:
                     # NFC lengthens a few rare characters; PostgreSQL would refuse the row.
                     cleaned = value.translate(_INVISIBLE)
