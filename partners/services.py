@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 from django.db.models import F
@@ -19,8 +19,18 @@ from reintegration.formatting import format_mad
 from reintegration.money import money
 
 if TYPE_CHECKING:
-    from projects.models import LifeProject
+    from beneficiaries.models import Beneficiary
     from reintegration.models import User
+
+
+class ChargedProject(Protocol):
+    """What the ledger reads of a life project. The projects app sits above this one (an
+    approval charges the ledger), so the ledger names what it needs instead of importing it."""
+
+    pk: Any
+    requested_total: Decimal
+    beneficiary: Beneficiary
+    allocations: Any
 
 
 class AllocationError(Exception):
@@ -47,7 +57,7 @@ def _commit(convention: Convention, amount: Decimal) -> bool:
 
 @transaction.atomic
 def allocate(
-    *, project: LifeProject, by: User, splits: Iterable[tuple[Convention, Decimal]]
+    *, project: ChargedProject, by: User, splits: Iterable[tuple[Convention, Decimal]]
 ) -> list[Allocation]:
     """Charge ``project.requested_total`` to the given conventions, all or nothing.
 
@@ -84,16 +94,16 @@ def allocate(
                 % {"remaining": format_mad(convention.remaining), "reference": convention.reference}
             )
         allocation = Allocation.objects.create(
-            project=project, convention=convention, amount=amount, created_by=by
+            project_id=project.pk, convention=convention, amount=amount, created_by=by
         )
         LedgerMovement.objects.create(
-            convention=convention, project=project, kind="commit", amount=amount, actor=by
+            convention=convention, project_id=project.pk, kind="commit", amount=amount, actor=by
         )
         allocations.append(allocation)
     return allocations
 
 
-def disburse(*, project: LifeProject, amount: Decimal, by: User) -> None:
+def disburse(*, project: ChargedProject, amount: Decimal, by: User) -> None:
     """Move ``amount`` of what the project committed to disbursed: the equipment was handed
     over. Its allocations are drawn in order; refused (nothing moves) if the amount is more
     than what is committed and not yet disbursed for the project."""
@@ -127,7 +137,7 @@ def disburse(*, project: LifeProject, amount: Decimal, by: User) -> None:
         Allocation.objects.filter(pk=allocation.pk).update(disbursed=F("disbursed") + money(part))
         LedgerMovement.objects.create(
             convention_id=allocation.convention_id,
-            project=project,
+            project_id=project.pk,
             kind=LedgerMovement.Kind.DISBURSE,
             amount=part,
             actor=by,
@@ -150,7 +160,7 @@ def draw(allocations: Iterable[Allocation], amount: Decimal) -> list[tuple[Alloc
     return parts
 
 
-def releasable(project: LifeProject) -> list[tuple[Allocation, Decimal]]:
+def releasable(project: ChargedProject) -> list[tuple[Allocation, Decimal]]:
     """What releasing the project would give back, per open allocation (with its convention):
     committed and not yet disbursed."""
     open_allocations = (
@@ -161,7 +171,7 @@ def releasable(project: LifeProject) -> list[tuple[Allocation, Decimal]]:
     return [(a, a.amount - a.disbursed) for a in open_allocations if a.amount - a.disbursed]
 
 
-def release(*, project: LifeProject, by: User) -> Decimal:
+def release(*, project: ChargedProject, by: User) -> Decimal:
     """Give back what a project had committed and not yet disbursed (rejected after approval,
     or abandoned)."""
     released = Decimal("0")
@@ -176,7 +186,7 @@ def release(*, project: LifeProject, by: User) -> Decimal:
         allocation.save(update_fields=["released_at"])
         LedgerMovement.objects.create(
             convention_id=allocation.convention_id,
-            project=project,
+            project_id=project.pk,
             kind="release",
             amount=free,
             actor=by,
