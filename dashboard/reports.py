@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
+from partners.models import Convention
 from projects.models import FollowUpVisit, LifeProject, Status
+from reintegration.models import User
 
 
-def convention_report(convention, user) -> dict:
+def convention_report(convention: Convention, user: User) -> dict[str, Any]:
     """Totals over every project charged to the convention; the list of projects only holds
     those the reader may see (officials and other centres get the totals alone)."""
     allocations = list(

@@ -29,8 +29,10 @@ period, track or sector changes.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,8 +47,11 @@ from beneficiaries.models import Beneficiary, Consent, ProgrammeTrack
 from partners.models import Convention, LedgerMovement
 from projects.models import Decision, FollowUpVisit, LifeProject, Sector, Status, Trade
 from reintegration.formatting import format_date
-from reintegration.models import Centre, Province, Region, Role
+from reintegration.models import Centre, Province, Region, Role, User
 from reintegration.permissions import has_role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 # Integer zero: the money columns hold centimes (reintegration/money.py), and a Decimal
 # default would mix types in the COALESCE.
@@ -69,7 +74,7 @@ WAITING_BRACKETS = (
 )
 
 
-def can_view_dashboard(user) -> bool:
+def can_view_dashboard(user: User | AnonymousUser) -> bool:
     return has_role(user, DASHBOARD_ROLES)
 
 
@@ -85,7 +90,7 @@ PERSON_PATH = {
 PROJECT_PATH = {LifeProject: "", FollowUpVisit: "project__", LedgerMovement: "project__"}
 
 
-def dashboard_scope(user, model) -> QuerySet:
+def dashboard_scope(user: User, model: Any) -> QuerySet:
     """The rows of ``model`` whose figures a user's dashboard may count, never to be listed.
 
     Everyone but officials gets exactly what ``visible_to`` gives them. Officials see no file
@@ -116,7 +121,7 @@ class Filters:
 
     def describe(self) -> list[tuple[Promise, object]]:
         """What was chosen, as (label, value) pairs rendered in the reader's language."""
-        period = "—"
+        period: object = "—"
         if self.date_from or self.date_to:
             period = _Period(self.date_from, self.date_to, format_date)
         return [
@@ -136,7 +141,7 @@ class _All:
 class _Period:
     start: datetime.date | None
     end: datetime.date | None
-    formatter: object
+    formatter: Callable[[datetime.date], str]
 
     def __str__(self) -> str:
         start = self.formatter(self.start) if self.start else "…"
@@ -201,14 +206,14 @@ def _approved(filters: Filters) -> Q:
     return condition
 
 
-def _share(part, whole) -> Decimal | None:
+def _share(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)) if whole else None
 
 
 # --- Figures (one query per block) ---------------------------------------------------------
 
 
-def people_figures(user, filters: Filters) -> dict:
+def people_figures(user: User, filters: Filters) -> dict:
     people = _narrow(dashboard_scope(user, Beneficiary), filters).filter(
         _period(filters, "created_at")
     )
@@ -229,7 +234,7 @@ def people_figures(user, filters: Filters) -> dict:
     return figures
 
 
-def project_figures(user, filters: Filters, now: datetime.datetime) -> dict:
+def project_figures(user: User, filters: Filters, now: datetime.datetime) -> dict:
     projects = _narrow(dashboard_scope(user, LifeProject), filters)
     opened = _period(filters, "created_at")
     waiting = Q(status__in=WAITING)
@@ -269,7 +274,7 @@ def project_figures(user, filters: Filters, now: datetime.datetime) -> dict:
     return figures
 
 
-def ledger_figures(user, filters: Filters) -> dict:
+def ledger_figures(user: User, filters: Filters) -> dict:
     """Committed is net of releases, like a convention's own ``committed``: what stays charged."""
     movements = _narrow(dashboard_scope(user, LedgerMovement), filters).filter(
         _period(filters, "created_at")
@@ -283,7 +288,7 @@ def ledger_figures(user, filters: Filters) -> dict:
     return {"committed": figures["commit"] - figures["release"], "disbursed": figures["disbursed"]}
 
 
-def convention_rows(user, filters: Filters) -> list[dict]:
+def convention_rows(user: User, filters: Filters) -> list[dict]:
     conventions = Convention.objects.visible_to(user).exclude(status=Convention.Status.DRAFT)
     territory = filters.territory
     if isinstance(territory, Region):
@@ -304,7 +309,7 @@ def convention_rows(user, filters: Filters) -> list[dict]:
     return rows
 
 
-def track_rows(user, filters: Filters) -> list[dict]:
+def track_rows(user: User, filters: Filters) -> list[dict]:
     """Average approved amount per beneficiary of each track (approved projects, see
     ``_approved``): the total approved divided by the number of people, not of projects."""
     rows = list(
@@ -319,7 +324,7 @@ def track_rows(user, filters: Filters) -> list[dict]:
     return rows
 
 
-def outcome_figures(user, filters: Filters, today: datetime.date) -> dict:
+def outcome_figures(user: User, filters: Filters, today: datetime.date) -> dict:
     visits = _narrow(dashboard_scope(user, FollowUpVisit), filters)
     pending = Q(done_on__isnull=True, project__status__in=FOLLOWED)
     handed_over = _period(filters, "project__handover_date", is_date=True)
@@ -349,7 +354,7 @@ def outcome_figures(user, filters: Filters, today: datetime.date) -> dict:
     return figures
 
 
-def cohort_rows(user, filters: Filters) -> list[dict]:
+def cohort_rows(user: User, filters: Filters) -> list[dict]:
     """Projects grouped by the quarter of their handover: how many, and how many of them have a
     visit that reported a re-incarceration."""
     reincarcerated = Q(
@@ -505,7 +510,7 @@ class Dashboard:
 
     @property
     def charts(self) -> list[dict]:
-        return [t.chart_data() for t in self.tables if t.chart]
+        return [data for t in self.tables if t.chart and (data := t.chart_data()) is not None]
 
 
 TABLE_KEYS = (
@@ -523,7 +528,7 @@ TABLE_KEYS = (
 )
 
 
-def _cache_key(user, filters: Filters, today: datetime.date) -> str:
+def _cache_key(user: User, filters: Filters, today: datetime.date) -> str:
     """Who sees the same figures: the same role and scope, with the same filters, today."""
     scope = [user.role, user.centre_id, user.region_id, user.province_id]
     chosen = [
@@ -537,7 +542,7 @@ def _cache_key(user, filters: Filters, today: datetime.date) -> str:
     return "dashboard:" + ":".join(str(part) for part in [*scope, *chosen, today])
 
 
-def _figures(user, filters: Filters) -> dict:
+def _figures(user: User, filters: Filters) -> dict:
     now = timezone.now()
     today = timezone.localdate(now)
     projects = project_figures(user, filters, now)
@@ -559,7 +564,9 @@ def _figures(user, filters: Filters) -> dict:
     }
 
 
-def build_dashboard(user, filters: Filters, *, tracks: dict[int, ProgrammeTrack]) -> Dashboard:
+def build_dashboard(
+    user: User, filters: Filters, *, tracks: dict[int, ProgrammeTrack]
+) -> Dashboard:
     """Every figure of the page. ``tracks`` names the tracks (the filter form has them).
 
     At national scale the aggregates cost most of a second (docs/benchmarks.md), so the figures
@@ -642,7 +649,7 @@ def _project_tables(projects: dict) -> list[Table]:
     ]
 
 
-def _convention_row(row: dict, committed: Decimal) -> list:
+def _convention_row(row: dict, committed: Decimal) -> list[object]:
     return [
         row["reference"],
         row["envelope"],
