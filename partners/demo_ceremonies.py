@@ -119,13 +119,12 @@ def seed(**context) -> dict:
                     "unit_price": Decimal(price),
                 },
             )
-        project_services.project_transition(project=project, by=coordinator, action="submit")
+        project_services.project_submit(project=project, by=coordinator)
         project.refresh_from_db()
         convention = Convention.objects.get(reference="CPDH-TNG-2024-01")
-        project_services.project_transition(
+        project_services.project_approve(
             project=project,
             by=regional,
-            action="approve",
             allocations=[(convention, project.requested_total)],
         )
         projects.append(project)
