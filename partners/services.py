@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -16,6 +17,10 @@ from partners.models import Allocation, Contribution, Convention, LedgerMovement
 from reintegration import audit
 from reintegration.formatting import format_mad
 from reintegration.money import money
+
+if TYPE_CHECKING:
+    from projects.models import LifeProject
+    from reintegration.models import User
 
 
 class AllocationError(Exception):
@@ -40,27 +45,39 @@ def _commit(convention: Convention, amount: Decimal) -> bool:
     )
 
 
+def check_splits(
+    total: Decimal, splits: Iterable[tuple[Convention, Decimal]]
+) -> list[tuple[Convention, Decimal]]:
+    """How an approval of ``total`` is charged: ``splits`` (convention, amount) without the empty
+    amounts, refused unless they add up to exactly ``total``, name each convention once and
+    each amount is above zero."""
+    splits = [(convention, Decimal(amount)) for convention, amount in splits if amount]
+    placed = sum((amount for _convention, amount in splits), Decimal("0"))
+    if placed != total:
+        raise AllocationError(
+            _("Charge exactly %(amount)s to the conventions (now %(placed)s).")
+            % {"amount": format_mad(total), "placed": format_mad(placed)}
+        )
+    if len({convention.pk for convention, _amount in splits}) != len(splits):
+        raise AllocationError(_("Choose each convention only once."))
+    if any(amount <= 0 for _convention, amount in splits):
+        raise AllocationError(_("Enter an amount greater than zero."))
+    return splits
+
+
 @transaction.atomic
-def allocate(*, project, by, splits: Iterable[tuple[Convention, Decimal]]) -> list[Allocation]:
+def allocate(
+    *, project: LifeProject, by: User, splits: Iterable[tuple[Convention, Decimal]]
+) -> list[Allocation]:
     """Charge ``project.requested_total`` to the given conventions, all or nothing.
 
     Must run inside the caller's transaction (the approval), which rolls everything back if any
     part does not fit.
     """
-    splits = [(convention, Decimal(amount)) for convention, amount in splits if amount]
-    total = sum((amount for _convention, amount in splits), Decimal("0"))
-    if total != project.requested_total:
-        raise AllocationError(
-            _("Charge exactly %(amount)s to the conventions (now %(placed)s).")
-            % {"amount": format_mad(project.requested_total), "placed": format_mad(total)}
-        )
-    if len({convention.pk for convention, _amount in splits}) != len(splits):
-        raise AllocationError(_("Choose each convention only once."))
+    splits = check_splits(project.requested_total, splits)
     province = project.beneficiary.residence_province_id
     allocations = []
     for convention, amount in splits:
-        if amount <= 0:
-            raise AllocationError(_("Enter an amount greater than zero."))
         covering = Convention.objects.covering(province).filter(pk=convention.pk).exists()
         if not covering:
             raise AllocationError(
@@ -143,25 +160,27 @@ def draw(allocations, amount: Decimal) -> list[tuple[Allocation, Decimal]]:
     return parts
 
 
-def releasable(project) -> list[tuple[Allocation, Decimal]]:
-    """What releasing the project would give back, per open allocation (with its convention):
-    committed and not yet disbursed."""
-    open_allocations = (
+def undisbursed(allocations: Iterable[Allocation]) -> list[tuple[Allocation, Decimal]]:
+    """What each open allocation would give back if released: committed and not yet disbursed.
+    One whose equipment was all handed over gives nothing and is left out."""
+    return [(a, a.amount - a.disbursed) for a in allocations if a.amount - a.disbursed]
+
+
+def releasable(project: LifeProject) -> list[tuple[Allocation, Decimal]]:
+    """What releasing the project would give back, per open allocation (with its convention)."""
+    return undisbursed(
         project.allocations.filter(released_at__isnull=True)
         .select_related("convention")
         .order_by("pk")
     )
-    return [(a, a.amount - a.disbursed) for a in open_allocations if a.amount - a.disbursed]
 
 
-def release(*, project, by) -> Decimal:
+def release(*, project: LifeProject, by: User) -> Decimal:
     """Give back what a project had committed and not yet disbursed (rejected after approval,
     or abandoned)."""
     released = Decimal("0")
-    for allocation in project.allocations.select_for_update().filter(released_at__isnull=True):
-        free = allocation.amount - allocation.disbursed
-        if not free:
-            continue  # all of it was handed over: nothing to give back
+    open_allocations = project.allocations.select_for_update().filter(released_at__isnull=True)
+    for allocation, free in undisbursed(open_allocations):
         Convention.objects.filter(pk=allocation.convention_id).update(
             committed=F("committed") - money(free)
         )

@@ -7,6 +7,7 @@ from django.db import connection, connections
 from django.utils import translation
 
 from beneficiaries.tests.factories import BeneficiaryFactory
+from partners import services as ledger
 from partners.models import Allocation, Convention, LedgerMovement
 from projects import services
 from projects.models import Status
@@ -152,6 +153,23 @@ def test_going_back_on_an_approval_releases_the_money(users, centre, convention,
         ("release", Decimal("13600.00")),
     ]
     assert Allocation.objects.get().released_at is not None
+
+
+def test_an_approval_split_leaves_out_empty_amounts_and_must_add_up(centre):
+    first, second = new_convention(centre, "9000.00", "A"), new_convention(centre, "9000.00", "B")
+    assert ledger.check_splits(Decimal("600"), [(first, Decimal("600")), (second, None)]) == [
+        (first, Decimal("600"))
+    ]
+    with pytest.raises(ledger.AllocationError, match="Choose each convention only once"):
+        ledger.check_splits(Decimal("600"), [(first, Decimal("300")), (first, Decimal("300"))])
+    with pytest.raises(ledger.AllocationError, match="greater than zero"):
+        ledger.check_splits(Decimal("600"), [(first, Decimal("700")), (second, Decimal("-100"))])
+
+
+def test_releasing_gives_back_what_was_not_handed_over():
+    handed = Allocation(amount=Decimal("500.00"), disbursed=Decimal("500.00"))
+    partly = Allocation(amount=Decimal("800.00"), disbursed=Decimal("300.00"))
+    assert ledger.undisbursed([handed, partly]) == [(partly, Decimal("500.00"))]
 
 
 def test_the_database_refuses_a_committed_amount_above_the_envelope(centre):
