@@ -106,12 +106,11 @@ def build(count: int, users, centre, convention):
                     "unit_price": Decimal(price),
                 },
             )
-        services.project_transition(project=project, by=coordinator, action="submit")
+        services.project_submit(project=project, by=coordinator)
         project.refresh_from_db()
-        services.project_transition(
+        services.project_approve(
             project=project,
             by=users["regional"],
-            action="approve",
             allocations=[(convention, project.requested_total)],
         )
         projects.append(project)

@@ -23,7 +23,7 @@ from projects.permissions import CHARGED
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEditError
 from reintegration.formatting import format_mad, format_number
-from reintegration.models import Centre
+from reintegration.models import Centre, User
 from reintegration.money import MoneyField
 
 CEREMONY_FIELDS = (
@@ -604,7 +604,7 @@ def handover_save(
 
 
 @transaction.atomic
-def ceremony_hold(*, ceremony: Ceremony, by) -> Ceremony:
+def ceremony_hold(*, ceremony: Ceremony, by: User) -> Ceremony:
     """Every handover recorded: the money moves from committed to disbursed and the projects
     become equipped, all or nothing."""
     locked = _lock(ceremony)
@@ -665,7 +665,7 @@ def ceremony_hold(*, ceremony: Ceremony, by) -> Ceremony:
         money.release(project=project, by=by)
         # The convention rows are locked: no other ceremony of theirs can slip in between.
         _check_items(handover, _stored_items(handover), number=number)
-        project_services.project_equipped(project=project, by=by, handover_date=locked.held_on)
+        project_services.project_equip(project=project, by=by, handover_date=locked.held_on)
     locked.status = Ceremony.Status.HELD
     locked.held_by = by
     locked.held_at = timezone.now()

@@ -55,6 +55,26 @@ def _commit(convention: Convention, amount: Decimal) -> bool:
     )
 
 
+def check_splits(
+    total: Decimal, splits: Iterable[tuple[Convention, Decimal]]
+) -> list[tuple[Convention, Decimal]]:
+    """How an approval of ``total`` is charged: ``splits`` (convention, amount) without the empty
+    amounts, refused unless they add up to exactly ``total``, name each convention once and
+    each amount is above zero."""
+    charges = [(convention, Decimal(amount)) for convention, amount in splits if amount]
+    placed = sum((amount for _convention, amount in charges), Decimal("0"))
+    if placed != total:
+        raise AllocationError(
+            _("Charge exactly %(amount)s to the conventions (now %(placed)s).")
+            % {"amount": format_mad(total), "placed": format_mad(placed)}
+        )
+    if len({convention.pk for convention, _amount in charges}) != len(charges):
+        raise AllocationError(_("Choose each convention only once."))
+    if any(amount <= 0 for _convention, amount in charges):
+        raise AllocationError(_("Enter an amount greater than zero."))
+    return charges
+
+
 @transaction.atomic
 def allocate(
     *, project: ChargedProject, by: User, splits: Iterable[tuple[Convention, Decimal]]
@@ -64,20 +84,10 @@ def allocate(
     Must run inside the caller's transaction (the approval), which rolls everything back if any
     part does not fit.
     """
-    charges = [(convention, Decimal(amount)) for convention, amount in splits if amount]
-    total = sum((amount for _convention, amount in charges), Decimal("0"))
-    if total != project.requested_total:
-        raise AllocationError(
-            _("Charge exactly %(amount)s to the conventions (now %(placed)s).")
-            % {"amount": format_mad(project.requested_total), "placed": format_mad(total)}
-        )
-    if len({convention.pk for convention, _amount in charges}) != len(charges):
-        raise AllocationError(_("Choose each convention only once."))
+    charges = check_splits(project.requested_total, splits)
     province = project.beneficiary.residence_province_id
     allocations = []
     for convention, amount in charges:
-        if amount <= 0:
-            raise AllocationError(_("Enter an amount greater than zero."))
         covering = Convention.objects.covering(province).filter(pk=convention.pk).exists()
         if not covering:
             raise AllocationError(
@@ -160,25 +170,27 @@ def draw(allocations: Iterable[Allocation], amount: Decimal) -> list[tuple[Alloc
     return parts
 
 
+def undisbursed(allocations: Iterable[Allocation]) -> list[tuple[Allocation, Decimal]]:
+    """What each open allocation would give back if released: committed and not yet disbursed.
+    One whose equipment was all handed over gives nothing and is left out."""
+    return [(a, a.amount - a.disbursed) for a in allocations if a.amount - a.disbursed]
+
+
 def releasable(project: ChargedProject) -> list[tuple[Allocation, Decimal]]:
-    """What releasing the project would give back, per open allocation (with its convention):
-    committed and not yet disbursed."""
-    open_allocations = (
+    """What releasing the project would give back, per open allocation (with its convention)."""
+    return undisbursed(
         project.allocations.filter(released_at__isnull=True)
         .select_related("convention")
         .order_by("pk")
     )
-    return [(a, a.amount - a.disbursed) for a in open_allocations if a.amount - a.disbursed]
 
 
 def release(*, project: ChargedProject, by: User) -> Decimal:
     """Give back what a project had committed and not yet disbursed (rejected after approval,
     or abandoned)."""
     released = Decimal("0")
-    for allocation in project.allocations.select_for_update().filter(released_at__isnull=True):
-        free = allocation.amount - allocation.disbursed
-        if not free:
-            continue  # all of it was handed over: nothing to give back
+    open_allocations = project.allocations.select_for_update().filter(released_at__isnull=True)
+    for allocation, free in undisbursed(open_allocations):
         Convention.objects.filter(pk=allocation.convention_id).update(
             committed=F("committed") - money(free)
         )

@@ -2,12 +2,14 @@
 whether a button shows and whether the POST is accepted (the services call them again under the
 row lock). Scope (which projects) is ``LifeProject.objects.visible_to``."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.conf import settings
 
-from projects.models import OPEN_STATUSES, Status
-from reintegration.models import Role
+from projects.models import OPEN_STATUSES, LifeProject, Status
+from reintegration.models import Role, User
 from reintegration.permissions import has_role
 
 READERS = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL, Role.AUDITOR)
@@ -107,6 +109,18 @@ def can_record_visit(user, project) -> bool:
 
 def can_close(user, project) -> bool:
     return has_role(user, WRITERS) and project.status in FOLLOWED
+
+
+# Those who may hold a ceremony (the ceremonies' managers: regional staff and headquarters); a
+# test keeps the two the same.
+EQUIPPERS = (Role.REGIONAL, Role.NATIONAL)
+
+
+def can_equip(user: User, project: LifeProject) -> bool:
+    """Record the handover of the equipment of a project charged to conventions: only holding
+    a ceremony does it (it disburses the money first), so only its holders may. Not an action
+    of the project page: the ceremony's page offers it."""
+    return has_role(user, EQUIPPERS) and project.status in CHARGED
 
 
 CAN = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import logging
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary
 from partners import services as partner_services
+from partners.models import Convention
 from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration import audit
@@ -196,6 +198,83 @@ def budget_line_delete(*, project: LifeProject, by, line: BudgetLine, version: i
 
 
 # --- Transitions ---------------------------------------------------------------------------
+#
+# One service per transition. Each locks the row and checks it with ``_lock`` (scope, the states
+# it starts from, the role by the same ``can_<action>`` the page uses to show the button), applies
+# its own rules, then ``_decide`` saves the new status with the Decision and the audit entry in
+# the same transaction and sends the e-mail after commit. A project found in a state its
+# transition does not start from was decided meanwhile (a double click, a colleague faster): the
+# user is told so, not refused.
+
+
+def _lock(
+    project: LifeProject,
+    by: User,
+    *,
+    from_states: Sequence[str],
+    allowed: Callable[[User, LifeProject], bool],
+) -> LifeProject:
+    # The row lock makes a double click or two approvers at once queue here; the second one
+    # then finds the new status and is told the project was already decided.
+    locked = (
+        LifeProject.objects.select_for_update()
+        .select_related("beneficiary__track", "beneficiary__centre__province")
+        .get(pk=project.pk)
+    )
+    if not LifeProject.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise TransitionError(_("This project is outside your area of work."))
+    if locked.status not in from_states:
+        raise TransitionError(
+            _("This project was already decided: it is now %(status)s.")
+            % {"status": locked.get_status_display()}
+        )
+    if not allowed(by, locked):
+        raise TransitionError(_("Your role does not allow this action on this project."))
+    return locked
+
+
+def _decide(
+    locked: LifeProject,
+    by: User,
+    *,
+    action: str,
+    to: str,
+    fields: Sequence[str] = (),
+    comment: str = "",
+    amount: Decimal | None = None,
+    event: str = "",
+) -> None:
+    """Move ``locked`` to ``to`` and save it with ``fields``; the person's status follows. The
+    Decision and the audit entry (``event``, by default ``project.<action>``) are written in the
+    caller's transaction, the notification only once it commits."""
+    old = locked.status
+    locked.status = to
+    locked.save(update_fields=["status", "updated_at", *fields])
+    _sync_person(locked)
+    Decision.objects.create(
+        project=locked,
+        action=action,
+        from_status=old,
+        to_status=to,
+        actor=by,
+        comment=comment,
+        amount=amount,
+    )
+    audit.record(
+        event or f"project.{action}",
+        actor=by,
+        target=locked,
+        changes={"status": [old, to], **({"comment": comment} if comment else {})},
+    )
+    transaction.on_commit(lambda: notify(locked.pk, action, by.pk))
+
+
+def _required(comment: str) -> str:
+    """The comment, which the centre must read to know what must change or why."""
+    comment = comment.strip()
+    if not comment:
+        raise TransitionError(_("Write a comment for the centre: say what must change or why."))
+    return comment
 
 
 def _check_submission(project: LifeProject) -> None:
@@ -220,156 +299,190 @@ def _check_submission(project: LifeProject) -> None:
         )
 
 
-def _next_status(action: str, project: LifeProject) -> str:
-    if action == "approve":
-        if project.status == Status.SUBMITTED and not permissions.within_regional_ceiling(project):
-            return Status.AWAITING_NATIONAL
-        return Status.APPROVED
-    return {
-        "submit": Status.SUBMITTED,
-        "return": Status.RETURNED,
-        "reject": Status.REJECTED,
-        "fund": Status.FUNDED,
-        "equip": Status.EQUIPPED,
-        "close": Status.CLOSED,
-        "abandon": Status.CLOSED,
-    }[action]
-
-
-# Which states each action starts from, to tell "already decided" from "not allowed".
-FROM_STATES = {
-    "submit": (Status.DRAFT, Status.RETURNED),
-    "approve": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
-    "return": (Status.SUBMITTED, Status.AWAITING_NATIONAL),
-    "reject": (Status.SUBMITTED, Status.AWAITING_NATIONAL, Status.APPROVED, Status.FUNDED),
-    "fund": (Status.APPROVED,),
-    # Equipment is handed over at a ceremony (ceremonies.services), which checks its own roles.
-    "equip": (Status.APPROVED, Status.FUNDED),
-    "close": (Status.EQUIPPED, Status.FOLLOW_UP),
-    "abandon": (Status.APPROVED, Status.FUNDED),
-}
-NEEDS_COMMENT = ("return", "reject", "abandon")
-
-
-def project_transition(
-    *, project: LifeProject, by, action: str, comment: str = "", **data: Any
-) -> LifeProject:
-    if action not in permissions.CAN:
-        raise TransitionError(_("Unknown action."))
-    return _transition(project, by, action, permissions.CAN[action], comment=comment, **data)
-
-
-def project_equipped(*, project: LifeProject, by, handover_date: datetime.date) -> LifeProject:
-    """The equipment was handed over at a held ceremony: the project is equipped and its
-    follow-up visits are scheduled. Only the ceremony service calls this, after checking that
-    ``by`` may hold the ceremony."""
-    return _transition(
-        project,
-        by,
-        "equip",
-        lambda _user, _project: True,
-        handover_date=handover_date,
-    )
+SUBMIT_FROM = (Status.DRAFT, Status.RETURNED)
 
 
 @transaction.atomic
-def _transition(
-    project: LifeProject, by, action: str, allowed, *, comment: str = "", **data
-) -> LifeProject:
-    # The row lock makes a double click or two approvers at once queue here; the second one
-    # then finds the new status and is told the project was already decided.
-    locked = (
-        LifeProject.objects.select_for_update()
-        .select_related("beneficiary__track", "beneficiary__centre__province")
-        .get(pk=project.pk)
+def project_submit(*, project: LifeProject, by: User, comment: str = "") -> LifeProject:
+    """The centre sends the plan and budget to the deciders of its region."""
+    locked = _lock(project, by, from_states=SUBMIT_FROM, allowed=permissions.can_submit)
+    _check_submission(locked)
+    locked.submitted_at = timezone.now()
+    _decide(
+        locked,
+        by,
+        action="submit",
+        to=Status.SUBMITTED,
+        fields=["submitted_at"],
+        comment=comment.strip(),
     )
-    if not LifeProject.objects.visible_to(by).filter(pk=locked.pk).exists():
-        raise TransitionError(_("This project is outside your area of work."))
-    if locked.status not in FROM_STATES[action]:
-        raise TransitionError(
-            _("This project was already decided: it is now %(status)s.")
-            % {"status": locked.get_status_display()}
-        )
-    if not allowed(by, locked):
-        raise TransitionError(_("Your role does not allow this action on this project."))
-    comment = comment.strip()
-    if action in NEEDS_COMMENT and not comment:
-        raise TransitionError(_("Write a comment for the centre: say what must change or why."))
-    if action == "submit":
-        _check_submission(locked)
-
-    old = locked.status
-    locked.status = _next_status(action, locked)
-    fields = ["status", "updated_at"]
-    if action == "submit":
-        locked.submitted_at = timezone.now()
-        fields.append("submitted_at")
-    if locked.status == Status.APPROVED:
-        locked.approved_total = locked.requested_total
-        fields.append("approved_total")
-        try:
-            partner_services.allocate(project=locked, by=by, splits=data.get("allocations") or [])
-        except partner_services.AllocationError as error:
-            # Raising here rolls back every allocation already made in this transaction.
-            raise TransitionError(error.message) from None
-    if old in permissions.CHARGED and locked.status in (Status.REJECTED, Status.CLOSED):
-        partner_services.release(project=locked, by=by)
-    if action == "abandon":
-        locked.outcome = LifeProject.Outcome.ABANDONED
-        locked.closing_reason = comment
-        fields += ["outcome", "closing_reason"]
-    if action == "equip":
-        locked.handover_date = data["handover_date"]
-        fields.append("handover_date")
-    if action == "close":
-        locked.outcome = data["outcome"]
-        locked.closing_reason = data.get("reason", "")
-        fields += ["outcome", "closing_reason"]
-    locked.save(update_fields=fields)
-
-    if action == "equip":
-        _schedule_visits(locked)
-    _sync_person(locked)
-    amount = locked.approved_total if locked.status == Status.APPROVED else None
-    Decision.objects.create(
-        project=locked,
-        action=action,
-        from_status=old,
-        to_status=locked.status,
-        actor=by,
-        comment=comment,
-        amount=amount,
-    )
-    audit.record(
-        f"project.{action}"
-        if locked.status != Status.AWAITING_NATIONAL
-        else "project.approve_regional",
-        actor=by,
-        target=locked,
-        changes={"status": [old, locked.status], **({"comment": comment} if comment else {})},
-    )
-    transaction.on_commit(lambda: notify(locked.pk, action, by.pk))
     return locked
 
 
-def _sync_person(project: LifeProject) -> None:
-    status = PERSON_STATUS.get(project.status)
-    if status:
-        Beneficiary.objects.filter(pk=project.beneficiary_id).update(status=status)
+def approval_status(project: LifeProject) -> str:
+    """Where approving ``project`` takes it: above the regional ceiling the region's approval
+    passes it on to headquarters, otherwise it is approved (and charged to conventions)."""
+    if permissions.is_final_approval(project):
+        return Status.APPROVED
+    return Status.AWAITING_NATIONAL
 
 
-def _schedule_visits(project: LifeProject) -> None:
+APPROVE_FROM = (Status.SUBMITTED, Status.AWAITING_NATIONAL)
+
+
+@transaction.atomic
+def project_approve(
+    *,
+    project: LifeProject,
+    by: User,
+    comment: str = "",
+    allocations: Iterable[tuple[Convention, Decimal]] = (),
+) -> LifeProject:
+    """Approve the project. The final approval charges its whole budget to ``allocations``
+    (conventions and amounts), all or nothing; a regional approval above the ceiling only
+    passes it on to headquarters."""
+    locked = _lock(project, by, from_states=APPROVE_FROM, allowed=permissions.can_approve)
+    to = approval_status(locked)
+    if to != Status.APPROVED:
+        _decide(
+            locked,
+            by,
+            action="approve",
+            to=to,
+            comment=comment.strip(),
+            event="project.approve_regional",
+        )
+        return locked
+    locked.approved_total = locked.requested_total
+    try:
+        partner_services.allocate(project=locked, by=by, splits=allocations)
+    except partner_services.AllocationError as error:
+        # Raising here rolls back every allocation already made in this transaction.
+        raise TransitionError(error.message) from None
+    _decide(
+        locked,
+        by,
+        action="approve",
+        to=to,
+        fields=["approved_total"],
+        comment=comment.strip(),
+        amount=locked.approved_total,
+    )
+    return locked
+
+
+RETURN_FROM = (Status.SUBMITTED, Status.AWAITING_NATIONAL)
+
+
+@transaction.atomic
+def project_return(*, project: LifeProject, by: User, comment: str) -> LifeProject:
+    """Send the project back to the centre for changes, saying which."""
+    locked = _lock(project, by, from_states=RETURN_FROM, allowed=permissions.can_return)
+    comment = _required(comment)
+    _decide(locked, by, action="return", to=Status.RETURNED, comment=comment)
+    return locked
+
+
+REJECT_FROM = (Status.SUBMITTED, Status.AWAITING_NATIONAL, *permissions.CHARGED)
+
+
+@transaction.atomic
+def project_reject(*, project: LifeProject, by: User, comment: str) -> LifeProject:
+    """Refuse the project for good, saying why; after approval, its money goes back to the
+    conventions."""
+    locked = _lock(project, by, from_states=REJECT_FROM, allowed=permissions.can_reject)
+    comment = _required(comment)
+    if locked.status in permissions.CHARGED:
+        partner_services.release(project=locked, by=by)
+    _decide(locked, by, action="reject", to=Status.REJECTED, comment=comment)
+    return locked
+
+
+FUND_FROM = (Status.APPROVED,)
+
+
+@transaction.atomic
+def project_fund(*, project: LifeProject, by: User, comment: str = "") -> LifeProject:
+    """Headquarters confirm the money for an approved project."""
+    locked = _lock(project, by, from_states=FUND_FROM, allowed=permissions.can_fund)
+    _decide(locked, by, action="fund", to=Status.FUNDED, comment=comment.strip())
+    return locked
+
+
+def visit_schedule(handover_date: datetime.date) -> list[tuple[int, datetime.date]]:
+    """The follow-up visits a handover on ``handover_date`` schedules: (months after it, due
+    date), one per milestone."""
+    return [(months, add_months(handover_date, months)) for months in settings.FOLLOW_UP_MILESTONES]
+
+
+EQUIP_FROM = permissions.CHARGED
+
+
+@transaction.atomic
+def project_equip(*, project: LifeProject, by: User, handover_date: datetime.date) -> LifeProject:
+    """The equipment was handed over on ``handover_date``: the project is equipped and its
+    follow-up visits are scheduled. Only a held ceremony equips a project
+    (``ceremonies.services.ceremony_hold``), which moves the money first; no page offers it."""
+    locked = _lock(project, by, from_states=EQUIP_FROM, allowed=permissions.can_equip)
+    locked.handover_date = handover_date
+    _decide(locked, by, action="equip", to=Status.EQUIPPED, fields=["handover_date"])
     FollowUpVisit.objects.bulk_create(
         [
-            FollowUpVisit(
-                project=project,
-                milestone_months=months,
-                due_on=add_months(project.handover_date, months),
-            )
-            for months in settings.FOLLOW_UP_MILESTONES
+            FollowUpVisit(project=locked, milestone_months=months, due_on=due_on)
+            for months, due_on in visit_schedule(handover_date)
         ],
         ignore_conflicts=True,
     )
+    return locked
+
+
+CLOSE_FROM = permissions.FOLLOWED
+
+
+@transaction.atomic
+def project_close(*, project: LifeProject, by: User, outcome: str, reason: str) -> LifeProject:
+    """The follow-up is over: the project closes with the business's ``outcome``."""
+    locked = _lock(project, by, from_states=CLOSE_FROM, allowed=permissions.can_close)
+    locked.outcome = outcome
+    locked.closing_reason = reason
+    _decide(locked, by, action="close", to=Status.CLOSED, fields=["outcome", "closing_reason"])
+    return locked
+
+
+ABANDON_FROM = permissions.CHARGED
+
+
+@transaction.atomic
+def project_abandon(*, project: LifeProject, by: User, comment: str) -> LifeProject:
+    """The person gave up before the equipment was handed over: the project closes as abandoned
+    and its money goes back to the conventions."""
+    locked = _lock(project, by, from_states=ABANDON_FROM, allowed=permissions.can_abandon)
+    comment = _required(comment)
+    partner_services.release(project=locked, by=by)
+    locked.outcome = LifeProject.Outcome.ABANDONED
+    locked.closing_reason = comment
+    _decide(
+        locked,
+        by,
+        action="abandon",
+        to=Status.CLOSED,
+        fields=["outcome", "closing_reason"],
+        comment=comment,
+    )
+    return locked
+
+
+def person_status(project_status: str) -> str | None:
+    """The pipeline status a person takes when their project reaches ``project_status``, or
+    None when it stays as it was (returned, awaiting, approved or rejected: still at the
+    project stage)."""
+    return PERSON_STATUS.get(project_status)
+
+
+def _sync_person(project: LifeProject) -> None:
+    status = person_status(project.status)
+    if status:
+        Beneficiary.objects.filter(pk=project.beneficiary_id).update(status=status)
 
 
 @transaction.atomic

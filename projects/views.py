@@ -1,8 +1,13 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -307,13 +312,37 @@ def _reject_confirmation(project, form) -> Confirmation:
 ASKS_FIRST = {"reject": _reject_confirmation}
 
 
-def _action_form(request, project, action):
+class Transition(NamedTuple):
+    service: Callable[..., LifeProject]
+    # The states the service starts from: a project in any other was decided meanwhile.
+    starts_from: tuple[str, ...]
+    # The service refuses an empty comment: the form says so on its field first.
+    needs_comment: bool = False
+
+
+# The decisions posted to the project page, by the name in their URL.
+TRANSITIONS = {
+    "submit": Transition(services.project_submit, services.SUBMIT_FROM),
+    "approve": Transition(services.project_approve, services.APPROVE_FROM),
+    "return": Transition(services.project_return, services.RETURN_FROM, needs_comment=True),
+    "reject": Transition(services.project_reject, services.REJECT_FROM, needs_comment=True),
+    "fund": Transition(services.project_fund, services.FUND_FROM),
+    "close": Transition(services.project_close, services.CLOSE_FROM),
+    "abandon": Transition(services.project_abandon, services.ABANDON_FROM, needs_comment=True),
+}
+# What the services take from the decision forms (the approval form also has its own fields).
+SERVICE_FIELDS = ("comment", "allocations", "outcome", "reason")
+
+
+def _action_form(
+    request: HttpRequest, project: LifeProject, action: str
+) -> CommentForm | CloseForm:
     data = request.POST if request.method == "POST" else None
     if action == "approve" and permissions.is_final_approval(project):
         return ApproveForm(data, project=project)
     if action in ACTION_FORMS:
         return ACTION_FORMS[action](data)
-    return CommentForm(data, needs_comment=action in services.NEEDS_COMMENT)
+    return CommentForm(data, needs_comment=TRANSITIONS[action].needs_comment)
 
 
 def _decision_card(request, project, form):
@@ -334,14 +363,15 @@ def _decision_card(request, project, form):
 
 @require_http_methods(["GET", "POST"])
 @requires(permissions.can_view_projects)
-def project_action(request, pk, action):
+def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if request.method == "GET" and action not in ASKS_FIRST:
         return HttpResponseNotAllowed(["POST"])
     project = _get_project(request, pk)
     check = permissions.CAN.get(action)
-    if check is None:
+    if check is None or action not in TRANSITIONS:
         raise PermissionDenied
-    if not check(request.user, project) and project.status not in services.FROM_STATES[action]:
+    transition = TRANSITIONS[action]
+    if not check(request.user, project) and project.status not in transition.starts_from:
         # A second click, or a colleague was faster: say so rather than refuse bluntly.
         messages.warning(
             request,
@@ -368,16 +398,10 @@ def project_action(request, pk, action):
     if asks_first and (page := pending(request, asks_first(project, form))):
         return page
     try:
-        moved = services.project_transition(
+        moved = transition.service(
             project=project,
             by=request.user,
-            action=action,
-            comment=form.cleaned_data.get("comment", ""),
-            **{
-                k: v
-                for k, v in form.cleaned_data.items()
-                if k in ("allocations", "outcome", "reason")
-            },
+            **{k: v for k, v in form.cleaned_data.items() if k in SERVICE_FIELDS},
         )
     except services.TransitionError as error:
         messages.error(request, error.message)

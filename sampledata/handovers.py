@@ -1,4 +1,4 @@
-"""Demo ceremonies: every equipped demo project was handed over at one (see projects.demo),
+"""Demo ceremonies: every equipped demo project was handed over at one (see life_projects),
 and Tanger has a ceremony of last month with six beneficiaries, serial numbers and issued
 certificates, plus approved projects still waiting for the next one."""
 
@@ -121,13 +121,12 @@ def seed(**context) -> dict:
                     "unit_price": Decimal(price),
                 },
             )
-        project_services.project_transition(project=project, by=coordinator, action="submit")
+        project_services.project_submit(project=project, by=coordinator)
         project.refresh_from_db()
         convention = Convention.objects.get(reference="CPDH-TNG-2024-01")
-        project_services.project_transition(
+        project_services.project_approve(
             project=project,
             by=regional,
-            action="approve",
             allocations=[(convention, project.requested_total)],
         )
         projects.append(project)

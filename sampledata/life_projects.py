@@ -95,47 +95,44 @@ def _plan(trade: Trade) -> dict:
 def _walk(project, stop, users, handover_months_ago, rng):
     coordinator, regional, national = users
 
-    def step(**kwargs):
-        if kwargs["action"] == "approve":
-            # The final approval charges the budget to the province's committee convention.
-            convention = (
-                Convention.objects.covering(project.beneficiary.residence_province_id)
-                .filter(reference__startswith="CPDH")
-                .first()
-            )
-            kwargs["allocations"] = [(convention, project.requested_total)]
-        return services.project_transition(**kwargs)
+    def approve(by, comment):
+        # The final approval charges the budget to the province's committee convention.
+        convention = (
+            Convention.objects.covering(project.beneficiary.residence_province_id)
+            .filter(reference__startswith="CPDH")
+            .first()
+        )
+        services.project_approve(
+            project=project,
+            by=by,
+            comment=comment,
+            allocations=[(convention, project.requested_total)],
+        )
 
     if stop == "draft":
         return
-    step(project=project, by=coordinator, action="submit")
+    services.project_submit(project=project, by=coordinator)
     if stop == "submitted":
         return
     if stop == "returned":
-        step(
-            project=project,
-            by=regional,
-            action="return",
-            comment="يرجى إرفاق عرض أثمان ثان للمعدات.",
+        services.project_return(
+            project=project, by=regional, comment="يرجى إرفاق عرض أثمان ثان للمعدات."
         )
         return
     if stop == "rejected":
-        step(
-            project=project,
-            by=regional,
-            action="reject",
-            comment="المشروع غير ملائم للسوق المحلية.",
+        services.project_reject(
+            project=project, by=regional, comment="المشروع غير ملائم للسوق المحلية."
         )
         return
-    step(project=project, by=regional, action="approve", comment="ملف مكتمل.")
+    approve(regional, "ملف مكتمل.")
     project.refresh_from_db()
     if project.status == "awaiting_national":
         if stop == "awaiting_national":
             return
-        step(project=project, by=national, action="approve", comment="موافقة المصالح المركزية.")
+        approve(national, "موافقة المصالح المركزية.")
     if stop == "approved":
         return
-    step(project=project, by=national, action="fund")
+    services.project_fund(project=project, by=national)
     if stop == "funded":
         return
     handover = timezone.localdate() - datetime.timedelta(days=30 * handover_months_ago + 3)
@@ -163,12 +160,8 @@ def _walk(project, stop, users, handover_months_ago, rng):
         )
     if stop.startswith("closed"):
         outcome = "active" if stop == "closed_active" else "failed"
-        step(
-            project=project,
-            by=coordinator,
-            action="close",
-            outcome=outcome,
-            reason="نهاية فترة التتبع",
+        services.project_close(
+            project=project, by=coordinator, outcome=outcome, reason="نهاية فترة التتبع"
         )
 
 

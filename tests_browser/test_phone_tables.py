@@ -109,12 +109,12 @@ MEASURE = r"""() => {
 
 def approve_fully(project, users):
     """Submitted by the centre, approved by the region and, above its ceiling, headquarters."""
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
+    services.project_submit(project=project, by=users["coordinator"])
     for approver in ("regional", "national"):
         project.refresh_from_db()
         if project.status in ("submitted", "awaiting_national"):
-            services.project_transition(
-                project=project, by=users[approver], action="approve", allocations=charge(project)
+            services.project_approve(
+                project=project, by=users[approver], allocations=charge(project)
             )
     project.refresh_from_db()
     return project
@@ -179,10 +179,8 @@ def build_world(users, centre, convention):
     )
     # Waiting for headquarters: in the national inbox.
     waiting = make_project(people[1], coordinator, lines=van, ceiling_justification=BIG)
-    services.project_transition(project=waiting, by=coordinator, action="submit")
-    services.project_transition(
-        project=waiting, by=users["regional"], action="approve", allocations=charge(waiting)
-    )
+    services.project_submit(project=waiting, by=coordinator)
+    services.project_approve(project=waiting, by=users["regional"], allocations=charge(waiting))
     # Handed over more than a year ago: follow-up visits done and overdue.
     old = [
         approve_fully(make_project(p, coordinator, lines=lines, ceiling_justification=BIG), users)

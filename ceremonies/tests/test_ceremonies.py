@@ -188,12 +188,11 @@ def test_a_ceremony_disburses_only_from_its_own_conventions(people, users, centr
     from projects import services as project_services
 
     split = make_project(person, coordinator, lines=SEWING)
-    project_services.project_transition(project=split, by=coordinator, action="submit")
+    project_services.project_submit(project=split, by=coordinator)
     split.refresh_from_db()
-    project_services.project_transition(
+    project_services.project_approve(
         project=split,
         by=users["regional"],
-        action="approve",
         allocations=[(convention, Decimal("7000.00")), (other, Decimal("6950.50"))],
     )
     only_one = plan_ceremony(coordinator)
@@ -301,8 +300,8 @@ def test_holding_refuses_a_project_that_left_meanwhile(people, users):
     )
     from projects import services as project_services
 
-    project_services.project_transition(
-        project=people[2], by=coordinator, action="abandon", comment="parti à l'étranger"
+    project_services.project_abandon(
+        project=people[2], by=coordinator, comment="parti à l'étranger"
     )
     with pytest.raises(ceremonies.CeremonyError, match="remove it from the ceremony"):
         ceremonies.ceremony_hold(ceremony=ceremony, by=users["regional"])

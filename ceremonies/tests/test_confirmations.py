@@ -84,11 +84,10 @@ def ceremony(centre, users, convention, second):
         coordinator,
         lines=(("دراجة ثلاثية العجلات", "1", "10000.00"),),
     )
-    project_services.project_transition(project=moto, by=coordinator, action="submit")
-    project_services.project_transition(
+    project_services.project_submit(project=moto, by=coordinator)
+    project_services.project_approve(
         project=moto,
         by=users["regional"],
-        action="approve",
         allocations=[(second, Decimal("10000.00"))],
     )
     planned = plan_ceremony(coordinator, conventions=[convention, second])

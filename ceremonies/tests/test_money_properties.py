@@ -54,7 +54,7 @@ def _submitted(centre, users, amount: Decimal):
         lines=[("Machine", "1", str(amount))],
         ceiling_justification="Atelier complet",
     )
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
+    services.project_submit(project=project, by=users["coordinator"])
     project.refresh_from_db()
     return project
 
@@ -94,9 +94,7 @@ class Ledger(RuleBasedStateMachine):
 
     def _approve(self, project, splits):
         try:
-            services.project_transition(
-                project=project, by=self.users["regional"], action="approve", allocations=splits
-            )
+            services.project_approve(project=project, by=self.users["regional"], allocations=splits)
         except services.TransitionError:
             return False
         self.charged[project.pk] = {c.pk: [amount, Decimal("0.00")] for c, amount in splits}
@@ -154,12 +152,8 @@ class Ledger(RuleBasedStateMachine):
             return
         project = LifeProject.objects.get(pk=open_projects[index % len(open_projects)])
         by = self.users["coordinator"] if abandon else self.users["national"]
-        services.project_transition(
-            project=project,
-            by=by,
-            action="abandon" if abandon else "reject",
-            comment="La personne a quitté la région",
-        )
+        going_back = services.project_abandon if abandon else services.project_reject
+        going_back(project=project, by=by, comment="La personne a quitté la région")
         self._release(project.pk)
 
     # --- ceremonies --------------------------------------------------------------------------
@@ -246,10 +240,9 @@ def test_a_ceremony_disburses_what_two_dozen_approvals_committed_to_the_centime(
     projects = []
     for _ in range(24):
         project = _submitted(centre, users, Decimal("22310.15"))
-        services.project_transition(
+        services.project_approve(
             project=project,
             by=users["regional"],
-            action="approve",
             allocations=[(convention, Decimal("22310.15"))],
         )
         projects.append(project)

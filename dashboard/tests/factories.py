@@ -125,26 +125,25 @@ def _tell(network: Network, code: str, story, today: datetime.date) -> None:
     project = make_project(person, coordinator, trade=Trade.objects.get(code=trade))
     network.projects.append(project)
 
-    def step(user, action, **data):
-        return services.project_transition(project=project, by=user, action=action, **data)
-
     if stop == "draft":
         return
-    step(coordinator, "submit")
+    services.project_submit(project=project, by=coordinator)
     if stop == "submitted":
         return
     if stop == "rejected":
-        step(regional, "reject", comment="غير ملائم")
+        services.project_reject(project=project, by=regional, comment="غير ملائم")
         return
     convention = network.conventions.get(code, network.conventions["TNG"])
     project.refresh_from_db()
-    step(regional, "approve", allocations=[(convention, project.requested_total)])
+    services.project_approve(
+        project=project, by=regional, allocations=[(convention, project.requested_total)]
+    )
     if stop == "approved":
         return
     if stop == "abandoned":
-        step(coordinator, "abandon", comment="انسحب المستفيد")
+        services.project_abandon(project=project, by=coordinator, comment="انسحب المستفيد")
         return
-    step(national, "fund")
+    services.project_fund(project=project, by=national)
     if stop == "funded":
         return
     months_ago = {"recent": 0, "followed": 13, "reincarcerated": 7}[stop]
@@ -157,7 +156,7 @@ def _tell(network: Network, code: str, story, today: datetime.date) -> None:
     project.refresh_from_db()
     with transaction.atomic():  # the ceremony's transaction, which the row locks need
         money.disburse(project=project, amount=project.approved_total, by=national)
-        services.project_equipped(project=project, by=national, handover_date=handover)
+        services.project_equip(project=project, by=national, handover_date=handover)
     visits = {v.milestone_months: v for v in project.visits.all()}
     if stop == "followed":
         # The 3-month visit is left undone (overdue); active at 6 months, not at 12.

@@ -7,6 +7,7 @@ from django.db import connection, connections
 from django.utils import translation
 
 from beneficiaries.tests.factories import BeneficiaryFactory
+from partners import services as ledger
 from partners.models import Allocation, Convention, LedgerMovement
 from projects import services
 from projects.models import Status
@@ -37,17 +38,16 @@ def new_convention(centre, envelope, reference="CPDH-TNG-RACE"):
 def submitted(centre, users, price="100.00"):
     person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
     project = make_project(person, users["coordinator"], lines=[("Outil", "1", price)])
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
+    services.project_submit(project=project, by=users["coordinator"])
     project.refresh_from_db()
     return project
 
 
 def test_an_approval_charges_the_convention_and_leaves_a_movement(users, centre, convention):
     project = submitted(centre, users, "13600.00")
-    services.project_transition(
+    services.project_approve(
         project=project,
         by=users["regional"],
-        action="approve",
         allocations=[(convention, Decimal("13600.00"))],
     )
     convention.refresh_from_db()
@@ -64,10 +64,9 @@ def test_an_approval_that_does_not_fit_says_how_much_is_left_and_changes_nothing
     small = new_convention(centre, "5000.00")
     project = submitted(centre, users, "6000.00")
     with pytest.raises(services.TransitionError) as error:
-        services.project_transition(
+        services.project_approve(
             project=project,
             by=users["regional"],
-            action="approve",
             allocations=[(small, Decimal("6000.00"))],
         )
     assert error.value.message == (
@@ -85,20 +84,18 @@ def test_a_split_across_two_conventions_is_all_or_nothing(users, centre):
     project = submitted(centre, users, "6000.00")
     left = r"Only 1\.000,00 DH left on the convention B"
     with pytest.raises(services.TransitionError, match=left):
-        services.project_transition(
+        services.project_approve(
             project=project,
             by=users["regional"],
-            action="approve",
             allocations=[(first, Decimal("4000")), (second, Decimal("2000"))],
         )
     first.refresh_from_db()
     assert first.committed == 0  # the first part was rolled back with the rest
     second.envelope = Decimal("2000.00")
     second.save(update_fields=["envelope"])
-    services.project_transition(
+    services.project_approve(
         project=project,
         by=users["regional"],
-        action="approve",
         allocations=[(first, Decimal("4000")), (second, Decimal("2000"))],
     )
     assert sorted(Allocation.objects.values_list("amount", flat=True)) == [
@@ -112,10 +109,9 @@ def test_the_amount_charged_must_be_the_approved_amount(users, centre, conventio
     with pytest.raises(
         services.TransitionError, match=r"Charge exactly 6.000,00 DH .*now 5.000,00 DH"
     ):
-        services.project_transition(
+        services.project_approve(
             project=project,
             by=users["regional"],
-            action="approve",
             allocations=[(convention, Decimal("5000"))],
         )
 
@@ -124,19 +120,17 @@ def test_a_convention_outside_the_province_or_closed_is_refused(users, centre, e
     project = submitted(centre, users, "100.00")
     foreign = new_convention(elsewhere["centre"], "9000.00", "CPDH-CAS")
     with pytest.raises(services.TransitionError, match="not active for the beneficiary's province"):
-        services.project_transition(
+        services.project_approve(
             project=project,
             by=users["regional"],
-            action="approve",
             allocations=[(foreign, Decimal("100"))],
         )
     closed = new_convention(centre, "9000.00", "OLD")
     Convention.objects.filter(pk=closed.pk).update(status="closed")
     with pytest.raises(services.TransitionError, match="not active"):
-        services.project_transition(
+        services.project_approve(
             project=project,
             by=users["regional"],
-            action="approve",
             allocations=[(closed, Decimal("100"))],
         )
 
@@ -144,14 +138,14 @@ def test_a_convention_outside_the_province_or_closed_is_refused(users, centre, e
 @pytest.mark.parametrize("action", ["reject", "abandon"])
 def test_going_back_on_an_approval_releases_the_money(users, centre, convention, action):
     project = submitted(centre, users, "13600.00")
-    services.project_transition(
+    services.project_approve(
         project=project,
         by=users["regional"],
-        action="approve",
         allocations=[(convention, Decimal("13600.00"))],
     )
     by = users["national"] if action == "reject" else users["coordinator"]
-    services.project_transition(project=project, by=by, action=action, comment="parti à l'étranger")
+    going_back = {"reject": services.project_reject, "abandon": services.project_abandon}[action]
+    going_back(project=project, by=by, comment="parti à l'étranger")
     convention.refresh_from_db()
     assert convention.committed == 0
     assert list(LedgerMovement.objects.values_list("kind", "amount")) == [
@@ -159,6 +153,23 @@ def test_going_back_on_an_approval_releases_the_money(users, centre, convention,
         ("release", Decimal("13600.00")),
     ]
     assert Allocation.objects.get().released_at is not None
+
+
+def test_an_approval_split_leaves_out_empty_amounts_and_must_add_up(centre):
+    first, second = new_convention(centre, "9000.00", "A"), new_convention(centre, "9000.00", "B")
+    assert ledger.check_splits(Decimal("600"), [(first, Decimal("600")), (second, None)]) == [
+        (first, Decimal("600"))
+    ]
+    with pytest.raises(ledger.AllocationError, match="Choose each convention only once"):
+        ledger.check_splits(Decimal("600"), [(first, Decimal("300")), (first, Decimal("300"))])
+    with pytest.raises(ledger.AllocationError, match="greater than zero"):
+        ledger.check_splits(Decimal("600"), [(first, Decimal("700")), (second, Decimal("-100"))])
+
+
+def test_releasing_gives_back_what_was_not_handed_over():
+    handed = Allocation(amount=Decimal("500.00"), disbursed=Decimal("500.00"))
+    partly = Allocation(amount=Decimal("800.00"), disbursed=Decimal("300.00"))
+    assert ledger.undisbursed([handed, partly]) == [(partly, Decimal("500.00"))]
 
 
 def test_the_database_refuses_a_committed_amount_above_the_envelope(centre):
@@ -181,10 +192,9 @@ def test_twenty_simultaneous_approvals_never_overspend_the_envelope(reference_da
         try:
             barrier.wait(timeout=30)
             with translation.override("en"):
-                services.project_transition(
+                services.project_approve(
                     project=project,
                     by=users["regional"],
-                    action="approve",
                     allocations=[(envelope, Decimal("100.00"))],
                 )
             outcomes.append("approved")

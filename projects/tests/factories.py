@@ -37,16 +37,21 @@ def charge(project):
     return [(Convention.objects.get(reference="CPDH-TNG-TEST"), project.requested_total)]
 
 
+def decide(project, by, action, **data):
+    """The decision the project page posts as ``action``, taken through its service."""
+    from projects.views import TRANSITIONS
+
+    return TRANSITIONS[action].service(project=project, by=by, **data)
+
+
 def approve(project, by, **data):
     project.refresh_from_db()
-    return services.project_transition(
-        project=project, by=by, action="approve", allocations=charge(project), **data
-    )
+    return services.project_approve(project=project, by=by, allocations=charge(project), **data)
 
 
 def approved(project, users):
     """Submitted by the centre, approved by the region and charged to the test convention."""
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
+    services.project_submit(project=project, by=users["coordinator"])
     approve(project, users["regional"])
     project.refresh_from_db()
     return project
@@ -55,7 +60,7 @@ def approved(project, users):
 def fund(project, users):
     """Approved as above, then funded by headquarters."""
     approved(project, users)
-    services.project_transition(project=project, by=users["national"], action="fund")
+    services.project_fund(project=project, by=users["national"])
     project.refresh_from_db()
     return project
 

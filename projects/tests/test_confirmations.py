@@ -77,7 +77,7 @@ def decision_card(response) -> dict[str, str]:
 
 @pytest.fixture
 def submitted(project, users):
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
+    services.project_submit(project=project, by=users["coordinator"])
     project.refresh_from_db()
     return project
 

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from projects import services
 from projects.models import Decision, FollowUpVisit, LifeProject, Status
-from projects.tests.factories import charge, equipped, make_project
+from projects.tests.factories import charge, decide, equipped, fund, make_project
 from reintegration.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def step(project, user, action, **data):
     if action == "approve":
         project.refresh_from_db()
         data.setdefault("allocations", charge(project))
-    return services.project_transition(project=project, by=user, action=action, **data)
+    return decide(project, user, action, **data)
 
 
 def test_the_total_is_the_sum_of_the_lines_to_the_centime(person, users):
@@ -218,3 +218,46 @@ def test_headquarters_hears_of_a_project_that_awaits_it(
     with django_capture_on_commit_callbacks(execute=True):
         step(project, users["regional"], "approve")
     assert [m.to for m in mail.outbox] == [["hq@example.org"]]
+
+
+def test_only_who_may_hold_a_ceremony_records_the_handover(project, users):
+    fund(project, users)
+    for role in ("coordinator", "official", "auditor"):
+        with pytest.raises(services.TransitionError) as error:
+            services.project_equip(
+                project=project, by=users[role], handover_date=datetime.date(2026, 1, 15)
+            )
+        assert error.value.message in (
+            "Your role does not allow this action on this project.",
+            "This project is outside your area of work.",  # officials see no project
+        )
+    assert not FollowUpVisit.objects.exists()
+    equipped_now = services.project_equip(
+        project=project, by=users["regional"], handover_date=datetime.date(2026, 1, 15)
+    )
+    assert (equipped_now.status, equipped_now.handover_date) == (
+        Status.EQUIPPED,
+        datetime.date(2026, 1, 15),
+    )
+    assert FollowUpVisit.objects.count() == 4
+    with pytest.raises(services.TransitionError) as error:
+        services.project_equip(
+            project=project, by=users["national"], handover_date=datetime.date(2026, 1, 16)
+        )
+    assert error.value.message == "This project was already decided: it is now equipped."
+
+
+def test_the_visit_schedule_keeps_the_day_or_the_month_end(settings):
+    settings.FOLLOW_UP_MILESTONES = [1, 12]
+    assert services.visit_schedule(datetime.date(2024, 1, 31)) == [
+        (1, datetime.date(2024, 2, 29)),
+        (12, datetime.date(2025, 1, 31)),
+    ]
+
+
+def test_only_the_project_stages_that_the_person_reaches_change_their_status():
+    assert services.person_status(Status.SUBMITTED) == "project"
+    assert services.person_status(Status.FUNDED) == "funded"
+    # Back to the centre, waiting for headquarters, approved or rejected: still at the project.
+    for status in (Status.RETURNED, Status.AWAITING_NATIONAL, Status.APPROVED, Status.REJECTED):
+        assert services.person_status(status) is None

@@ -21,7 +21,7 @@ def english(users):
 def submitted(centre, users, days_ago, title):
     person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
     project = make_project(person, users["coordinator"], title=title)
-    services.project_transition(project=project, by=users["coordinator"], action="submit")
+    services.project_submit(project=project, by=users["coordinator"])
     LifeProject.objects.filter(pk=project.pk).update(
         submitted_at=timezone.now() - datetime.timedelta(days=days_ago)
     )
@@ -35,7 +35,7 @@ def test_the_inbox_lists_the_region_oldest_first_with_days_waiting(
     submitted(centre, users, 9, "old")
     other = BeneficiaryFactory(centre=elsewhere["centre"], by=elsewhere["coordinator"])
     foreign = make_project(other, elsewhere["coordinator"], title="elsewhere")
-    services.project_transition(project=foreign, by=elsewhere["coordinator"], action="submit")
+    services.project_submit(project=foreign, by=elsewhere["coordinator"])
     client.force_login(users["regional"])
     # session, user, count, page ids, page rows (with centre and trade joined), plus the
     # layout's few
@@ -52,9 +52,7 @@ def test_coordinators_see_returned_projects_on_top(client, users, centre):
         users["coordinator"],
         title="newer draft",
     )
-    services.project_transition(
-        project=first, by=users["regional"], action="return", comment="devis"
-    )
+    services.project_return(project=first, by=users["regional"], comment="devis")
     client.force_login(users["coordinator"])
     titles = [p.title for p in client.get("/projects/").context["page"].object_list]
     assert titles == ["returned one", "newer draft"]
@@ -148,9 +146,7 @@ def test_submitting_without_a_diagnosis_says_what_is_missing(client, users, pers
 
 def test_the_beneficiary_timeline_shows_decisions_with_author_and_comment(client, users, centre):
     project = submitted(centre, users, 1, "p")
-    services.project_transition(
-        project=project, by=users["regional"], action="return", comment="عرض أثمان ثان"
-    )
+    services.project_return(project=project, by=users["regional"], comment="عرض أثمان ثان")
     client.force_login(users["coordinator"])
     html = client.get(f"/beneficiaries/{project.beneficiary_id}/").content.decode()
     assert "عرض أثمان ثان" in html

@@ -183,10 +183,10 @@ def objects(users, centre, convention):
         return {"pk": ceremony.pk, "certificate_pk": issued.pk, "code": issued.code}
 
     def submitted():
-        from projects.services import project_transition
+        from projects.services import project_submit
 
         project = make_project(person(), coordinator)
-        return project_transition(project=project, by=coordinator, action="submit")
+        return project_submit(project=project, by=coordinator)
 
     def line():
         project = make_project(person(), coordinator)

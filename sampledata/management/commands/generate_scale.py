@@ -4,11 +4,15 @@ budget lines and decisions, conventions charged with the approved budgets, equip
 ceremonies and follow-up visits. Not for production databases.
 
 Rows are built in Python and inserted with ``bulk_create``, a few thousand projects per
-transaction; no service runs (a transition per row would take hours), so this module keeps by
-construction what the services would: one open project per person, lines adding up to the
-requested total, committed money within the envelope and disbursed money within the committed,
-handovers worth their items and cheque, four visits per handover. The test
-``projects/tests/test_generate_scale.py`` checks those invariants on the generated rows.
+transaction; no service runs (a transition per row would take hours), but the rows follow the
+services' own rules, called on the rows in memory: where an approval takes a project
+(``projects.services.approval_status``), how it is charged (``partners.services.check_splits``),
+what a ceremony disburses (``draw``) and a release gives back (``undisbursed``), the visits a
+handover schedules (``visit_schedule``), the person's status (``person_status``). The rest it
+keeps by construction: one open project per person, lines adding up to the requested total,
+committed money within the envelope and disbursed money within the committed, handovers worth
+their items and cheque. The test ``projects/tests/test_generate_scale.py`` checks those
+invariants on the generated rows.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from django.utils import timezone
 
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from ceremonies.models import Ceremony, Handover, HandoverItem, HandoverItemSerial
+from partners import services as ledger
 from partners.models import (
     Allocation,
     Contribution,
@@ -43,8 +48,9 @@ from partners.models import (
     Partner,
     Tranche,
 )
+from projects import permissions as project_permissions
+from projects import services as project_services
 from projects.models import BudgetLine, Decision, FollowUpVisit, LifeProject, Status, Trade
-from projects.services import add_months
 from reintegration.models import Centre, Province, Region, Role, User
 from reintegration.money import MoneyField, to_centimes
 from sampledata import funding as partners_demo
@@ -167,12 +173,12 @@ class Plan:
     __slots__ = (
         "centre",
         "ceremony",
-        "final",
         "large",
         "late",
         "lines",
         "opened",
         "person",
+        "person_status",
         "planned",
         "province",
         "returned",
@@ -192,7 +198,7 @@ class Plan:
         self.times: list[datetime.datetime] = []
         self.ceremony: Ceremony | None = None  # held: the handover's ceremony
         self.planned: Ceremony | None = None  # charged, prepared for a planned ceremony
-        self.final = ""  # the project's status once generated
+        self.person_status = ""  # the person's pipeline status once the project is generated
 
 
 @contextlib.contextmanager
@@ -1015,7 +1021,7 @@ class _Writer:
         project = _Project(pk, total, plan.times[0])
         history = _History(self, plan, project)
         history.replay()
-        plan.final = project.status
+        plan.person_status = history.person_status
         ceiling = context.ceilings.get(plan.track)
         tables[LifeProject].add(
             id=pk,
@@ -1142,16 +1148,38 @@ class _Writer:
         through.objects.bulk_create(rows)
 
 
+class _Allocation:
+    """An allocation while the history is replayed, with what ``partners.services`` reads of
+    one (``amount``, ``disbursed``)."""
+
+    __slots__ = (
+        "amount",
+        "convention_id",
+        "created_at",
+        "created_by_id",
+        "disbursed",
+        "released_at",
+    )
+
+    def __init__(self, convention_id: int, amount: Decimal, by: int, at: datetime.datetime):
+        self.convention_id, self.amount = convention_id, amount
+        self.created_by_id, self.created_at = by, at
+        self.disbursed = ZERO
+        self.released_at: datetime.datetime | None = None
+
+
 class _History:
-    """Replays a project's steps as the services would have recorded them: decisions, money
-    movements, the handover and the visits after it."""
+    """Replays a project's steps as the services would have recorded them, by their rules:
+    decisions, money movements, the handover and the visits after it, the person's status."""
 
     def __init__(self, writer: _Writer, plan: Plan, project: _Project):
         self.writer, self.plan, self.project = writer, plan, project
         self.context = writer.context
         self.tables = writer.tables
-        self.allocations: list[dict] = []
+        self.allocations: list[_Allocation] = []
         self.conventions: set[int] = set()
+        # Whoever has a project was diagnosed; its transitions move them on from there.
+        self.person_status = Beneficiary.Status.DIAGNOSIS
 
     def _decide(self, action, to, actor, at, comment="", amount=None) -> None:
         project = self.project
@@ -1167,6 +1195,7 @@ class _History:
         )
         project.status = to
         project.updated_at = at
+        self.person_status = project_services.person_status(to) or self.person_status
 
     def replay(self) -> None:
         plan, project, context, rng = self.plan, self.project, self.context, self.writer.rng
@@ -1181,14 +1210,11 @@ class _History:
                 comment = rng.choice(COMMENTS["return"])
                 self._decide("return", Status.RETURNED, regional, at, comment)
             elif step == "approve_regional":
-                self._decide("approve", Status.AWAITING_NATIONAL, regional, at)
+                self._approve(regional, at)
             elif step == "approve":
-                approver = context.national if plan.large else regional
-                project.approved_total = total = project.requested_total
-                self._decide("approve", Status.APPROVED, approver, at, amount=total)
-                self._charge(approver, at)
+                self._approve(context.national if plan.large else regional, at)
             elif step == "reject":
-                late = project.status in (Status.APPROVED, Status.FUNDED)
+                late = project.status in project_permissions.CHARGED
                 actor = context.national if late else regional
                 self._decide("reject", Status.REJECTED, actor, at, rng.choice(COMMENTS["reject"]))
                 if late:
@@ -1208,7 +1234,27 @@ class _History:
                 self._disburse(ceremony)
                 self._follow_up(coordinator)
         for allocation in self.allocations:
-            self.tables[Allocation].add(**allocation)
+            self.tables[Allocation].add(
+                project_id=project.pk,
+                convention_id=allocation.convention_id,
+                amount=allocation.amount,
+                created_at=allocation.created_at,
+                created_by_id=allocation.created_by_id,
+                released_at=allocation.released_at,
+                disbursed=allocation.disbursed,
+            )
+
+    def _approve(self, approver: int, at: datetime.datetime) -> None:
+        """As ``project_approve``: above the regional ceiling the region passes the project on
+        to headquarters; the final approval charges its budget."""
+        project = self.project
+        to = project_services.approval_status(project)
+        if to != Status.APPROVED:
+            self._decide("approve", to, approver, at)
+            return
+        project.approved_total = project.requested_total
+        self._decide("approve", to, approver, at, amount=project.approved_total)
+        self._charge(approver, at)
 
     def _charge(self, approver: int, at: datetime.datetime) -> None:
         plan, project, rng = self.plan, self.project, self.writer.rng
@@ -1221,41 +1267,33 @@ class _History:
             amounts = [first, total - first]
         else:
             amounts = [total]
-        for convention, amount in zip(conventions, amounts, strict=True):
-            self.allocations.append(
-                {
-                    "project_id": project.pk,
-                    "convention_id": convention.pk,
-                    "amount": amount,
-                    "created_at": at,
-                    "created_by_id": approver,
-                    "released_at": None,
-                    "disbursed": ZERO,
-                }
-            )
+        splits = ledger.check_splits(total, zip(conventions, amounts, strict=True))
+        for convention, amount in splits:
+            self.allocations.append(_Allocation(convention.pk, amount, approver, at))
             self.conventions.add(convention.pk)
             self._movement(convention.pk, LedgerMovement.Kind.COMMIT, amount, approver, at)
             self.writer.committed[convention.pk] += amount
 
+    def _open(self) -> list[_Allocation]:
+        return [a for a in self.allocations if a.released_at is None]
+
     def _release(self, actor: int, at: datetime.datetime) -> None:
-        for allocation in self.allocations:
-            allocation["released_at"] = at
-            convention, amount = allocation["convention_id"], allocation["amount"]
-            self._movement(convention, LedgerMovement.Kind.RELEASE, amount, actor, at)
-            self.writer.committed[convention] -= amount
+        for allocation, free in ledger.undisbursed(self._open()):
+            allocation.released_at = at
+            convention = allocation.convention_id
+            self._movement(convention, LedgerMovement.Kind.RELEASE, free, actor, at)
+            self.writer.committed[convention] -= free
 
     def _disburse(self, ceremony: Ceremony) -> None:
-        for allocation in self.allocations:
-            convention, amount = allocation["convention_id"], allocation["amount"]
-            allocation["disbursed"] = amount
-            self._movement(
-                convention,
-                LedgerMovement.Kind.DISBURSE,
-                amount,
-                ceremony.held_by_id,
-                ceremony.held_at,
-            )
-            self.writer.disbursed[convention] += amount
+        """As holding the ceremony does: what was handed over (the approved budget, see
+        ``_Writer._handover``) is drawn from the allocations, the rest goes back."""
+        actor, at = ceremony.held_by_id, ceremony.held_at
+        for allocation, part in ledger.draw(self._open(), self.project.approved_total):
+            allocation.disbursed += part
+            convention = allocation.convention_id
+            self._movement(convention, LedgerMovement.Kind.DISBURSE, part, actor, at)
+            self.writer.disbursed[convention] += part
+        self._release(actor, at)
 
     def _movement(self, convention, kind, amount, actor, at) -> None:
         self.tables[LedgerMovement].add(
@@ -1273,9 +1311,10 @@ class _History:
         project, context, rng = self.project, self.context, self.writer.rng
         visits = self.tables[FollowUpVisit]
         handover = project.handover_date
+        schedule = project_services.visit_schedule(handover)
+        last = schedule[-1][0]
         closed = False
-        for months in context.milestones:
-            due = add_months(handover, months)
+        for months, due in schedule:
             done = due + datetime.timedelta(days=rng.randint(-7, 25))
             done = max(done, handover + datetime.timedelta(days=1))
             if closed or done > context.today or rng.random() < MISSED_VISIT:
@@ -1305,7 +1344,7 @@ class _History:
                 recorded_by_id=coordinator,
                 version=2,
             )
-            if failed or months == context.milestones[-1]:
+            if failed or months == last:
                 outcome = LifeProject.Outcome.FAILED if failed else LifeProject.Outcome.ACTIVE
                 project.outcome = outcome
                 project.closing_reason = CLOSING[outcome]
@@ -1314,23 +1353,11 @@ class _History:
 
 
 def _sync_people(plans: list[Plan]) -> None:
-    """The person's pipeline status follows their project, as the services keep it; people
-    without a project are registered or in diagnosis."""
-    by_status = {
-        Status.DRAFT: Beneficiary.Status.DIAGNOSIS,
-        Status.SUBMITTED: Beneficiary.Status.PROJECT,
-        Status.RETURNED: Beneficiary.Status.PROJECT,
-        Status.AWAITING_NATIONAL: Beneficiary.Status.PROJECT,
-        Status.APPROVED: Beneficiary.Status.PROJECT,
-        Status.REJECTED: Beneficiary.Status.PROJECT,
-        Status.FUNDED: Beneficiary.Status.FUNDED,
-        Status.EQUIPPED: Beneficiary.Status.EQUIPPED,
-        Status.FOLLOW_UP: Beneficiary.Status.FOLLOW_UP,
-        Status.CLOSED: Beneficiary.Status.CLOSED,
-    }
+    """The person's pipeline status followed their project (``_History``), as the services
+    keep it; people without a project are registered or in diagnosis."""
     people = defaultdict(list)
     for plan in plans:
-        people[by_status[plan.final]].append(plan.person)
+        people[plan.person_status].append(plan.person)
     for person_status, pks in people.items():
         for start in range(0, len(pks), 5_000):
             Beneficiary.objects.filter(pk__in=pks[start : start + 5_000]).update(
