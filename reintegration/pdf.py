@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -19,15 +20,29 @@ from weasyprint.urls import URLFetcher
 STATIC_SCHEME = "static:"
 
 
+def find_static(name: str) -> Path | None:
+    """The file of the static asset ``name``: from the source folders (development, and a
+    server that runs from its checkout), else from the collected files (``STATIC_ROOT``), so
+    that a server holding only collected files prints the same documents. Read from disk
+    either way: a PDF never waits on a request to the site itself."""
+    try:
+        found = finders.find(name)
+        if found:
+            return Path(found)
+        if staticfiles_storage.exists(name):
+            return Path(staticfiles_storage.path(name))
+    except (SuspiciousFileOperation, NotImplementedError):
+        # A path out of the static folders, or a storage with no local files.
+        pass
+    return None
+
+
 class StaticOnlyFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         if url.startswith(STATIC_SCHEME):
-            try:
-                found = finders.find(url[len(STATIC_SCHEME) :].lstrip("/"))
-            except SuspiciousFileOperation:
-                found = None
+            found = find_static(url[len(STATIC_SCHEME) :].lstrip("/"))
             if found:
-                return super().fetch(Path(found).as_uri(), headers)
+                return super().fetch(found.as_uri(), headers)
         elif url.startswith("data:"):
             return super().fetch(url, headers)
         raise ValueError(f"PDF resources are limited to the project's static files: {url!r}")
@@ -43,7 +58,7 @@ def font_config() -> FontConfiguration:
 def stylesheet(name: str) -> CSS:
     """A static stylesheet parsed once per process: documents printed by the dozen (handover
     certificates) should not pay for parsing their CSS each time."""
-    return CSS(filename=finders.find(name), font_config=font_config())
+    return CSS(filename=find_static(name), font_config=font_config())
 
 
 def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
