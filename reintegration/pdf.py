@@ -1,6 +1,9 @@
 """PDF rendering with WeasyPrint: one font configuration for the process, and a URL fetcher
 that only reads the project's own static files (``static:img/logo.svg``) and inline ``data:``
-URIs, never a path or address that came from data typed by a user."""
+URIs, never a path or address that came from data typed by a user.
+
+Documents are styled one way: stylesheets under ``static/pdf/``, linked from their templates
+as ``<link rel="stylesheet" href="static:pdf/base.css">``."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import CSS, HTML
+from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -54,13 +57,6 @@ def font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
-@lru_cache(maxsize=8)
-def stylesheet(name: str) -> CSS:
-    """A static stylesheet parsed once per process: documents printed by the dozen (handover
-    certificates) should not pay for parsing their CSS each time."""
-    return CSS(filename=find_static(name), font_config=font_config())
-
-
 def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
     """A PDF download (or, ``inline``, one the browser opens to print)."""
     response = HttpResponse(content, content_type="application/pdf")
@@ -70,12 +66,8 @@ def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> Http
     return response
 
 
-def render_pdf(
-    template: str, context: dict, language: str | None = None, stylesheets: tuple[str, ...] = ()
-) -> bytes:
+def render_pdf(template: str, context: dict, language: str | None = None) -> bytes:
     with translation.override(language or translation.get_language()):
         html = render_to_string(template, context)
     document = HTML(string=html, url_fetcher=StaticOnlyFetcher(allowed_protocols={"file", "data"}))
-    return document.write_pdf(
-        font_config=font_config(), stylesheets=[stylesheet(name) for name in stylesheets]
-    )
+    return document.write_pdf(font_config=font_config())
