@@ -64,7 +64,7 @@ def pages_for(user, rng: random.Random, count: int) -> dict[str, list[tuple[str,
     """Each page name -> ``count`` requests (path, query). Every file page request opens a
     different file, so none is timed right after a request for the same file."""
     from beneficiaries.models import Beneficiary
-    from beneficiaries.views import PAGE_SIZE
+    from reintegration.pagination import PAGE_SIZE
 
     visible = Beneficiary.objects.visible_to(user)
     active = visible.filter(archived_at__isnull=True).count()

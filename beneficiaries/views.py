@@ -27,11 +27,11 @@ from reintegration import audit
 from reintegration.concurrency import rebase
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.models import AuditEntry, Centre
+from reintegration.pagination import paginate
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
 
-PAGE_SIZE = 25
 # Counts of at least this many files are kept this long (see _file_count).
 CACHED_COUNT = 10_000
 CACHED_COUNT_SECONDS = 60
@@ -88,9 +88,12 @@ def beneficiary_list(request):
     )
     # Paginate on primary keys, then load the page's rows with their joins: a deep page then
     # skips bare ids instead of joining every skipped row (docs/benchmarks.md).
-    paginator = _KeptCountPaginator(queryset.values_list("pk", flat=True), PAGE_SIZE)
-    paginator.count = _file_count(request, queryset)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginate(
+        request,
+        queryset.values_list("pk", flat=True),
+        paginator_class=_KeptCountPaginator,
+        count=_file_count(request, queryset),
+    )
     rows = queryset.in_bulk(list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list]
     consented = set(

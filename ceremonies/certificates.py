@@ -214,7 +214,6 @@ def render_certificate(snapshot: dict) -> bytes:
         "pdf/certificate.html",
         {"c": snapshot, "L": labels, "qr": qr_data_uri(snapshot["verify_url"])},
         language="ar",
-        stylesheets=("pdf/certificate.css",),
     )
 
 

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,6 +34,7 @@ from reintegration.confirmation import (
 )
 from reintegration.formatting import format_mad, format_number
 from reintegration.network import client_ip
+from reintegration.pagination import paginate
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
@@ -68,7 +68,7 @@ def ceremony_list(request):
     status = request.GET.get("status", "")
     if status in Ceremony.Status.values:
         ceremonies = ceremonies.filter(status=status)
-    page = Paginator(ceremonies, 25).get_page(request.GET.get("page"))
+    page = paginate(request, ceremonies)
     return render(
         request,
         "ceremonies/ceremony_list.html",

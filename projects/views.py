@@ -5,7 +5,6 @@ from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +30,7 @@ from projects.models import FollowUpVisit, LifeProject, Status
 from reintegration.concurrency import posted_version, rebase
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
+from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
 
@@ -66,7 +66,7 @@ def project_list(request):
             output_field=IntegerField(),
         )
     ).order_by("returned_first", "-updated_at", "-pk")
-    page = Paginator(projects, 25).get_page(request.GET.get("page"))
+    page = paginate(request, projects)
     return render(
         request,
         "projects/list.html",
@@ -87,7 +87,7 @@ def approval_inbox(request):
     # Paginate on primary keys, then load the page's rows with their joins: counting and
     # ordering then read indexes only, not the region's files (docs/benchmarks.md).
     ordered = waiting.order_by("submitted_at", "pk").values_list("pk", flat=True)
-    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
+    page = paginate(request, ordered, per_page=WORKLIST_PAGE_SIZE)
     rows = waiting.in_bulk(list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list]
     today = timezone.localdate()
@@ -452,5 +452,5 @@ def visit_record(request, pk, visit_pk):
 @requires(permissions.can_view_projects)
 def overdue_visits(request):
     visits = services.overdue_visits(request.user)
-    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    page = paginate(request, visits, per_page=WORKLIST_PAGE_SIZE)
     return render(request, "projects/overdue.html", {"page": page, "today": timezone.localdate()})

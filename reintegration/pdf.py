@@ -1,6 +1,9 @@
 """PDF rendering with WeasyPrint: one font configuration for the process, and a URL fetcher
 that only reads the project's own static files (``static:img/logo.svg``) and inline ``data:``
-URIs, never a path or address that came from data typed by a user."""
+URIs, never a path or address that came from data typed by a user.
+
+Documents are styled one way: stylesheets under ``static/pdf/``, linked from their templates
+as ``<link rel="stylesheet" href="static:pdf/base.css">``."""
 
 from __future__ import annotations
 
@@ -8,26 +11,41 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import CSS, HTML
+from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 STATIC_SCHEME = "static:"
 
 
+def find_static(name: str) -> Path | None:
+    """The file of the static asset ``name``: from the source folders (development, and a
+    server that runs from its checkout), else from the collected files (``STATIC_ROOT``), so
+    that a server holding only collected files prints the same documents. Read from disk
+    either way: a PDF never waits on a request to the site itself."""
+    try:
+        found = finders.find(name)
+        if found:
+            return Path(found)
+        if staticfiles_storage.exists(name):
+            return Path(staticfiles_storage.path(name))
+    except (SuspiciousFileOperation, NotImplementedError):
+        # A path out of the static folders, or a storage with no local files.
+        pass
+    return None
+
+
 class StaticOnlyFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         if url.startswith(STATIC_SCHEME):
-            try:
-                found = finders.find(url[len(STATIC_SCHEME) :].lstrip("/"))
-            except SuspiciousFileOperation:
-                found = None
+            found = find_static(url[len(STATIC_SCHEME) :].lstrip("/"))
             if found:
-                return super().fetch(Path(found).as_uri(), headers)
+                return super().fetch(found.as_uri(), headers)
         elif url.startswith("data:"):
             return super().fetch(url, headers)
         raise ValueError(f"PDF resources are limited to the project's static files: {url!r}")
@@ -39,13 +57,6 @@ def font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
-@lru_cache(maxsize=8)
-def stylesheet(name: str) -> CSS:
-    """A static stylesheet parsed once per process: documents printed by the dozen (handover
-    certificates) should not pay for parsing their CSS each time."""
-    return CSS(filename=finders.find(name), font_config=font_config())
-
-
 def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
     """A PDF download (or, ``inline``, one the browser opens to print)."""
     response = HttpResponse(content, content_type="application/pdf")
@@ -55,12 +66,8 @@ def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> Http
     return response
 
 
-def render_pdf(
-    template: str, context: dict, language: str | None = None, stylesheets: tuple[str, ...] = ()
-) -> bytes:
+def render_pdf(template: str, context: dict, language: str | None = None) -> bytes:
     with translation.override(language or translation.get_language()):
         html = render_to_string(template, context)
     document = HTML(string=html, url_fetcher=StaticOnlyFetcher(allowed_protocols={"file", "data"}))
-    return document.write_pdf(
-        font_config=font_config(), stylesheets=[stylesheet(name) for name in stylesheets]
-    )
+    return document.write_pdf(font_config=font_config())

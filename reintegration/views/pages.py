@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reintegration import audit
 from reintegration.models import AuditEntry, Centre
+from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
 from reintegration.permissions import can_view_audit_log, can_view_centres, requires
 
 
@@ -25,7 +25,7 @@ def audit_log(request):
     action = request.GET.get("action", "").strip()
     if action:
         entries = entries.filter(action__startswith=action)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page = paginate(request, entries, per_page=WORKLIST_PAGE_SIZE)
     return render(
         request,
         "reintegration/audit_log.html",
