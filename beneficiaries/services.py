@@ -23,7 +23,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.names import name_key, name_search_words
 from reintegration import audit
-from reintegration.concurrency import ConcurrentEditError
+from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import Centre
 from reintegration.text import clean_text, fold
 
@@ -184,12 +184,12 @@ def beneficiary_update(
     """Save the edited fields only if nobody saved since ``version`` was read.
 
     The version check and the write are one conditional UPDATE, so two people saving at the same
-    moment cannot both succeed: the second gets ConcurrentEditError instead of silently
+    moment cannot both succeed: the second gets ConcurrentEdit instead of silently
     overwriting the first.
     """
     current = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if current.version != version:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(current)
     changes = {}
     for field in EDITABLE_FIELDS:
         if field in data and getattr(current, field) != data[field]:
@@ -218,7 +218,7 @@ def beneficiary_update(
         version=F("version") + 1, **values
     )
     if updated != 1:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(current)
     current.version = version + 1
     audit.record("beneficiary.updated", actor=by, target=current, changes=changes)
     return current

@@ -24,11 +24,11 @@ from beneficiaries.forms import (
 )
 from beneficiaries.models import Beneficiary, DetentionRecord, Document
 from reintegration import audit
-from reintegration.concurrency import rebase
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.models import AuditEntry, Centre
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
+from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
 
 PAGE_SIZE = 25
@@ -215,24 +215,13 @@ def beneficiary_edit(request, pk):
     _allow(permissions.can_edit_beneficiary, request.user, beneficiary)
     form = BeneficiaryForm(request.POST or None, instance=beneficiary)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.beneficiary_update(
                 beneficiary=beneficiary,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version") or 0,
             )
-        except services.ConcurrentEditError:
-            rebase(form, Beneficiary, beneficiary.pk)
-            form.add_error(
-                None,
-                _(
-                    "Someone else saved this file while you were editing it. Your changes are "
-                    "below but were not saved: open the file in a new tab to see theirs, then "
-                    "save again."
-                ),
-            )
-        else:
             messages.success(request, _("The file was saved."))
             return redirect("beneficiary_detail", pk=beneficiary.pk)
     return render(request, "beneficiaries/form.html", {"form": form, "b": beneficiary})

@@ -11,7 +11,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ceremonies import certificates, permissions, services
@@ -24,7 +24,6 @@ from ceremonies.forms import (
     item_formset,
 )
 from ceremonies.models import Ceremony, Certificate, Handover
-from reintegration.concurrency import ConcurrentEditError
 from reintegration.confirmation import (
     Confirmation,
     code,
@@ -37,12 +36,8 @@ from reintegration.formatting import format_mad, format_number
 from reintegration.network import client_ip
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
+from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
-
-CONCURRENT = gettext_lazy(
-    "Someone else changed this while you were editing it. Your input is below but was not "
-    "saved: reload the page to see the changes, then try again."
-)
 
 
 def _get_ceremony(request, pk) -> Ceremony:
@@ -82,19 +77,13 @@ def ceremony_list(request):
 
 
 def _save_ceremony(request, form, ceremony=None):
-    try:
-        saved = services.ceremony_save(
+    with refusal_shown_on(form):
+        return services.ceremony_save(
             by=request.user,
             data={**form.cleaned_data, "centre": form.cleaned_data.get("centre")},
             ceremony=ceremony,
             version=form.cleaned_data.get("version"),
         )
-    except ConcurrentEditError:
-        form.add_error(None, CONCURRENT)
-    except services.CeremonyError as error:
-        form.add_error(None, error.message)
-    else:
-        return saved
     return None
 
 
@@ -168,15 +157,12 @@ def ceremony_projects(request, pk):
     eligible = services.eligible_projects(ceremony, request.user)
     form = ProjectPickForm(request.POST or None, queryset=eligible)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             added = services.ceremony_add_projects(
                 ceremony=ceremony,
                 by=request.user,
                 project_ids=[p.pk for p in form.cleaned_data["projects"]],
             )
-        except services.CeremonyError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(
                 request,
                 _("%(count)s beneficiaries added, with their approved equipment.")
@@ -223,7 +209,7 @@ def handover_edit(request, pk, handover_pk):
         form_kwargs={"settled": settled},
     )
     if data is not None and form.is_valid() and formset.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.handover_save(
                 handover=handover,
                 by=request.user,
@@ -234,11 +220,6 @@ def handover_edit(request, pk, handover_pk):
                 cheque_number=form.cleaned_data.get("cheque_number", ""),
                 version=form.cleaned_data["version"],
             )
-        except ConcurrentEditError:
-            form.add_error(None, CONCURRENT)
-        except services.CeremonyError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(
                 request,
                 _("Handover of %(number)s recorded.")
@@ -305,11 +286,8 @@ def handover_remove(request, pk, handover_pk):
         raise PermissionDenied
     if page := pending(request, _remove_confirmation(ceremony, handover)):
         return page
-    try:
+    with refusal_shown_on(request):
         services.handover_remove(handover=handover, by=request.user)
-    except services.CeremonyError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(
             request,
             _("%(number)s was removed from the ceremony.")
@@ -389,11 +367,8 @@ def ceremony_action(request, pk, action):
         raise PermissionDenied
     if action in ASKS_FIRST and (page := pending(request, ASKS_FIRST[action](ceremony))):
         return page
-    try:
+    with refusal_shown_on(request):
         done = service(ceremony=ceremony, by=request.user)
-    except services.CeremonyError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(
             request,
             _("Done: the ceremony is now %(status)s.") % {"status": done.get_status_display()},
@@ -452,13 +427,10 @@ def ceremony_cancel(request, pk):
         form = ReasonForm(initial={"reason": request.POST.get("reason", "")})
     if page := pending(request, _cancel_confirmation(ceremony, form)):
         return page
-    try:
+    with refusal_shown_on(request):
         services.ceremony_cancel(
             ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"]
         )
-    except services.CeremonyError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, _("The ceremony was cancelled."))
     return redirect("ceremony_detail", pk=ceremony.pk)
 
@@ -493,11 +465,8 @@ def certificates_issue(request, pk):
     ceremony = _get_ceremony(request, pk)
     if not permissions.can_issue_certificates(request.user, ceremony):
         raise PermissionDenied
-    try:
+    with refusal_shown_on(request):
         issued = certificates.certificates_issue(ceremony=ceremony, by=request.user)
-    except certificates.CertificateError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, _("%(count)s certificates issued.") % {"count": len(issued)})
     return redirect("ceremony_detail", pk=ceremony.pk)
 
@@ -530,15 +499,12 @@ def certificate_correct(request, pk, certificate_pk):
     if not form.is_valid():
         messages.error(request, _("Say why the certificate is corrected."))
         return redirect("ceremony_detail", pk=ceremony.pk)
-    try:
+    with refusal_shown_on(request):
         new = certificates.certificate_correct(
             certificate=certificate,
             by=request.user,
             reason=form.cleaned_data["reason"],
         )
-    except certificates.CertificateError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(
             request,
             _("The certificate %(old)s was cancelled and replaced by %(new)s.")

@@ -16,14 +16,7 @@ from partners.models import Allocation, Contribution, Convention, LedgerMovement
 from reintegration import audit
 from reintegration.formatting import format_mad
 from reintegration.money import money
-
-
-class AllocationError(Exception):
-    """The money could not be placed; the message says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+from reintegration.refusals import Refused
 
 
 def _commit(convention: Convention, amount: Decimal) -> bool:
@@ -50,26 +43,26 @@ def allocate(*, project, by, splits: Iterable[tuple[Convention, Decimal]]) -> li
     splits = [(convention, Decimal(amount)) for convention, amount in splits if amount]
     total = sum((amount for _convention, amount in splits), Decimal("0"))
     if total != project.requested_total:
-        raise AllocationError(
+        raise Refused(
             _("Charge exactly %(amount)s to the conventions (now %(placed)s).")
             % {"amount": format_mad(project.requested_total), "placed": format_mad(total)}
         )
     if len({convention.pk for convention, _amount in splits}) != len(splits):
-        raise AllocationError(_("Choose each convention only once."))
+        raise Refused(_("Choose each convention only once."))
     province = project.beneficiary.residence_province_id
     allocations = []
     for convention, amount in splits:
         if amount <= 0:
-            raise AllocationError(_("Enter an amount greater than zero."))
+            raise Refused(_("Enter an amount greater than zero."))
         covering = Convention.objects.covering(province).filter(pk=convention.pk).exists()
         if not covering:
-            raise AllocationError(
+            raise Refused(
                 _("The convention %(reference)s is not active for the beneficiary's province.")
                 % {"reference": convention.reference}
             )
         if not _commit(convention, amount):
             convention.refresh_from_db(fields=["envelope", "committed"])
-            raise AllocationError(
+            raise Refused(
                 _(
                     "Only %(remaining)s left on the convention %(reference)s: the approval was "
                     "not recorded."
@@ -95,7 +88,7 @@ def disburse(*, project, amount: Decimal, by) -> None:
     )
     available = sum((a.amount - a.disbursed for a in allocations), Decimal("0"))
     if amount > available:
-        raise AllocationError(
+        raise Refused(
             _(
                 "The equipment of %(number)s is worth %(amount)s, more than the %(available)s "
                 "committed for this project: disbursed cannot exceed committed."
@@ -113,7 +106,7 @@ def disburse(*, project, amount: Decimal, by) -> None:
             pk=allocation.convention_id, disbursed__lte=F("committed") - money(part)
         ).update(disbursed=F("disbursed") + money(part))
         if moved != 1:
-            raise AllocationError(
+            raise Refused(
                 _("The convention %(reference)s has not committed enough to disburse %(amount)s.")
                 % {"reference": allocation.convention.reference, "amount": format_mad(part)}
             )

@@ -24,10 +24,11 @@ from partners import services as partner_services
 from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration import audit
-from reintegration.concurrency import ConcurrentEditError
+from reintegration.concurrency import ConcurrentEdit
 from reintegration.formatting import format_mad
 from reintegration.models import Role, User
 from reintegration.money import MAX_AMOUNT
+from reintegration.refusals import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +61,8 @@ PERSON_STATUS = {
 }
 
 
-class TransitionError(Exception):
-    """A transition that cannot happen; the message is for the user, in their language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+# The transitions' name for a refusal: the same type as every other one.
+TransitionError = Refused
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -98,7 +95,7 @@ def _bump(project: LifeProject, version: int) -> None:
         version=F("version") + 1, updated_at=timezone.now()
     )
     if updated != 1:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(project)
     project.version = version + 1
 
 
@@ -307,11 +304,8 @@ def _transition(
     if locked.status == Status.APPROVED:
         locked.approved_total = locked.requested_total
         fields.append("approved_total")
-        try:
-            partner_services.allocate(project=locked, by=by, splits=data.get("allocations") or [])
-        except partner_services.AllocationError as error:
-            # Raising here rolls back every allocation already made in this transaction.
-            raise TransitionError(error.message) from None
+        # A refusal here rolls back every allocation already made in this transaction.
+        partner_services.allocate(project=locked, by=by, splits=data.get("allocations") or [])
     if old in permissions.CHARGED and locked.status in (Status.REJECTED, Status.CLOSED):
         partner_services.release(project=locked, by=by)
     if action == "abandon":
@@ -383,7 +377,7 @@ def visit_record(
         )
     locked = FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
     if version is not None and locked.version != version:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(locked)
     for field, value in data.items():
         if field != "version":
             setattr(locked, field, value)

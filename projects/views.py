@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from beneficiaries.models import Beneficiary
@@ -22,17 +21,13 @@ from projects.forms import (
     ProjectForm,
     VisitForm,
 )
-from projects.models import FollowUpVisit, LifeProject, Status
-from reintegration.concurrency import posted_version, rebase
+from projects.models import LifeProject, Status
+from reintegration.concurrency import CONCURRENT_EDIT, posted_version
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
 from reintegration.permissions import requires
+from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
-
-CONCURRENT = gettext_lazy(
-    "Someone else changed this project while you were editing it. Your input is below but was "
-    "not saved: reload the project to see the changes, then try again."
-)
 
 
 def _get_project(request, pk) -> LifeProject:
@@ -166,19 +161,13 @@ def project_edit(request, pk):
         raise PermissionDenied
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.project_update(
                 project=project,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version") or 0,
             )
-        except services.ConcurrentEditError:
-            rebase(form, LifeProject, project.pk)
-            form.add_error(None, CONCURRENT)
-        except services.TransitionError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(request, _("The project was saved."))
             return redirect("project_detail", pk=project.pk)
     return render(
@@ -196,7 +185,7 @@ def budget_line(request, pk, line_pk=None):
         request.POST or None, instance=line, initial={"version": project.version}, project=project
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.budget_line_save(
                 project=project,
                 by=request.user,
@@ -204,12 +193,6 @@ def budget_line(request, pk, line_pk=None):
                 version=form.cleaned_data["version"],
                 line=line,
             )
-        except services.ConcurrentEditError:
-            rebase(form, LifeProject, project.pk)
-            form.add_error(None, CONCURRENT)
-        except services.TransitionError as error:
-            form.add_error(None, error.message)
-        else:
             if project.over_ceiling:
                 messages.warning(
                     request,
@@ -244,7 +227,7 @@ def _line_delete_confirmation(project, line, version: int | None) -> Confirmatio
         cancel_url=reverse("project_detail", args=[project.pk]),
         carry={"version": version},
         # The service would refuse a page older than the project: say it now.
-        refused="" if version == project.version else str(CONCURRENT),
+        refused="" if version == project.version else str(CONCURRENT_EDIT),
     )
 
 
@@ -263,13 +246,8 @@ def budget_line_delete(request, pk, line_pk):
     version = posted_version(posted)
     if page := pending(request, _line_delete_confirmation(project, line, version)):
         return page
-    try:
+    with refusal_shown_on(request):
         services.budget_line_delete(project=project, by=request.user, line=line, version=version)
-    except services.ConcurrentEditError:
-        # Translated now: a lazy message would be rendered after the user's language is gone.
-        messages.error(request, str(CONCURRENT))
-    except services.TransitionError as error:
-        messages.error(request, error.message)
     return redirect("project_detail", pk=project.pk)
 
 
@@ -367,7 +345,7 @@ def project_action(request, pk, action):
         )
     if asks_first and (page := pending(request, asks_first(project, form))):
         return page
-    try:
+    with refusal_shown_on(request):
         moved = services.project_transition(
             project=project,
             by=request.user,
@@ -379,16 +357,14 @@ def project_action(request, pk, action):
                 if k in ("allocations", "outcome", "reason")
             },
         )
-    except services.TransitionError as error:
-        messages.error(request, error.message)
-        return _render_detail(
-            request, project, decision_form=_decision_card(request, project, form), status=400
+        messages.success(
+            request,
+            _("Done: the project is now %(status)s.") % {"status": moved.get_status_display()},
         )
-    messages.success(
-        request,
-        _("Done: the project is now %(status)s.") % {"status": moved.get_status_display()},
+        return redirect("project_detail", pk=project.pk)
+    return _render_detail(
+        request, project, decision_form=_decision_card(request, project, form), status=400
     )
-    return redirect("project_detail", pk=project.pk)
 
 
 def _kept(form):
@@ -405,19 +381,13 @@ def visit_record(request, pk, visit_pk):
     visit = get_object_or_404(project.visits, pk=visit_pk)
     form = VisitForm(request.POST or None, instance=visit)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.visit_record(
                 visit=visit,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version"),
             )
-        except services.ConcurrentEditError:
-            rebase(form, FollowUpVisit, visit.pk)
-            form.add_error(None, CONCURRENT)
-        except services.TransitionError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(request, _("The visit was recorded."))
             return redirect("project_detail", pk=project.pk)
     return render(

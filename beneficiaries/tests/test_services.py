@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from beneficiaries import services
 from beneficiaries.models import Beneficiary, Document
 from beneficiaries.tests.factories import PDF_BYTES, PNG_BYTES, BeneficiaryFactory, detention_for
+from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import AuditEntry
 from reintegration.tests.factories import CentreFactory
 
@@ -67,7 +68,7 @@ def test_a_second_save_from_a_stale_form_is_refused(users, person):
     services.beneficiary_update(
         beneficiary=person, by=users["coordinator"], data={"commune": "السواني"}, version=1
     )
-    with pytest.raises(services.ConcurrentEditError):
+    with pytest.raises(ConcurrentEdit):
         services.beneficiary_update(
             beneficiary=person, by=users["national"], data={"commune": "المدينة"}, version=1
         )

@@ -232,6 +232,6 @@ def test_two_corrections_of_one_visit_do_not_overwrite_each_other(client, users,
         f"/projects/{project.pk}/visits/{visit.pk}/", {**data, "monthly_income": "9999"}
     )
     assert stale.status_code == 200
-    assert "Someone else changed this project while you were editing it." in stale.content.decode()
+    assert "Someone else saved this while you were working on it" in stale.content.decode()
     visit.refresh_from_db()
     assert visit.monthly_income == Decimal("3000")
