@@ -25,6 +25,7 @@ from beneficiaries.names import name_key, name_search_words
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import Centre
+from reintegration.refusals import Refused
 from reintegration.text import clean_text, fold
 
 # Values that identify the person: never copied into the audit log.
@@ -236,13 +237,13 @@ def archive_refusal(beneficiary: Beneficiary) -> str:
 @transaction.atomic
 def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str) -> None:
     if not reason.strip():
-        raise ValidationError({"reason": _("Say why the file is archived.")})
+        raise Refused(_("Say why the file is archived."))
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if locked.archived_at is not None:
-        raise ValidationError(_("This file is already archived."))
+        raise Refused(_("This file is already archived."))
     refusal = archive_refusal(locked)
     if refusal:
-        raise ValidationError(refusal)
+        raise Refused(refusal)
     locked.archived_at = timezone.now()
     locked.archive_reason = reason.strip()[:300]
     locked.save(update_fields=["archived_at", "archive_reason"])
@@ -258,7 +259,7 @@ def beneficiary_archive(*, beneficiary: Beneficiary, by, reason: str) -> None:
 def beneficiary_restore(*, beneficiary: Beneficiary, by) -> None:
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if locked.archived_at is None or locked.anonymised_at is not None:
-        raise ValidationError(_("Only an archived, not anonymised file can be restored."))
+        raise Refused(_("Only an archived, not anonymised file can be restored."))
     locked.archived_at = None
     locked.archive_reason = ""
     locked.save(update_fields=["archived_at", "archive_reason"])
@@ -312,7 +313,10 @@ SIGNATURES = {
 
 
 def sniff_upload(upload) -> tuple[str, str]:
-    """Return (content type, extension) of an accepted upload, or raise ValidationError."""
+    """Return (content type, extension) of an accepted upload, or raise ValidationError.
+
+    A ValidationError, not a Refused: the upload forms call this to validate their file field,
+    and the message belongs beside that field."""
     if upload.size > settings.DOCUMENT_MAX_BYTES:
         raise ValidationError(
             _("The file is too large: %(size)s MB at most.")

@@ -370,16 +370,12 @@ def beneficiary_archive(request, pk):
         form = ArchiveForm(initial={"reason": request.POST.get("reason", "")})
     if page := pending(request, _archive_confirmation(beneficiary, form)):
         return page
-    try:
+    with refusal_shown_on(request):
         services.beneficiary_archive(
             beneficiary=beneficiary,
             by=request.user,
             reason=form.cleaned_data["reason"],
         )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
         messages.success(request, _("The file was archived."))
     return redirect("beneficiary_detail", pk=beneficiary.pk)
 
@@ -389,8 +385,9 @@ def beneficiary_archive(request, pk):
 def beneficiary_restore(request, pk):
     beneficiary = _get_beneficiary(request, pk)
     _allow(permissions.can_restore_beneficiary, request.user, beneficiary)
-    services.beneficiary_restore(beneficiary=beneficiary, by=request.user)
-    messages.success(request, _("The file was restored."))
+    with refusal_shown_on(request):
+        services.beneficiary_restore(beneficiary=beneficiary, by=request.user)
+        messages.success(request, _("The file was restored."))
     return redirect("beneficiary_detail", pk=beneficiary.pk)
 
 
@@ -460,6 +457,8 @@ def beneficiary_import(request):
                 form.cleaned_data["sheet"], centre=form.selected_centre(), by=request.user
             )
         except ValidationError as error:
+            # A sheet that cannot be read is an error of the file field, shown beside it: the
+            # reader raises a ValidationError for it, not a Refused.
             form.add_error("sheet", error)
         else:
             request.session["beneficiary_import"] = pending

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import F
@@ -79,7 +78,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 @transaction.atomic
 def project_create(*, beneficiary: Beneficiary, by, data: dict[str, Any]) -> LifeProject:
     if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
-        raise ValidationError(_("This person already has an open project."))
+        raise Refused(_("This person already has an open project."))
     project = LifeProject(beneficiary=beneficiary, created_by=by)
     for field in PLAN_FIELDS:
         if field in data:

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseNotAllowed
@@ -95,13 +95,10 @@ def project_create(request, beneficiary_pk):
         raise PermissionDenied
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             project = services.project_create(
                 beneficiary=beneficiary, by=request.user, data=form.cleaned_data
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             messages.success(request, _("Project created: now add its budget lines."))
             return redirect("project_detail", pk=project.pk)
     return render(request, "projects/form.html", {"form": form, "b": beneficiary})
