@@ -24,6 +24,7 @@ from ceremonies.forms import (
     item_formset,
 )
 from ceremonies.models import Ceremony, Certificate, Handover
+from reintegration.concurrency import posted_version
 from reintegration.confirmation import (
     Confirmation,
     code,
@@ -185,6 +186,18 @@ def _get_handover(request, pk, handover_pk) -> tuple[Ceremony, Handover]:
     return ceremony, handover
 
 
+def _as_new_rows(data, prefix: str):
+    """The rows of a page opened before a colleague recorded the handover. While the ceremony
+    is planned a save replaces every item, so the items these rows were read from are gone:
+    they go on as new rows, the service refuses the stale version and the page comes back with
+    them as typed, ready to replace the colleague's list."""
+    data = data.copy()
+    data[f"{prefix}-INITIAL_FORMS"] = "0"
+    for key in [key for key in data if key.startswith(f"{prefix}-") and key.endswith("-id")]:
+        del data[key]
+    return data
+
+
 @requires(permissions.can_view_ceremonies)
 def handover_edit(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
@@ -193,6 +206,8 @@ def handover_edit(request, pk, handover_pk):
     settled = ceremony.status != Ceremony.Status.PLANNED
     Formset = item_formset(settled=settled)
     data = request.POST if request.method == "POST" else None
+    if data is not None and not settled and posted_version(data.get("version")) != handover.version:
+        data = _as_new_rows(data, Formset.get_default_prefix())
     form = HandoverForm(
         data,
         settled=settled,
