@@ -3,7 +3,7 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -27,7 +27,7 @@ from reintegration import audit
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.models import AuditEntry, Centre
 from reintegration.pdf import pdf_response, render_pdf
-from reintegration.permissions import requires
+from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
 
@@ -43,11 +43,6 @@ def _get_beneficiary(request, pk) -> Beneficiary:
         request.user,
         pk=pk,
     )
-
-
-def _allow(check, *args) -> None:
-    if not check(*args):
-        raise PermissionDenied
 
 
 class _KeptCountPaginator(Paginator):
@@ -212,7 +207,7 @@ def beneficiary_detail(request, pk):
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_edit(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_edit_beneficiary, request.user, beneficiary)
+    allow(permissions.can_edit_beneficiary, request.user, beneficiary)
     form = BeneficiaryForm(request.POST or None, instance=beneficiary)
     if request.method == "POST" and form.is_valid():
         with refusal_shown_on(form):
@@ -230,7 +225,7 @@ def beneficiary_edit(request, pk):
 @requires(permissions.can_view_detention)
 def detention_edit(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_edit_detention, request.user, beneficiary)
+    allow(permissions.can_edit_detention, request.user, beneficiary)
     record = DetentionRecord.objects.visible_to(request.user).filter(beneficiary=beneficiary)
     instance = record.first()
     if instance is not None and request.method == "GET":
@@ -252,7 +247,7 @@ def detention_edit(request, pk):
 @requires(permissions.can_view_beneficiaries)
 def consent_add(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_record_consent, request.user, beneficiary)
+    allow(permissions.can_record_consent, request.user, beneficiary)
     form = ConsentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.consent_record(beneficiary=beneficiary, by=request.user, data=form.cleaned_data)
@@ -268,7 +263,7 @@ def consent_add(request, pk):
 @requires(permissions.can_view_beneficiaries)
 def document_add(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_attach_document, request.user, beneficiary)
+    allow(permissions.can_attach_document, request.user, beneficiary)
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.document_attach(
@@ -362,7 +357,7 @@ def _archive_confirmation(beneficiary, form) -> Confirmation:
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_archive(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_archive_beneficiary, request.user, beneficiary)
+    allow(permissions.can_archive_beneficiary, request.user, beneficiary)
     if is_confirmed(request):
         form = ArchiveForm(request.POST)
     else:
@@ -384,7 +379,7 @@ def beneficiary_archive(request, pk):
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_restore(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_restore_beneficiary, request.user, beneficiary)
+    allow(permissions.can_restore_beneficiary, request.user, beneficiary)
     with refusal_shown_on(request):
         services.beneficiary_restore(beneficiary=beneficiary, by=request.user)
         messages.success(request, _("The file was restored."))
@@ -395,7 +390,7 @@ def beneficiary_restore(request, pk):
 def access_request(request, pk):
     """Everything held about one person, as one PDF (law 09-08 art. 7, right of access)."""
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_export_access_request, request.user, beneficiary)
+    allow(permissions.can_export_access_request, request.user, beneficiary)
     detention = None
     if permissions.can_view_detention(request.user):
         detention = (

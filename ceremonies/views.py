@@ -4,7 +4,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponseNotAllowed
@@ -36,7 +35,7 @@ from reintegration.confirmation import (
 from reintegration.formatting import format_mad, format_number
 from reintegration.network import client_ip
 from reintegration.pdf import pdf_response, render_pdf
-from reintegration.permissions import requires
+from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
 
@@ -102,8 +101,7 @@ def ceremony_create(request):
 @requires(permissions.can_view_ceremonies)
 def ceremony_edit(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_prepare_ceremony(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_prepare_ceremony, request.user, ceremony)
     form = CeremonyForm(request.POST or None, instance=ceremony, user=request.user)
     # The service reads the ceremony again under a lock; ``ceremony`` only says which one.
     if request.method == "POST" and form.is_valid() and _save_ceremony(request, form, ceremony):
@@ -153,8 +151,7 @@ def ceremony_detail(request, pk):
 @requires(permissions.can_view_ceremonies)
 def ceremony_projects(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_prepare_ceremony(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_prepare_ceremony, request.user, ceremony)
     eligible = services.eligible_projects(ceremony, request.user)
     form = ProjectPickForm(request.POST or None, queryset=eligible)
     if request.method == "POST" and form.is_valid():
@@ -201,8 +198,7 @@ def _as_new_rows(data, prefix: str):
 @requires(permissions.can_view_ceremonies)
 def handover_edit(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
-    if not permissions.can_edit_handover(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_edit_handover, request.user, ceremony)
     settled = ceremony.status != Ceremony.Status.PLANNED
     Formset = item_formset(settled=settled)
     data = request.POST if request.method == "POST" else None
@@ -297,8 +293,7 @@ def _remove_confirmation(ceremony: Ceremony, handover: Handover) -> Confirmation
 @requires(permissions.can_view_ceremonies)
 def handover_remove(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
-    if not permissions.can_prepare_ceremony(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_prepare_ceremony, request.user, ceremony)
     if page := pending(request, _remove_confirmation(ceremony, handover)):
         return page
     with refusal_shown_on(request):
@@ -371,15 +366,14 @@ def ceremony_action(request, pk, action):
         return HttpResponseNotAllowed(["POST"])
     ceremony = _get_ceremony(request, pk)
     check, service = ACTIONS[action]
-    if not check(request.user, ceremony):
-        if ceremony.status != Ceremony.Status.PLANNED and action == "hold":
-            messages.warning(
-                request,
-                _("This ceremony is already %(status)s.")
-                % {"status": ceremony.get_status_display()},
-            )
-            return redirect("ceremony_detail", pk=ceremony.pk)
-        raise PermissionDenied
+    if action == "hold" and ceremony.status != Ceremony.Status.PLANNED:
+        # A second click, or a colleague was faster: say so rather than refuse bluntly.
+        messages.warning(
+            request,
+            _("This ceremony is already %(status)s.") % {"status": ceremony.get_status_display()},
+        )
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    allow(check, request.user, ceremony)
     if action in ASKS_FIRST and (page := pending(request, ASKS_FIRST[action](ceremony))):
         return page
     with refusal_shown_on(request):
@@ -432,8 +426,7 @@ def _cancel_confirmation(ceremony: Ceremony, form: ReasonForm) -> Confirmation:
 @requires(permissions.can_view_ceremonies)
 def ceremony_cancel(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_prepare_ceremony(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_prepare_ceremony, request.user, ceremony)
     if is_confirmed(request):
         form = ReasonForm(request.POST)
         form.fields["reason"].error_messages["required"] = _("Say why the ceremony is cancelled.")
@@ -453,8 +446,7 @@ def ceremony_cancel(request, pk):
 @requires(permissions.can_view_ceremonies)
 def ceremony_attendance(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_print_attendance(request.user):
-        raise PermissionDenied
+    allow(permissions.can_print_attendance, request.user)
     handovers = ceremony.handovers.select_related(
         "project__beneficiary", "project__trade"
     ).order_by("project__beneficiary__file_number")
@@ -478,8 +470,7 @@ def ceremony_attendance(request, pk):
 @requires(permissions.can_view_ceremonies)
 def certificates_issue(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_issue_certificates(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_issue_certificates, request.user, ceremony)
     with refusal_shown_on(request):
         issued = certificates.certificates_issue(ceremony=ceremony, by=request.user)
         messages.success(request, _("%(count)s certificates issued.") % {"count": len(issued)})
@@ -497,9 +488,7 @@ def _get_certificate(request, pk, certificate_pk) -> tuple[Ceremony, Certificate
 @requires(permissions.can_print_certificates)
 def certificate_pdf(request, pk, certificate_pk):
     _ceremony, certificate = _get_certificate(request, pk, certificate_pk)
-    if not certificate.is_current and not permissions.can_read_cancelled(request.user):
-        # A cancelled certificate must not be printed again; headquarters keeps the record.
-        raise PermissionDenied
+    allow(permissions.can_reprint_certificate, request.user, certificate)
     # The stored bytes, exactly as issued: a reprint never renders again.
     return pdf_response(bytes(certificate.pdf), f"{certificate.number}.pdf", inline=True)
 
@@ -508,8 +497,7 @@ def certificate_pdf(request, pk, certificate_pk):
 @requires(permissions.can_view_ceremonies)
 def certificate_correct(request, pk, certificate_pk):
     ceremony, certificate = _get_certificate(request, pk, certificate_pk)
-    if not permissions.can_correct_certificates(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_correct_certificates, request.user, ceremony)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the certificate is corrected."))

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseNotAllowed
@@ -25,7 +24,7 @@ from projects.models import LifeProject, Status
 from reintegration.concurrency import CONCURRENT_EDIT, posted_version
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
-from reintegration.permissions import requires
+from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
 
@@ -91,8 +90,7 @@ def project_create(request, beneficiary_pk):
     beneficiary = get_visible_or_404(
         Beneficiary.objects.select_related("track"), request.user, pk=beneficiary_pk
     )
-    if not permissions.can_create_project(request.user, beneficiary):
-        raise PermissionDenied
+    allow(permissions.can_create_project, request.user, beneficiary)
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusal_shown_on(form):
@@ -154,8 +152,7 @@ def _render_detail(request, project, *, decision_form=None, status=200):
 @requires(permissions.can_view_projects)
 def project_edit(request, pk):
     project = _get_project(request, pk)
-    if not permissions.can_edit_project(request.user, project):
-        raise PermissionDenied
+    allow(permissions.can_edit_project, request.user, project)
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         with refusal_shown_on(form):
@@ -175,8 +172,7 @@ def project_edit(request, pk):
 @requires(permissions.can_view_projects)
 def budget_line(request, pk, line_pk=None):
     project = _get_project(request, pk)
-    if not permissions.can_edit_project(request.user, project):
-        raise PermissionDenied
+    allow(permissions.can_edit_project, request.user, project)
     line = get_object_or_404(project.lines, pk=line_pk) if line_pk else None
     form = BudgetLineForm(
         request.POST or None, instance=line, initial={"version": project.version}, project=project
@@ -232,8 +228,7 @@ def _line_delete_confirmation(project, line, version: int | None) -> Confirmatio
 @requires(permissions.can_view_projects)
 def budget_line_delete(request, pk, line_pk):
     project = _get_project(request, pk)
-    if not permissions.can_edit_project(request.user, project):
-        raise PermissionDenied
+    allow(permissions.can_edit_project, request.user, project)
     line = get_object_or_404(project.lines, pk=line_pk)
     # The version the project's page showed travels on, so a colleague's change is still
     # detected; a link from elsewhere shows the project as it is now.
@@ -313,9 +308,7 @@ def project_action(request, pk, action):
     if request.method == "GET" and action not in ASKS_FIRST:
         return HttpResponseNotAllowed(["POST"])
     project = _get_project(request, pk)
-    check = permissions.CAN.get(action)
-    if check is None:
-        raise PermissionDenied
+    check = permissions.CAN[action]
     if not check(request.user, project) and project.status not in services.FROM_STATES[action]:
         # A second click, or a colleague was faster: say so rather than refuse bluntly.
         messages.warning(
@@ -324,8 +317,7 @@ def project_action(request, pk, action):
             % {"status": project.get_status_display()},
         )
         return redirect("project_detail", pk=project.pk)
-    if not check(request.user, project):
-        raise PermissionDenied
+    allow(check, request.user, project)
     form = _action_form(request, project, action)
     asks_first = ASKS_FIRST.get(action)
     # A confirmed request whose form is invalid comes back to its confirmation page (pending).
@@ -373,8 +365,7 @@ def _kept(form):
 @requires(permissions.can_view_projects)
 def visit_record(request, pk, visit_pk):
     project = _get_project(request, pk)
-    if not permissions.can_record_visit(request.user, project):
-        raise PermissionDenied
+    allow(permissions.can_record_visit, request.user, project)
     visit = get_object_or_404(project.visits, pk=visit_pk)
     form = VisitForm(request.POST or None, instance=visit)
     if request.method == "POST" and form.is_valid():
