@@ -105,11 +105,12 @@ def next_file_number(centre, year: int) -> str:
     return f"{centre.code}-{year}-{counter.last:04d}"
 
 
-class PossibleDuplicates(Exception):
-    """The person may already have a file: nothing was saved, ``found`` says which."""
+class PossibleDuplicates(Refused):
+    """The person may already have a file: nothing was saved, ``found`` says which. Its own
+    kind of refusal because the form shows the files found, not only a sentence."""
 
     def __init__(self, found: duplicates.Duplicates):
-        super().__init__()
+        super().__init__(_("This person may already have a file"))
         self.found = found
 
 
