@@ -35,7 +35,7 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
-from reintegration.models import Centre, Province
+from reintegration.models import Centre, Province, Role
 from reintegration.text import clean_text, fold
 
 COLUMNS = [
@@ -70,13 +70,15 @@ class ImportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if user.role == "coordinator":
+        if user.role == Role.COORDINATOR:
             del self.fields["centre"]
         else:
             self.fields["centre"].required = True
 
     def selected_centre(self):
-        return self.user.centre if self.user.role == "coordinator" else self.cleaned_data["centre"]
+        return (
+            self.user.centre if self.user.role == Role.COORDINATOR else self.cleaned_data["centre"]
+        )
 
 
 @dataclass

@@ -25,7 +25,7 @@ from beneficiaries.forms import (
 from beneficiaries.models import Beneficiary, DetentionRecord, Document
 from reintegration import audit
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
-from reintegration.models import AuditEntry, Centre
+from reintegration.models import AuditEntry, Centre, Role
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
@@ -109,7 +109,7 @@ def beneficiary_list(request):
 
 def _centre_for_new_file(request):
     """Coordinators open files in their own centre; headquarters picks one."""
-    if request.user.role == "coordinator":
+    if request.user.role == Role.COORDINATOR:
         return request.user.centre
     centre_id = request.POST.get("centre") or request.GET.get("centre")
     return Centre.objects.visible_to(request.user).filter(pk=centre_id or 0).first()
@@ -118,7 +118,7 @@ def _centre_for_new_file(request):
 @requires(permissions.can_create_beneficiary)
 def beneficiary_create(request):
     form = BeneficiaryForm(request.POST or None)
-    centres = None if request.user.role == "coordinator" else Centre.objects.filter(active=True)
+    centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
     centre = _centre_for_new_file(request)
     found = None
     if request.method == "POST":
@@ -430,7 +430,7 @@ def beneficiary_export(request, fmt):
 
 @requires(permissions.can_import_beneficiaries)
 def beneficiary_import(request):
-    centres = None if request.user.role == "coordinator" else Centre.objects.filter(active=True)
+    centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
     if request.method == "POST" and "confirm" in request.POST:
         pending = request.session.get("beneficiary_import")
         if not pending or pending.get("token") != request.POST.get("token"):

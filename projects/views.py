@@ -24,6 +24,7 @@ from projects.models import LifeProject, Status
 from reintegration.concurrency import CONCURRENT_EDIT, posted_version
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
+from reintegration.models import Role
 from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
@@ -69,7 +70,7 @@ def approval_inbox(request):
     waiting = LifeProject.objects.visible_to(request.user).select_related(
         "beneficiary__centre", "trade"
     )
-    if request.user.role == "national":
+    if request.user.role == Role.NATIONAL:
         waiting = waiting.filter(status=Status.AWAITING_NATIONAL)
     else:
         waiting = waiting.filter(status=Status.SUBMITTED)

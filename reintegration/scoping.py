@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.http import Http404
 
+# The values of reintegration.models.Role, spelled out: models imports this module, so this
+# one cannot import Role back (a test checks that the two agree).
 # Roles whose scope is the whole country.
 NATIONWIDE_ROLES = ("national", "auditor")
 # Which scope each territorial role is bound to, and the user attribute holding it.
