@@ -21,7 +21,7 @@ from beneficiaries.models import (
     ProgrammeTrack,
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
-from reintegration.models import Centre, Province
+from reintegration.models import Centre, Province, Role
 from reintegration.numbers import numbers_formfield
 
 # DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
@@ -318,7 +318,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         centres = Centre.objects.visible_to(user)
         self.fields["centre"].queryset = centres
-        self.several_centres = user.role != "coordinator"
+        self.several_centres = user.role != Role.COORDINATOR
         if not self.several_centres:
             del self.fields["centre"]
         for field in self.fields.values():

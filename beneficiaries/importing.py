@@ -37,7 +37,7 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
-from reintegration.models import Centre, Province, User
+from reintegration.models import Centre, Province, Role, User
 from reintegration.text import clean_text, fold
 
 if TYPE_CHECKING:
@@ -81,13 +81,15 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        if user.role == "coordinator":
+        if user.role == Role.COORDINATOR:
             del self.fields["centre"]
         else:
             self.fields["centre"].required = True
 
     def selected_centre(self) -> Centre | None:
-        return self.user.centre if self.user.role == "coordinator" else self.cleaned_data["centre"]
+        return (
+            self.user.centre if self.user.role == Role.COORDINATOR else self.cleaned_data["centre"]
+        )
 
 
 @dataclass

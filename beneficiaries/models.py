@@ -6,13 +6,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reintegration.models import BilingualNameMixin, Centre, Province
+from reintegration.models import BilingualNameMixin, Centre, Province, Role
 from reintegration.money import MoneyField
 from reintegration.scoping import ScopedQuerySet
 
 # Roles that may see a detention record (ARCHITECTURE.md, role table): never officials, never
 # auditors.
-DETENTION_READER_ROLES = ("coordinator", "regional", "national")
+DETENTION_READER_ROLES = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL)
 
 
 class ProgrammeTrack(BilingualNameMixin):

@@ -24,8 +24,9 @@ from beneficiaries.models import (
 )
 from beneficiaries.names import name_key, name_search_words
 from reintegration import audit
-from reintegration.concurrency import ConcurrentEditError
+from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import Centre
+from reintegration.refusals import Refused
 from reintegration.text import clean_text, fold
 
 if TYPE_CHECKING:
@@ -111,11 +112,12 @@ def next_file_number(centre: Centre, year: int) -> str:
     return f"{centre.code}-{year}-{counter.last:04d}"
 
 
-class PossibleDuplicates(Exception):
-    """The person may already have a file: nothing was saved, ``found`` says which."""
+class PossibleDuplicates(Refused):
+    """The person may already have a file: nothing was saved, ``found`` says which. Its own
+    kind of refusal because the form shows the files found, not only a sentence."""
 
     def __init__(self, found: duplicates.Duplicates) -> None:
-        super().__init__()
+        super().__init__(_("This person may already have a file"))
         self.found = found
 
 
@@ -191,12 +193,12 @@ def beneficiary_update(
     """Save the edited fields only if nobody saved since ``version`` was read.
 
     The version check and the write are one conditional UPDATE, so two people saving at the same
-    moment cannot both succeed: the second gets ConcurrentEditError instead of silently
+    moment cannot both succeed: the second gets ConcurrentEdit instead of silently
     overwriting the first.
     """
     current = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if current.version != version:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(current)
     changes = {}
     for field in EDITABLE_FIELDS:
         if field in data and getattr(current, field) != data[field]:
@@ -225,7 +227,7 @@ def beneficiary_update(
         version=F("version") + 1, **values
     )
     if updated != 1:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(current)
     current.version = version + 1
     audit.record("beneficiary.updated", actor=by, target=current, changes=changes)
     return current
@@ -243,13 +245,13 @@ def archive_refusal(beneficiary: Beneficiary) -> str:
 @transaction.atomic
 def beneficiary_archive(*, beneficiary: Beneficiary, by: User, reason: str) -> None:
     if not reason.strip():
-        raise ValidationError({"reason": _("Say why the file is archived.")})
+        raise Refused(_("Say why the file is archived."))
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if locked.archived_at is not None:
-        raise ValidationError(_("This file is already archived."))
+        raise Refused(_("This file is already archived."))
     refusal = archive_refusal(locked)
     if refusal:
-        raise ValidationError(refusal)
+        raise Refused(refusal)
     locked.archived_at = timezone.now()
     locked.archive_reason = reason.strip()[:300]
     locked.save(update_fields=["archived_at", "archive_reason"])
@@ -265,7 +267,7 @@ def beneficiary_archive(*, beneficiary: Beneficiary, by: User, reason: str) -> N
 def beneficiary_restore(*, beneficiary: Beneficiary, by: User) -> None:
     locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if locked.archived_at is None or locked.anonymised_at is not None:
-        raise ValidationError(_("Only an archived, not anonymised file can be restored."))
+        raise Refused(_("Only an archived, not anonymised file can be restored."))
     locked.archived_at = None
     locked.archive_reason = ""
     locked.save(update_fields=["archived_at", "archive_reason"])
@@ -321,7 +323,10 @@ SIGNATURES = {
 
 
 def sniff_upload(upload: UploadedFile) -> tuple[str, str]:
-    """Return (content type, extension) of an accepted upload, or raise ValidationError."""
+    """Return (content type, extension) of an accepted upload, or raise ValidationError.
+
+    A ValidationError, not a Refused: the upload forms call this to validate their file field,
+    and the message belongs beside that field."""
     if upload.size > settings.DOCUMENT_MAX_BYTES:
         raise ValidationError(
             _("The file is too large: %(size)s MB at most.")

@@ -3,7 +3,7 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -24,12 +24,12 @@ from beneficiaries.forms import (
 )
 from beneficiaries.models import Beneficiary, DetentionRecord, Document
 from reintegration import audit
-from reintegration.concurrency import rebase
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
-from reintegration.models import AuditEntry, Centre
+from reintegration.models import AuditEntry, Centre, Role
 from reintegration.pagination import paginate
 from reintegration.pdf import pdf_response, render_pdf
-from reintegration.permissions import requires
+from reintegration.permissions import allow, requires
+from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
 
 # Counts of at least this many files are kept this long (see _file_count).
@@ -43,11 +43,6 @@ def _get_beneficiary(request, pk) -> Beneficiary:
         request.user,
         pk=pk,
     )
-
-
-def _allow(check, *args) -> None:
-    if not check(*args):
-        raise PermissionDenied
 
 
 class _KeptCountPaginator(Paginator):
@@ -117,7 +112,7 @@ def beneficiary_list(request):
 
 def _centre_for_new_file(request):
     """Coordinators open files in their own centre; headquarters picks one."""
-    if request.user.role == "coordinator":
+    if request.user.role == Role.COORDINATOR:
         return request.user.centre
     centre_id = request.POST.get("centre") or request.GET.get("centre")
     return Centre.objects.visible_to(request.user).filter(pk=centre_id or 0).first()
@@ -126,7 +121,7 @@ def _centre_for_new_file(request):
 @requires(permissions.can_create_beneficiary)
 def beneficiary_create(request):
     form = BeneficiaryForm(request.POST or None)
-    centres = None if request.user.role == "coordinator" else Centre.objects.filter(active=True)
+    centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
     centre = _centre_for_new_file(request)
     found = None
     if request.method == "POST":
@@ -215,27 +210,16 @@ def beneficiary_detail(request, pk):
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_edit(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_edit_beneficiary, request.user, beneficiary)
+    allow(permissions.can_edit_beneficiary, request.user, beneficiary)
     form = BeneficiaryForm(request.POST or None, instance=beneficiary)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.beneficiary_update(
                 beneficiary=beneficiary,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version") or 0,
             )
-        except services.ConcurrentEditError:
-            rebase(form, Beneficiary, beneficiary.pk)
-            form.add_error(
-                None,
-                _(
-                    "Someone else saved this file while you were editing it. Your changes are "
-                    "below but were not saved: open the file in a new tab to see theirs, then "
-                    "save again."
-                ),
-            )
-        else:
             messages.success(request, _("The file was saved."))
             return redirect("beneficiary_detail", pk=beneficiary.pk)
     return render(request, "beneficiaries/form.html", {"form": form, "b": beneficiary})
@@ -244,7 +228,7 @@ def beneficiary_edit(request, pk):
 @requires(permissions.can_view_detention)
 def detention_edit(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_edit_detention, request.user, beneficiary)
+    allow(permissions.can_edit_detention, request.user, beneficiary)
     record = DetentionRecord.objects.visible_to(request.user).filter(beneficiary=beneficiary)
     instance = record.first()
     if instance is not None and request.method == "GET":
@@ -266,7 +250,7 @@ def detention_edit(request, pk):
 @requires(permissions.can_view_beneficiaries)
 def consent_add(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_record_consent, request.user, beneficiary)
+    allow(permissions.can_record_consent, request.user, beneficiary)
     form = ConsentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.consent_record(beneficiary=beneficiary, by=request.user, data=form.cleaned_data)
@@ -282,7 +266,7 @@ def consent_add(request, pk):
 @requires(permissions.can_view_beneficiaries)
 def document_add(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_attach_document, request.user, beneficiary)
+    allow(permissions.can_attach_document, request.user, beneficiary)
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.document_attach(
@@ -376,7 +360,7 @@ def _archive_confirmation(beneficiary, form) -> Confirmation:
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_archive(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_archive_beneficiary, request.user, beneficiary)
+    allow(permissions.can_archive_beneficiary, request.user, beneficiary)
     if is_confirmed(request):
         form = ArchiveForm(request.POST)
     else:
@@ -384,16 +368,12 @@ def beneficiary_archive(request, pk):
         form = ArchiveForm(initial={"reason": request.POST.get("reason", "")})
     if page := pending(request, _archive_confirmation(beneficiary, form)):
         return page
-    try:
+    with refusal_shown_on(request):
         services.beneficiary_archive(
             beneficiary=beneficiary,
             by=request.user,
             reason=form.cleaned_data["reason"],
         )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
         messages.success(request, _("The file was archived."))
     return redirect("beneficiary_detail", pk=beneficiary.pk)
 
@@ -402,9 +382,10 @@ def beneficiary_archive(request, pk):
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_restore(request, pk):
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_restore_beneficiary, request.user, beneficiary)
-    services.beneficiary_restore(beneficiary=beneficiary, by=request.user)
-    messages.success(request, _("The file was restored."))
+    allow(permissions.can_restore_beneficiary, request.user, beneficiary)
+    with refusal_shown_on(request):
+        services.beneficiary_restore(beneficiary=beneficiary, by=request.user)
+        messages.success(request, _("The file was restored."))
     return redirect("beneficiary_detail", pk=beneficiary.pk)
 
 
@@ -412,7 +393,7 @@ def beneficiary_restore(request, pk):
 def access_request(request, pk):
     """Everything held about one person, as one PDF (law 09-08 art. 7, right of access)."""
     beneficiary = _get_beneficiary(request, pk)
-    _allow(permissions.can_export_access_request, request.user, beneficiary)
+    allow(permissions.can_export_access_request, request.user, beneficiary)
     detention = None
     if permissions.can_view_detention(request.user):
         detention = (
@@ -452,7 +433,7 @@ def beneficiary_export(request, fmt):
 
 @requires(permissions.can_import_beneficiaries)
 def beneficiary_import(request):
-    centres = None if request.user.role == "coordinator" else Centre.objects.filter(active=True)
+    centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
     if request.method == "POST" and "confirm" in request.POST:
         pending = request.session.get("beneficiary_import")
         if not pending or pending.get("token") != request.POST.get("token"):
@@ -474,6 +455,8 @@ def beneficiary_import(request):
                 form.cleaned_data["sheet"], centre=form.selected_centre(), by=request.user
             )
         except ValidationError as error:
+            # A sheet that cannot be read is an error of the file field, shown beside it: the
+            # reader raises a ValidationError for it, not a Refused.
             form.add_error("sheet", error)
         else:
             request.session["beneficiary_import"] = pending

@@ -24,6 +24,7 @@ from ceremonies.words import amount_in_arabic, amount_in_french
 from reintegration import audit
 from reintegration.formatting import format_date, format_mad, format_number, format_quantity
 from reintegration.pdf import render_pdf
+from reintegration.refusals import Refused
 
 # Unambiguous when read aloud or typed from paper: no 0/O, 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -76,12 +77,6 @@ LABELS = {
     "code": gettext_lazy("verification code"),
     "issued": gettext_lazy("Issued on"),
 }
-
-
-class CertificateError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def bilingual(value) -> dict[str, str]:
@@ -235,7 +230,7 @@ def _issue(handover: Handover, by) -> Certificate:
     problem = ceremonies.incomplete_serials(handover)
     if problem:
         # A certificate listing one serial for two machines leaves the second untraceable.
-        raise CertificateError(
+        raise Refused(
             _("The certificate of %(number)s was not issued. %(problem)s")
             % {"number": handover.project.beneficiary.file_number, "problem": problem}
         )
@@ -258,7 +253,7 @@ def _issue(handover: Handover, by) -> Certificate:
 def _lock_held(ceremony: Ceremony, statuses=(Ceremony.Status.HELD,)) -> Ceremony:
     locked = Ceremony.objects.select_for_update().get(pk=ceremony.pk)
     if locked.status not in statuses:
-        raise CertificateError(
+        raise Refused(
             _("Certificates are issued once the ceremony is held; it is %(status)s.")
             % {"status": locked.get_status_display()}
         )
@@ -286,7 +281,7 @@ def certificates_issue(*, ceremony: Ceremony, by) -> list[Certificate]:
         with transaction.atomic():
             locked = _lock_held(ceremony)
             if not permissions.can_issue_certificates(by, locked):
-                raise CertificateError(_("Your role does not allow issuing certificates."))
+                raise Refused(_("Your role does not allow issuing certificates."))
             handover = _handovers(locked).exclude(certificates__status="current")
             handover = handover.filter(pk=handover_id).first()
             if handover is None:
@@ -305,15 +300,15 @@ def certificate_correct(*, certificate: Certificate, by, reason: str) -> Certifi
     """Cancel a certificate and issue its replacement, with a new number, from today's data."""
     reason = reason.strip()
     if not reason:
-        raise CertificateError(_("Say why the certificate is corrected."))
+        raise Refused(_("Say why the certificate is corrected."))
     ceremony = _lock_held(
         certificate.handover.ceremony, statuses=(Ceremony.Status.HELD, Ceremony.Status.CLOSED)
     )
     if not permissions.can_correct_certificates(by, ceremony):
-        raise CertificateError(_("Your role does not allow correcting certificates."))
+        raise Refused(_("Your role does not allow correcting certificates."))
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if not old.is_current:
-        raise CertificateError(
+        raise Refused(
             _("The certificate %(number)s was already cancelled.") % {"number": old.number}
         )
     old.status = Certificate.Status.CANCELLED

@@ -64,5 +64,10 @@ def can_read_cancelled(user) -> bool:
     return has_role(user, (Role.NATIONAL,))
 
 
+def can_reprint_certificate(user, certificate) -> bool:
+    # A cancelled certificate must not be printed again; headquarters keeps the record.
+    return can_print_certificates(user) and (certificate.is_current or can_read_cancelled(user))
+
+
 def can_print_attendance(user) -> bool:
     return has_role(user, PRINTERS)

@@ -21,10 +21,11 @@ from projects import services as project_services
 from projects.models import BudgetLine, LifeProject
 from projects.permissions import CHARGED
 from reintegration import audit
-from reintegration.concurrency import ConcurrentEditError
+from reintegration.concurrency import ConcurrentEdit
 from reintegration.formatting import format_mad, format_number
 from reintegration.models import Centre, User
 from reintegration.money import MoneyField
+from reintegration.refusals import Refused
 
 CEREMONY_FIELDS = (
     "held_on",
@@ -35,14 +36,6 @@ CEREMONY_FIELDS = (
     "tranche",
     "attendees",
 )
-
-
-class CeremonyError(Exception):
-    """Refused; the message says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 # Serials are printed with Western digits; an Arabic keyboard types ٠-٩ or ۰-۹.
@@ -223,7 +216,7 @@ def hold_refusal(ceremony: Ceremony) -> str | None:
 def _lock(ceremony: Ceremony, *, statuses=(Ceremony.Status.PLANNED,)) -> Ceremony:
     locked = Ceremony.objects.select_for_update().get(pk=ceremony.pk)
     if locked.status not in statuses:
-        raise CeremonyError(
+        raise Refused(
             _("This ceremony is %(status)s: it can no longer be changed this way.")
             % {"status": locked.get_status_display()}
         )
@@ -233,14 +226,14 @@ def _lock(ceremony: Ceremony, *, statuses=(Ceremony.Status.PLANNED,)) -> Ceremon
 def _allowed(allowed: bool) -> None:
     # The same can_* functions decide what the page offers (partners.permissions).
     if not allowed:
-        raise CeremonyError(_("Your role does not allow changing this ceremony."))
+        raise Refused(_("Your role does not allow changing this ceremony."))
 
 
 def _check_conventions(ceremony: Ceremony, conventions) -> None:
     province = ceremony.province_id
     for convention in conventions:
         if not convention.provinces.filter(pk=province).exists():
-            raise CeremonyError(
+            raise Refused(
                 _("The convention %(reference)s does not cover the ceremony's province.")
                 % {"reference": convention.reference}
             )
@@ -257,21 +250,21 @@ def ceremony_save(
     conventions = list(data["conventions"])
     tranche = data.get("tranche")
     if tranche is not None and tranche.convention not in conventions:
-        raise CeremonyError(_("The tranche must belong to one of the ceremony's conventions."))
+        raise Refused(_("The tranche must belong to one of the ceremony's conventions."))
     if ceremony is None:
         centre = data["centre"]
         if not (
             permissions.can_create_ceremony(by)
             and Centre.objects.visible_to(by).filter(pk=centre.pk).exists()
         ):
-            raise CeremonyError(_("Your role does not allow planning a ceremony for this centre."))
+            raise Refused(_("Your role does not allow planning a ceremony for this centre."))
         ceremony = Ceremony(centre=centre, province=centre.province, created_by=by)
         action = "ceremony.created"
     else:
         ceremony = _lock(ceremony)
         _allowed(permissions.can_prepare_ceremony(by, ceremony))
         if version is not None and ceremony.version != version:
-            raise ConcurrentEditError
+            raise ConcurrentEdit(ceremony)
         ceremony.version += 1
         action = "ceremony.updated"
     for field in CEREMONY_FIELDS:
@@ -290,7 +283,7 @@ def ceremony_save(
             .first()
         )
         if stranded:
-            raise CeremonyError(
+            raise Refused(
                 _(
                     "%(number)s is charged to a convention that is not among these: remove the "
                     "person from the ceremony first."
@@ -343,7 +336,7 @@ def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids) -> int:
         .order_by("pk")
     )
     if len(chosen) != len(set(project_ids)):
-        raise CeremonyError(
+        raise Refused(
             _(
                 "Some of the chosen projects can no longer join this ceremony (already in "
                 "another one, or no longer approved). Reload the list and choose again."
@@ -413,7 +406,7 @@ def _check_items(handover: Handover, items: list[dict[str, Any]], *, number: str
     no serial twice in the list, none already handed over under the same convention. Items
     are dicts with ``designation``, ``quantity`` and ``serials`` (normalised)."""
     if not items:
-        raise CeremonyError(_("Record at least one item handed over."))
+        raise Refused(_("Record at least one item handed over."))
     for item in items:
         problem = serial_problem(
             designation=item["designation"], quantity=item["quantity"], serials=item["serials"]
@@ -421,16 +414,14 @@ def _check_items(handover: Handover, items: list[dict[str, Any]], *, number: str
         if problem:
             if number:
                 problem = _("%(number)s: %(problem)s") % {"number": number, "problem": problem}
-            raise CeremonyError(problem)
+            raise Refused(problem)
     serials = [serial for item in items for serial in item["serials"]]
     repeated = sorted({s for s in serials if serials.count(s) > 1})
     if repeated:
-        raise CeremonyError(
-            _("The serial number %(serial)s appears twice.") % {"serial": repeated[0]}
-        )
+        raise Refused(_("The serial number %(serial)s appears twice.") % {"serial": repeated[0]})
     clashes = _serial_clashes(handover, set(serials))
     if clashes:
-        raise CeremonyError(
+        raise Refused(
             _(
                 "The serial number %(serial)s was already handed over to another beneficiary "
                 "under the same convention."
@@ -508,9 +499,9 @@ def handover_save(
         .get(pk=handover.pk)
     )
     if locked.version != version:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(locked)
     if not permissions.can_edit_handover(by, ceremony):
-        raise CeremonyError(_("Your role does not allow changing this handover."))
+        raise Refused(_("Your role does not allow changing this handover."))
     items = [
         {**i, "serials": [s for s in map(normalise_serial, i.get("serials", ())) if s]}
         for i in items
@@ -525,7 +516,7 @@ def handover_save(
         for data in items:
             item = existing.get(getattr(data.get("id"), "pk", data.get("id")))
             if item is None:
-                raise CeremonyError(_("Items cannot be added after the ceremony."))
+                raise Refused(_("Items cannot be added after the ceremony."))
             item.designation = data["designation"]
             item.brand = data.get("brand", "")
             serials[item.pk] = data["serials"]
@@ -559,7 +550,7 @@ def handover_save(
         total = sum((item.total for item in fresh), cheque_amount or Decimal("0.00"))
         available = committed_for(locked.project)
         if total > available:
-            raise CeremonyError(
+            raise Refused(
                 _(
                     "These items are worth %(total)s, more than the %(available)s committed for "
                     "this project: disbursed cannot exceed committed."
@@ -609,10 +600,10 @@ def ceremony_hold(*, ceremony: Ceremony, by: User) -> Ceremony:
     become equipped, all or nothing."""
     locked = _lock(ceremony)
     if not permissions.can_hold_ceremony(by, locked):
-        raise CeremonyError(_("Your role does not allow holding this ceremony."))
+        raise Refused(_("Your role does not allow holding this ceremony."))
     refusal = hold_refusal(locked)
     if refusal:
-        raise CeremonyError(refusal)
+        raise Refused(refusal)
     handovers = list(
         locked.handovers.select_related("project__beneficiary")
         .prefetch_related("items__serials")
@@ -642,7 +633,7 @@ def ceremony_hold(*, ceremony: Ceremony, by: User) -> Ceremony:
         .first()
     )
     if outside:
-        raise CeremonyError(
+        raise Refused(
             _(
                 "%(number)s is charged to a convention that is not among the ceremony's: add "
                 "it to the ceremony or remove the person."
@@ -653,14 +644,11 @@ def ceremony_hold(*, ceremony: Ceremony, by: User) -> Ceremony:
         number = handover.project.beneficiary.file_number
         project = LifeProject.objects.select_for_update().get(pk=handover.project_id)
         if project.status not in CHARGED:
-            raise CeremonyError(
+            raise Refused(
                 _("The project of %(number)s is now %(status)s: remove it from the ceremony.")
                 % {"number": number, "status": project.get_status_display()}
             )
-        try:
-            money.disburse(project=project, amount=handover.total, by=by)
-        except money.AllocationError as error:
-            raise CeremonyError(error.message) from None
+        money.disburse(project=project, amount=handover.total, by=by)
         # What was approved but not handed over goes back to the conventions.
         money.release(project=project, by=by)
         # The convention rows are locked: no other ceremony of theirs can slip in between.
@@ -686,7 +674,7 @@ def ceremony_close(*, ceremony: Ceremony, by) -> Ceremony:
     _allowed(permissions.can_close_ceremony(by, locked))
     missing = locked.handovers.exclude(certificates__status="current").count()
     if missing:
-        raise CeremonyError(
+        raise Refused(
             _("Issue the certificates first: %(count)s handovers have none.") % {"count": missing}
         )
     locked.status = Ceremony.Status.CLOSED
@@ -702,7 +690,7 @@ def ceremony_cancel(*, ceremony: Ceremony, by, reason: str) -> Ceremony:
     one. Nothing had moved yet, so nothing is lost."""
     reason = reason.strip()
     if not reason:
-        raise CeremonyError(_("Say why the ceremony is cancelled."))
+        raise Refused(_("Say why the ceremony is cancelled."))
     locked = _lock(ceremony)
     _allowed(permissions.can_prepare_ceremony(by, locked))
     released = list(locked.handovers.values_list("project_id", flat=True))

@@ -4,13 +4,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ceremonies import certificates, permissions, services
@@ -23,7 +22,7 @@ from ceremonies.forms import (
     item_formset,
 )
 from ceremonies.models import Ceremony, Certificate, Handover
-from reintegration.concurrency import ConcurrentEditError
+from reintegration.concurrency import posted_version
 from reintegration.confirmation import (
     Confirmation,
     code,
@@ -36,13 +35,9 @@ from reintegration.formatting import format_mad, format_number
 from reintegration.network import client_ip
 from reintegration.pagination import paginate
 from reintegration.pdf import pdf_response, render_pdf
-from reintegration.permissions import requires
+from reintegration.permissions import allow, requires
+from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
-
-CONCURRENT = gettext_lazy(
-    "Someone else changed this while you were editing it. Your input is below but was not "
-    "saved: reload the page to see the changes, then try again."
-)
 
 
 def _get_ceremony(request, pk) -> Ceremony:
@@ -82,19 +77,13 @@ def ceremony_list(request):
 
 
 def _save_ceremony(request, form, ceremony=None):
-    try:
-        saved = services.ceremony_save(
+    with refusal_shown_on(form):
+        return services.ceremony_save(
             by=request.user,
             data={**form.cleaned_data, "centre": form.cleaned_data.get("centre")},
             ceremony=ceremony,
             version=form.cleaned_data.get("version"),
         )
-    except ConcurrentEditError:
-        form.add_error(None, CONCURRENT)
-    except services.CeremonyError as error:
-        form.add_error(None, error.message)
-    else:
-        return saved
     return None
 
 
@@ -112,8 +101,7 @@ def ceremony_create(request):
 @requires(permissions.can_view_ceremonies)
 def ceremony_edit(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_prepare_ceremony(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_prepare_ceremony, request.user, ceremony)
     form = CeremonyForm(request.POST or None, instance=ceremony, user=request.user)
     # The service reads the ceremony again under a lock; ``ceremony`` only says which one.
     if request.method == "POST" and form.is_valid() and _save_ceremony(request, form, ceremony):
@@ -163,20 +151,16 @@ def ceremony_detail(request, pk):
 @requires(permissions.can_view_ceremonies)
 def ceremony_projects(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_prepare_ceremony(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_prepare_ceremony, request.user, ceremony)
     eligible = services.eligible_projects(ceremony, request.user)
     form = ProjectPickForm(request.POST or None, queryset=eligible)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             added = services.ceremony_add_projects(
                 ceremony=ceremony,
                 by=request.user,
                 project_ids=[p.pk for p in form.cleaned_data["projects"]],
             )
-        except services.CeremonyError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(
                 request,
                 _("%(count)s beneficiaries added, with their approved equipment.")
@@ -199,14 +183,27 @@ def _get_handover(request, pk, handover_pk) -> tuple[Ceremony, Handover]:
     return ceremony, handover
 
 
+def _as_new_rows(data, prefix: str):
+    """The rows of a page opened before a colleague recorded the handover. While the ceremony
+    is planned a save replaces every item, so the items these rows were read from are gone:
+    they go on as new rows, the service refuses the stale version and the page comes back with
+    them as typed, ready to replace the colleague's list."""
+    data = data.copy()
+    data[f"{prefix}-INITIAL_FORMS"] = "0"
+    for key in [key for key in data if key.startswith(f"{prefix}-") and key.endswith("-id")]:
+        del data[key]
+    return data
+
+
 @requires(permissions.can_view_ceremonies)
 def handover_edit(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
-    if not permissions.can_edit_handover(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_edit_handover, request.user, ceremony)
     settled = ceremony.status != Ceremony.Status.PLANNED
     Formset = item_formset(settled=settled)
     data = request.POST if request.method == "POST" else None
+    if data is not None and not settled and posted_version(data.get("version")) != handover.version:
+        data = _as_new_rows(data, Formset.get_default_prefix())
     form = HandoverForm(
         data,
         settled=settled,
@@ -223,7 +220,7 @@ def handover_edit(request, pk, handover_pk):
         form_kwargs={"settled": settled},
     )
     if data is not None and form.is_valid() and formset.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.handover_save(
                 handover=handover,
                 by=request.user,
@@ -234,11 +231,6 @@ def handover_edit(request, pk, handover_pk):
                 cheque_number=form.cleaned_data.get("cheque_number", ""),
                 version=form.cleaned_data["version"],
             )
-        except ConcurrentEditError:
-            form.add_error(None, CONCURRENT)
-        except services.CeremonyError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(
                 request,
                 _("Handover of %(number)s recorded.")
@@ -301,15 +293,11 @@ def _remove_confirmation(ceremony: Ceremony, handover: Handover) -> Confirmation
 @requires(permissions.can_view_ceremonies)
 def handover_remove(request, pk, handover_pk):
     ceremony, handover = _get_handover(request, pk, handover_pk)
-    if not permissions.can_prepare_ceremony(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_prepare_ceremony, request.user, ceremony)
     if page := pending(request, _remove_confirmation(ceremony, handover)):
         return page
-    try:
+    with refusal_shown_on(request):
         services.handover_remove(handover=handover, by=request.user)
-    except services.CeremonyError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(
             request,
             _("%(number)s was removed from the ceremony.")
@@ -378,22 +366,18 @@ def ceremony_action(request, pk, action):
         return HttpResponseNotAllowed(["POST"])
     ceremony = _get_ceremony(request, pk)
     check, service = ACTIONS[action]
-    if not check(request.user, ceremony):
-        if ceremony.status != Ceremony.Status.PLANNED and action == "hold":
-            messages.warning(
-                request,
-                _("This ceremony is already %(status)s.")
-                % {"status": ceremony.get_status_display()},
-            )
-            return redirect("ceremony_detail", pk=ceremony.pk)
-        raise PermissionDenied
+    if action == "hold" and ceremony.status != Ceremony.Status.PLANNED:
+        # A second click, or a colleague was faster: say so rather than refuse bluntly.
+        messages.warning(
+            request,
+            _("This ceremony is already %(status)s.") % {"status": ceremony.get_status_display()},
+        )
+        return redirect("ceremony_detail", pk=ceremony.pk)
+    allow(check, request.user, ceremony)
     if action in ASKS_FIRST and (page := pending(request, ASKS_FIRST[action](ceremony))):
         return page
-    try:
+    with refusal_shown_on(request):
         done = service(ceremony=ceremony, by=request.user)
-    except services.CeremonyError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(
             request,
             _("Done: the ceremony is now %(status)s.") % {"status": done.get_status_display()},
@@ -442,8 +426,7 @@ def _cancel_confirmation(ceremony: Ceremony, form: ReasonForm) -> Confirmation:
 @requires(permissions.can_view_ceremonies)
 def ceremony_cancel(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_prepare_ceremony(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_prepare_ceremony, request.user, ceremony)
     if is_confirmed(request):
         form = ReasonForm(request.POST)
         form.fields["reason"].error_messages["required"] = _("Say why the ceremony is cancelled.")
@@ -452,13 +435,10 @@ def ceremony_cancel(request, pk):
         form = ReasonForm(initial={"reason": request.POST.get("reason", "")})
     if page := pending(request, _cancel_confirmation(ceremony, form)):
         return page
-    try:
+    with refusal_shown_on(request):
         services.ceremony_cancel(
             ceremony=ceremony, by=request.user, reason=form.cleaned_data["reason"]
         )
-    except services.CeremonyError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, _("The ceremony was cancelled."))
     return redirect("ceremony_detail", pk=ceremony.pk)
 
@@ -466,8 +446,7 @@ def ceremony_cancel(request, pk):
 @requires(permissions.can_view_ceremonies)
 def ceremony_attendance(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_print_attendance(request.user):
-        raise PermissionDenied
+    allow(permissions.can_print_attendance, request.user)
     handovers = ceremony.handovers.select_related(
         "project__beneficiary", "project__trade"
     ).order_by("project__beneficiary__file_number")
@@ -491,13 +470,9 @@ def ceremony_attendance(request, pk):
 @requires(permissions.can_view_ceremonies)
 def certificates_issue(request, pk):
     ceremony = _get_ceremony(request, pk)
-    if not permissions.can_issue_certificates(request.user, ceremony):
-        raise PermissionDenied
-    try:
+    allow(permissions.can_issue_certificates, request.user, ceremony)
+    with refusal_shown_on(request):
         issued = certificates.certificates_issue(ceremony=ceremony, by=request.user)
-    except certificates.CertificateError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, _("%(count)s certificates issued.") % {"count": len(issued)})
     return redirect("ceremony_detail", pk=ceremony.pk)
 
@@ -513,9 +488,7 @@ def _get_certificate(request, pk, certificate_pk) -> tuple[Ceremony, Certificate
 @requires(permissions.can_print_certificates)
 def certificate_pdf(request, pk, certificate_pk):
     _ceremony, certificate = _get_certificate(request, pk, certificate_pk)
-    if not certificate.is_current and not permissions.can_read_cancelled(request.user):
-        # A cancelled certificate must not be printed again; headquarters keeps the record.
-        raise PermissionDenied
+    allow(permissions.can_reprint_certificate, request.user, certificate)
     # The stored bytes, exactly as issued: a reprint never renders again.
     return pdf_response(bytes(certificate.pdf), f"{certificate.number}.pdf", inline=True)
 
@@ -524,21 +497,17 @@ def certificate_pdf(request, pk, certificate_pk):
 @requires(permissions.can_view_ceremonies)
 def certificate_correct(request, pk, certificate_pk):
     ceremony, certificate = _get_certificate(request, pk, certificate_pk)
-    if not permissions.can_correct_certificates(request.user, ceremony):
-        raise PermissionDenied
+    allow(permissions.can_correct_certificates, request.user, ceremony)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the certificate is corrected."))
         return redirect("ceremony_detail", pk=ceremony.pk)
-    try:
+    with refusal_shown_on(request):
         new = certificates.certificate_correct(
             certificate=certificate,
             by=request.user,
             reason=form.cleaned_data["reason"],
         )
-    except certificates.CertificateError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(
             request,
             _("The certificate %(old)s was cancelled and replaced by %(new)s.")

@@ -17,6 +17,7 @@ from partners.models import Allocation, Contribution, Convention, LedgerMovement
 from reintegration import audit
 from reintegration.formatting import format_mad
 from reintegration.money import money
+from reintegration.refusals import Refused
 
 if TYPE_CHECKING:
     from beneficiaries.models import Beneficiary
@@ -31,14 +32,6 @@ class ChargedProject(Protocol):
     requested_total: Decimal
     beneficiary: Beneficiary
     allocations: Any
-
-
-class AllocationError(Exception):
-    """The money could not be placed; the message says why, in the user's language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _commit(convention: Convention, amount: Decimal) -> bool:
@@ -64,14 +57,14 @@ def check_splits(
     charges = [(convention, Decimal(amount)) for convention, amount in splits if amount]
     placed = sum((amount for _convention, amount in charges), Decimal("0"))
     if placed != total:
-        raise AllocationError(
+        raise Refused(
             _("Charge exactly %(amount)s to the conventions (now %(placed)s).")
             % {"amount": format_mad(total), "placed": format_mad(placed)}
         )
     if len({convention.pk for convention, _amount in charges}) != len(charges):
-        raise AllocationError(_("Choose each convention only once."))
+        raise Refused(_("Choose each convention only once."))
     if any(amount <= 0 for _convention, amount in charges):
-        raise AllocationError(_("Enter an amount greater than zero."))
+        raise Refused(_("Enter an amount greater than zero."))
     return charges
 
 
@@ -90,13 +83,13 @@ def allocate(
     for convention, amount in charges:
         covering = Convention.objects.covering(province).filter(pk=convention.pk).exists()
         if not covering:
-            raise AllocationError(
+            raise Refused(
                 _("The convention %(reference)s is not active for the beneficiary's province.")
                 % {"reference": convention.reference}
             )
         if not _commit(convention, amount):
             convention.refresh_from_db(fields=["envelope", "committed"])
-            raise AllocationError(
+            raise Refused(
                 _(
                     "Only %(remaining)s left on the convention %(reference)s: the approval was "
                     "not recorded."
@@ -122,7 +115,7 @@ def disburse(*, project: ChargedProject, amount: Decimal, by: User) -> None:
     )
     available = sum((a.amount - a.disbursed for a in allocations), Decimal("0"))
     if amount > available:
-        raise AllocationError(
+        raise Refused(
             _(
                 "The equipment of %(number)s is worth %(amount)s, more than the %(available)s "
                 "committed for this project: disbursed cannot exceed committed."
@@ -140,7 +133,7 @@ def disburse(*, project: ChargedProject, amount: Decimal, by: User) -> None:
             pk=allocation.convention_id, disbursed__lte=F("committed") - money(part)
         ).update(disbursed=F("disbursed") + money(part))
         if moved != 1:
-            raise AllocationError(
+            raise Refused(
                 _("The convention %(reference)s has not committed enough to disburse %(amount)s.")
                 % {"reference": allocation.convention.reference, "amount": format_mad(part)}
             )

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import F
@@ -26,10 +25,11 @@ from partners.models import Convention
 from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration import audit
-from reintegration.concurrency import ConcurrentEditError
+from reintegration.concurrency import ConcurrentEdit
 from reintegration.formatting import format_mad
 from reintegration.models import Role, User
 from reintegration.money import MAX_AMOUNT
+from reintegration.refusals import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +62,8 @@ PERSON_STATUS = {
 }
 
 
-class TransitionError(Exception):
-    """A transition that cannot happen; the message is for the user, in their language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+# The transitions' name for a refusal: the same type as every other one.
+TransitionError = Refused
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -84,7 +80,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 @transaction.atomic
 def project_create(*, beneficiary: Beneficiary, by, data: dict[str, Any]) -> LifeProject:
     if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
-        raise ValidationError(_("This person already has an open project."))
+        raise Refused(_("This person already has an open project."))
     project = LifeProject(beneficiary=beneficiary, created_by=by)
     for field in PLAN_FIELDS:
         if field in data:
@@ -100,7 +96,7 @@ def _bump(project: LifeProject, version: int) -> None:
         version=F("version") + 1, updated_at=timezone.now()
     )
     if updated != 1:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(project)
     project.version = version + 1
 
 
@@ -354,11 +350,8 @@ def project_approve(
         )
         return locked
     locked.approved_total = locked.requested_total
-    try:
-        partner_services.allocate(project=locked, by=by, splits=allocations)
-    except partner_services.AllocationError as error:
-        # Raising here rolls back every allocation already made in this transaction.
-        raise TransitionError(error.message) from None
+    # A refusal here rolls back every allocation already made in this transaction.
+    partner_services.allocate(project=locked, by=by, splits=allocations)
     _decide(
         locked,
         by,
@@ -496,7 +489,7 @@ def visit_record(
         )
     locked = FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
     if version is not None and locked.version != version:
-        raise ConcurrentEditError
+        raise ConcurrentEdit(locked)
     for field, value in data.items():
         if field != "version":
             setattr(locked, field, value)

@@ -4,14 +4,12 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from beneficiaries.models import Beneficiary
@@ -26,18 +24,15 @@ from projects.forms import (
     ProjectForm,
     VisitForm,
 )
-from projects.models import FollowUpVisit, LifeProject, Status
-from reintegration.concurrency import posted_version, rebase
+from projects.models import LifeProject, Status
+from reintegration.concurrency import CONCURRENT_EDIT, posted_version
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
+from reintegration.models import Role
 from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
-from reintegration.permissions import requires
+from reintegration.permissions import allow, requires
+from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
-
-CONCURRENT = gettext_lazy(
-    "Someone else changed this project while you were editing it. Your input is below but was "
-    "not saved: reload the project to see the changes, then try again."
-)
 
 
 def _get_project(request, pk) -> LifeProject:
@@ -80,7 +75,7 @@ def approval_inbox(request):
     waiting = LifeProject.objects.visible_to(request.user).select_related(
         "beneficiary__centre", "trade"
     )
-    if request.user.role == "national":
+    if request.user.role == Role.NATIONAL:
         waiting = waiting.filter(status=Status.AWAITING_NATIONAL)
     else:
         waiting = waiting.filter(status=Status.SUBMITTED)
@@ -101,17 +96,13 @@ def project_create(request, beneficiary_pk):
     beneficiary = get_visible_or_404(
         Beneficiary.objects.select_related("track"), request.user, pk=beneficiary_pk
     )
-    if not permissions.can_create_project(request.user, beneficiary):
-        raise PermissionDenied
+    allow(permissions.can_create_project, request.user, beneficiary)
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             project = services.project_create(
                 beneficiary=beneficiary, by=request.user, data=form.cleaned_data
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             messages.success(request, _("Project created: now add its budget lines."))
             return redirect("project_detail", pk=project.pk)
     return render(request, "projects/form.html", {"form": form, "b": beneficiary})
@@ -167,23 +158,16 @@ def _render_detail(request, project, *, decision_form=None, status=200):
 @requires(permissions.can_view_projects)
 def project_edit(request, pk):
     project = _get_project(request, pk)
-    if not permissions.can_edit_project(request.user, project):
-        raise PermissionDenied
+    allow(permissions.can_edit_project, request.user, project)
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.project_update(
                 project=project,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version") or 0,
             )
-        except services.ConcurrentEditError:
-            rebase(form, LifeProject, project.pk)
-            form.add_error(None, CONCURRENT)
-        except services.TransitionError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(request, _("The project was saved."))
             return redirect("project_detail", pk=project.pk)
     return render(
@@ -194,14 +178,13 @@ def project_edit(request, pk):
 @requires(permissions.can_view_projects)
 def budget_line(request, pk, line_pk=None):
     project = _get_project(request, pk)
-    if not permissions.can_edit_project(request.user, project):
-        raise PermissionDenied
+    allow(permissions.can_edit_project, request.user, project)
     line = get_object_or_404(project.lines, pk=line_pk) if line_pk else None
     form = BudgetLineForm(
         request.POST or None, instance=line, initial={"version": project.version}, project=project
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.budget_line_save(
                 project=project,
                 by=request.user,
@@ -209,12 +192,6 @@ def budget_line(request, pk, line_pk=None):
                 version=form.cleaned_data["version"],
                 line=line,
             )
-        except services.ConcurrentEditError:
-            rebase(form, LifeProject, project.pk)
-            form.add_error(None, CONCURRENT)
-        except services.TransitionError as error:
-            form.add_error(None, error.message)
-        else:
             if project.over_ceiling:
                 messages.warning(
                     request,
@@ -249,7 +226,7 @@ def _line_delete_confirmation(project, line, version: int | None) -> Confirmatio
         cancel_url=reverse("project_detail", args=[project.pk]),
         carry={"version": version},
         # The service would refuse a page older than the project: say it now.
-        refused="" if version == project.version else str(CONCURRENT),
+        refused="" if version == project.version else str(CONCURRENT_EDIT),
     )
 
 
@@ -257,8 +234,7 @@ def _line_delete_confirmation(project, line, version: int | None) -> Confirmatio
 @requires(permissions.can_view_projects)
 def budget_line_delete(request, pk, line_pk):
     project = _get_project(request, pk)
-    if not permissions.can_edit_project(request.user, project):
-        raise PermissionDenied
+    allow(permissions.can_edit_project, request.user, project)
     line = get_object_or_404(project.lines, pk=line_pk)
     # The version the project's page showed travels on, so a colleague's change is still
     # detected; a link from elsewhere shows the project as it is now.
@@ -268,13 +244,8 @@ def budget_line_delete(request, pk, line_pk):
     version = posted_version(posted)
     if page := pending(request, _line_delete_confirmation(project, line, version)):
         return page
-    try:
+    with refusal_shown_on(request):
         services.budget_line_delete(project=project, by=request.user, line=line, version=version)
-    except services.ConcurrentEditError:
-        # Translated now: a lazy message would be rendered after the user's language is gone.
-        messages.error(request, str(CONCURRENT))
-    except services.TransitionError as error:
-        messages.error(request, error.message)
     return redirect("project_detail", pk=project.pk)
 
 
@@ -367,10 +338,10 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if request.method == "GET" and action not in ASKS_FIRST:
         return HttpResponseNotAllowed(["POST"])
     project = _get_project(request, pk)
-    check = permissions.CAN.get(action)
-    if check is None or action not in TRANSITIONS:
-        raise PermissionDenied
-    transition = TRANSITIONS[action]
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise Http404
+    check = permissions.CAN[action]
     if not check(request.user, project) and project.status not in transition.starts_from:
         # A second click, or a colleague was faster: say so rather than refuse bluntly.
         messages.warning(
@@ -379,8 +350,7 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             % {"status": project.get_status_display()},
         )
         return redirect("project_detail", pk=project.pk)
-    if not check(request.user, project):
-        raise PermissionDenied
+    allow(check, request.user, project)
     form = _action_form(request, project, action)
     asks_first = ASKS_FIRST.get(action)
     # A confirmed request whose form is invalid comes back to its confirmation page (pending).
@@ -397,22 +367,20 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         )
     if asks_first and (page := pending(request, asks_first(project, form))):
         return page
-    try:
+    with refusal_shown_on(request):
         moved = transition.service(
             project=project,
             by=request.user,
             **{k: v for k, v in form.cleaned_data.items() if k in SERVICE_FIELDS},
         )
-    except services.TransitionError as error:
-        messages.error(request, error.message)
-        return _render_detail(
-            request, project, decision_form=_decision_card(request, project, form), status=400
+        messages.success(
+            request,
+            _("Done: the project is now %(status)s.") % {"status": moved.get_status_display()},
         )
-    messages.success(
-        request,
-        _("Done: the project is now %(status)s.") % {"status": moved.get_status_display()},
+        return redirect("project_detail", pk=project.pk)
+    return _render_detail(
+        request, project, decision_form=_decision_card(request, project, form), status=400
     )
-    return redirect("project_detail", pk=project.pk)
 
 
 def _kept(form):
@@ -424,24 +392,17 @@ def _kept(form):
 @requires(permissions.can_view_projects)
 def visit_record(request, pk, visit_pk):
     project = _get_project(request, pk)
-    if not permissions.can_record_visit(request.user, project):
-        raise PermissionDenied
+    allow(permissions.can_record_visit, request.user, project)
     visit = get_object_or_404(project.visits, pk=visit_pk)
     form = VisitForm(request.POST or None, instance=visit)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.visit_record(
                 visit=visit,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version"),
             )
-        except services.ConcurrentEditError:
-            rebase(form, FollowUpVisit, visit.pk)
-            form.add_error(None, CONCURRENT)
-        except services.TransitionError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(request, _("The visit was recorded."))
             return redirect("project_detail", pk=project.pk)
     return render(

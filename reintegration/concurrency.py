@@ -1,12 +1,45 @@
-class ConcurrentEditError(Exception):
-    """Someone else saved the record after this form was opened (its version moved on)."""
+"""Two people editing one record: the second save is refused instead of silently overwriting
+the first, and the second person keeps what they typed.
+
+A record has a ``version`` that every save moves on. A form carries the version it was opened
+with; a service finding another one raises ``ConcurrentEdit``. Shown on the form (see
+``reintegration.refusals.refusal_shown_on``), it says so in one message and gives the form the
+current version: saving again then knowingly replaces the colleague's change."""
+
+from __future__ import annotations
+
+from django.forms import BaseForm
+from django.utils.translation import gettext_lazy
+
+from reintegration.refusals import Refused
+
+CONCURRENT_EDIT = gettext_lazy(
+    "Someone else saved this while you were working on it, so your change was not saved. What "
+    "you typed is still here: open the page in a new tab to see their change, then try again."
+)
 
 
-def rebase(form, model, pk) -> None:
-    """After a refused save, give the form the current version: the user has been told and
-    keeps their input, and saving again then knowingly replaces the colleague's change."""
+class ConcurrentEdit(Refused):
+    """Someone else saved ``record`` after this form was opened (its version moved on)."""
+
+    def __init__(self, record):
+        # Translated now, in the language of the user whose save is refused: a lazy message
+        # would be rendered after that language is gone.
+        super().__init__(str(CONCURRENT_EDIT))
+        self.record = record
+
+    def show_on(self, form: BaseForm) -> None:
+        rebase(form, self.record)
+        super().show_on(form)
+
+
+def rebase(form: BaseForm, record) -> None:
+    """After a refused save, give the form the record's current version: the user has been
+    told and keeps their input, and saving again then knowingly replaces the colleague's
+    change."""
     data = form.data.copy()
-    data["version"] = str(model.objects.filter(pk=pk).values_list("version", flat=True).get())
+    current = type(record)._default_manager.filter(pk=record.pk).values_list("version", flat=True)
+    data[form.add_prefix("version")] = str(current.get())
     form.data = data
 
 

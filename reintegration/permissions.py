@@ -1,5 +1,9 @@
 """What each role may do. Each ``can_*`` function decides both whether a link or button shows
-and whether the request is accepted, so the two can never disagree."""
+and whether the request is accepted, so the two can never disagree.
+
+Views guard the same way everywhere: ``@requires(can_x)`` on the view for what the role may
+do at all, then, once the object is fetched within the user's scope (404 outside it),
+``allow(can_y, request.user, obj)`` for what they may do with that object (403)."""
 
 from __future__ import annotations
 
@@ -48,3 +52,10 @@ def requires(check):
         return wrapped
 
     return decorator
+
+
+def allow(check, user, *objects) -> None:
+    """Inside a view, after the object was fetched within the user's scope: 403 unless
+    ``check(user, *objects)`` lets them act on it."""
+    if not check(user, *objects):
+        raise PermissionDenied

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
     from reintegration.models import User
 
+# The values of reintegration.models.Role, spelled out: models imports this module, so this
+# one cannot import Role back (a test checks that the two agree).
 # Roles whose scope is the whole country.
 NATIONWIDE_ROLES = ("national", "auditor")
 # Which scope each territorial role is bound to, and the user attribute holding it.

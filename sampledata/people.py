@@ -13,7 +13,7 @@ from beneficiaries.models import (
     Establishment,
     ProgrammeTrack,
 )
-from reintegration.models import Province
+from reintegration.models import Province, Role
 
 FILES_PER_CENTRE = 40
 
@@ -129,8 +129,8 @@ def _person(rng: random.Random, today: datetime.date) -> dict:
 
 def seed(**context) -> dict:
     centres = context["centres"]
-    coordinators = {u.centre_id: u for u in context["users"] if u.role == "coordinator"}
-    national = next(u for u in context["users"] if u.role == "national")
+    coordinators = {u.centre_id: u for u in context["users"] if u.role == Role.COORDINATOR}
+    national = next(u for u in context["users"] if u.role == Role.NATIONAL)
     establishments = seed_establishments()
     tracks = list(ProgrammeTrack.objects.order_by("pk"))
     consent_text = ConsentText.objects.first()

@@ -8,7 +8,9 @@ from django.utils import timezone, translation
 from beneficiaries import services
 from beneficiaries.models import Beneficiary, Document
 from beneficiaries.tests.factories import PDF_BYTES, PNG_BYTES, BeneficiaryFactory, detention_for
+from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import AuditEntry
+from reintegration.refusals import Refused
 from reintegration.tests.factories import CentreFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +69,7 @@ def test_a_second_save_from_a_stale_form_is_refused(users, person):
     services.beneficiary_update(
         beneficiary=person, by=users["coordinator"], data={"commune": "السواني"}, version=1
     )
-    with pytest.raises(services.ConcurrentEditError):
+    with pytest.raises(ConcurrentEdit):
         services.beneficiary_update(
             beneficiary=person, by=users["national"], data={"commune": "المدينة"}, version=1
         )
@@ -82,7 +84,7 @@ def test_search_text_folds_names_and_holds_the_local_phone_form(person):
 
 
 def test_archiving_needs_a_reason_and_restoring_undoes_it(users, person):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused, match="Say why the file is archived"):
         services.beneficiary_archive(beneficiary=person, by=users["coordinator"], reason=" ")
     services.beneficiary_archive(beneficiary=person, by=users["coordinator"], reason="moved")
     person.refresh_from_db()
@@ -148,7 +150,7 @@ def test_a_person_with_an_open_project_cannot_be_archived(users, person):
     from projects.tests.factories import make_project
 
     make_project(person, users["coordinator"])
-    with pytest.raises(ValidationError, match="open life project"):
+    with pytest.raises(Refused, match="open life project"):
         services.beneficiary_archive(beneficiary=person, by=users["coordinator"], reason="parti")
     person.refresh_from_db()
     assert not person.is_archived

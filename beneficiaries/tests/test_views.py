@@ -161,7 +161,7 @@ def test_a_stale_edit_is_refused_and_keeps_the_second_users_input(client, users,
     response = client.post(f"/beneficiaries/{person.pk}/edit/", {**opened, "notes": "visite"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Someone else saved this file while you were editing it." in html
+    assert "Someone else saved this while you were working on it" in html
     assert "visite" in html
     person.refresh_from_db()
     assert (person.commune, person.notes) == ("السواني", "")

@@ -17,6 +17,7 @@ from ceremonies.tests.factories import held_ceremony, plan_ceremony
 from ceremonies.words import amount_in_arabic, amount_in_french
 from projects.tests.factories import approved, make_project
 from reintegration.pdf import StaticOnlyFetcher
+from reintegration.refusals import Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +190,7 @@ def test_certificates_are_issued_only_for_a_held_ceremony(users, centre, convent
     from ceremonies.services import ceremony_add_projects
 
     ceremony_add_projects(ceremony=planned, by=users["coordinator"], project_ids=[project.pk])
-    with pytest.raises(certificates.CertificateError) as error:
+    with pytest.raises(Refused) as error:
         certificates.certificates_issue(ceremony=planned, by=users["coordinator"])
     assert error.value.message == (
         "Certificates are issued once the ceremony is held; it is planned."
@@ -205,7 +206,7 @@ def test_issuing_twice_issues_nothing_more(certificate, ceremony, users):
 def test_a_correction_cancels_and_issues_a_new_number_never_reusing_one(
     certificate, users, ceremony
 ):
-    with pytest.raises(certificates.CertificateError):
+    with pytest.raises(Refused):
         certificates.certificate_correct(
             certificate=certificate, by=users["coordinator"], reason=""
         )
@@ -223,7 +224,7 @@ def test_a_correction_cancels_and_issues_a_new_number_never_reusing_one(
     assert new.number.endswith("-00002") and new.code != old.code
     assert "خديجة العلوي" in text_of(bytes(new.pdf))
     assert bytes(old.pdf) == bytes(certificate.pdf)  # the cancelled one is kept as it was
-    with pytest.raises(certificates.CertificateError, match="already cancelled"):
+    with pytest.raises(Refused, match="already cancelled"):
         certificates.certificate_correct(certificate=old, by=users["coordinator"], reason="x")
     # A rolled-back issue does not consume a number, a committed one is never given again.
     assert CertificateCounter.objects.get().last == 2

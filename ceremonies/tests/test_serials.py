@@ -19,6 +19,7 @@ from ceremonies.tests.factories import held_ceremony, plan_ceremony
 from partners.models import Allocation
 from projects.tests.factories import approved, make_project
 from reintegration.models import User
+from reintegration.refusals import Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def pdf_text(pdf: bytes) -> str:
 
 def test_it_refuses_two_machines_with_one_serial_number(projects, users):
     handover = planned(projects[0], users)
-    with pytest.raises(ceremonies.CeremonyError) as error:
+    with pytest.raises(Refused) as error:
         save(handover, users, ["JK-1"], [])
     assert error.value.message == ONE_FOR_TWO
     assert serials_of(handover) == [[], []]
@@ -151,7 +152,7 @@ def test_a_quantity_with_serial_numbers_is_whole(projects, users):
     handover = planned(projects[0], users)
     items = lines(handover, ["A1", "A2"], [])
     items[0]["quantity"] = Decimal("1.50")
-    with pytest.raises(ceremonies.CeremonyError) as error:
+    with pytest.raises(Refused) as error:
         ceremonies.handover_save(
             handover=handover, by=users["coordinator"], items=items, version=handover.version
         )
@@ -184,7 +185,7 @@ def test_a_serial_already_handed_over_is_refused_for_the_second_unit_of_a_line(p
     first = planned(projects[0], users)
     save(first, users, ["SN-100", "SN-101"], [])
     second = planned(projects[1], users)  # another ceremony, the same convention
-    with pytest.raises(ceremonies.CeremonyError) as error:
+    with pytest.raises(Refused) as error:
         save(second, users, ["SN-200", " sn-101"], [])
     assert error.value.message == (
         "The serial number SN-101 was already handed over to another beneficiary under the "
@@ -195,10 +196,10 @@ def test_a_serial_already_handed_over_is_refused_for_the_second_unit_of_a_line(p
 
 def test_a_serial_twice_in_one_list_is_refused_across_two_lines(projects, users):
     handover = planned(projects[0], users)
-    with pytest.raises(ceremonies.CeremonyError) as error:
+    with pytest.raises(Refused) as error:
         save(handover, users, ["SN-1", "SN-2"], ["sn-2"])
     assert error.value.message == "The serial number SN-2 appears twice."
-    with pytest.raises(ceremonies.CeremonyError, match="SN-3 appears twice"):
+    with pytest.raises(Refused, match="SN-3 appears twice"):
         save(handover, users, ["SN-3", "SN-3"], [])
     # The database refuses it as well, whatever the code above it does.
     save(handover, users, ["SN-1", "SN-2"], ["SN-4"])
@@ -222,13 +223,13 @@ def test_a_partial_correction_after_the_certificate_is_checked_against_every_uni
 
     # Only the machines' row is sent: the scissors keep SN-3 and count all the same.
     machines = lines(handover, ["SN-1", "sn-3"], [])[:1]
-    with pytest.raises(ceremonies.CeremonyError, match="SN-3 appears twice"):
+    with pytest.raises(Refused, match="SN-3 appears twice"):
         ceremonies.handover_save(
             handover=handover, by=users["coordinator"], items=machines, version=handover.version
         )
     # The serials handed over stay under the convention, released allocation or not.
     machines[0]["serials"] = ["SN-1", "OT-2"]
-    with pytest.raises(ceremonies.CeremonyError, match="OT-2 was already handed over"):
+    with pytest.raises(Refused, match="OT-2 was already handed over"):
         ceremonies.handover_save(
             handover=handover, by=users["coordinator"], items=machines, version=handover.version
         )
@@ -252,7 +253,7 @@ def test_a_line_moved_from_the_single_serial_field_is_completed_before_a_new_cer
     machine = handover.items.first()
     # As the migration leaves a line of two machines that had one serial.
     HandoverItemSerial.objects.create(item=machine, handover=handover, unit=1, serial="OLD-1")
-    with pytest.raises(certificates.CertificateError) as error:
+    with pytest.raises(Refused) as error:
         certificates.certificates_issue(ceremony=ceremony, by=users["coordinator"])
     number = projects[0].beneficiary.file_number
     assert error.value.message == f"The certificate of {number} was not issued. {ONE_FOR_TWO}"
@@ -266,7 +267,7 @@ def test_holding_refuses_a_line_with_missing_serials(projects, users):
     machine = handover.items.first()
     HandoverItemSerial.objects.create(item=machine, handover=handover, unit=1, serial="OLD-1")
     number = projects[0].beneficiary.file_number
-    with pytest.raises(ceremonies.CeremonyError) as error:
+    with pytest.raises(Refused) as error:
         ceremonies.ceremony_hold(ceremony=handover.ceremony, by=users["regional"])
     assert error.value.message == f"{number}: {ONE_FOR_TWO}"
 
@@ -330,7 +331,7 @@ def test_two_ceremonies_recording_one_serial_at_once_keep_it_for_one(
             with translation.override("en"):
                 save(handover, users, ["SAME-1", f"OWN-{handover.pk}"])
             outcomes.append("saved")
-        except ceremonies.CeremonyError as error:
+        except Refused as error:
             outcomes.append(error.message)
         finally:
             connections.close_all()

@@ -12,6 +12,7 @@ from partners.models import Allocation, Convention, LedgerMovement
 from projects import services
 from projects.models import Status
 from projects.tests.factories import make_project
+from reintegration.refusals import Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -160,9 +161,9 @@ def test_an_approval_split_leaves_out_empty_amounts_and_must_add_up(centre):
     assert ledger.check_splits(Decimal("600"), [(first, Decimal("600")), (second, None)]) == [
         (first, Decimal("600"))
     ]
-    with pytest.raises(ledger.AllocationError, match="Choose each convention only once"):
+    with pytest.raises(Refused, match="Choose each convention only once"):
         ledger.check_splits(Decimal("600"), [(first, Decimal("300")), (first, Decimal("300"))])
-    with pytest.raises(ledger.AllocationError, match="greater than zero"):
+    with pytest.raises(Refused, match="greater than zero"):
         ledger.check_splits(Decimal("600"), [(first, Decimal("700")), (second, Decimal("-100"))])
 
 

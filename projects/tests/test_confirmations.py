@@ -182,8 +182,8 @@ def test_a_stale_confirmation_does_not_remove_a_line_a_colleague_changed(client,
 
 
 STALE = (
-    "Someone else changed this project while you were editing it. Your input is below but was "
-    "not saved: reload the project to see the changes, then try again."
+    "Someone else saved this while you were working on it, so your change was not saved. What "
+    "you typed is still here: open the page in a new tab to see their change, then try again."
 )
 
 

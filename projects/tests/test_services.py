@@ -9,6 +9,7 @@ from django.utils import translation
 from projects import services
 from projects.models import Decision, FollowUpVisit, LifeProject, Status
 from projects.tests.factories import charge, decide, equipped, fund, make_project
+from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +196,7 @@ def test_a_stale_plan_edit_is_refused(project, users):
     services.project_update(
         project=project, by=users["coordinator"], version=version, data={"location": "a"}
     )
-    with pytest.raises(services.ConcurrentEditError):
+    with pytest.raises(ConcurrentEdit):
         services.project_update(
             project=project, by=users["national"], version=version, data={"location": "b"}
         )

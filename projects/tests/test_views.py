@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -228,6 +229,34 @@ def test_two_corrections_of_one_visit_do_not_overwrite_each_other(client, users,
         f"/projects/{project.pk}/visits/{visit.pk}/", {**data, "monthly_income": "9999"}
     )
     assert stale.status_code == 200
-    assert "Someone else changed this project while you were editing it." in stale.content.decode()
+    assert "Someone else saved this while you were working on it" in stale.content.decode()
     visit.refresh_from_db()
     assert visit.monthly_income == Decimal("3000")
+
+
+def test_a_line_typed_on_a_stale_page_is_kept_and_saved_when_sent_again(
+    client, users, person, english
+):
+    project = make_project(person, users["coordinator"], lines=())
+    line = {"designation": "فرن", "category": "equipment", "quantity": "1", "unit_price": "8900"}
+    opened = project.version
+    services.project_update(
+        project=project, by=users["national"], data={"title": "مخبزة"}, version=opened
+    )
+    client.force_login(users["coordinator"])
+    url = f"/projects/{project.pk}/lines/new/"
+    stale = client.post(url, {**line, "version": opened})
+    html = stale.content.decode()
+    assert stale.status_code == 200
+    assert (
+        "Someone else saved this while you were working on it, so your change was not saved. "
+        "What you typed is still here: open the page in a new tab to see their change, then "
+        "try again."
+    ) in html
+    assert 'value="فرن"' in html
+    assert not BudgetLine.objects.exists()
+    project.refresh_from_db()
+    carried = re.search(r'name="version" value="(\d+)"', html).group(1)
+    assert carried == str(project.version) != str(opened)
+    assert client.post(url, {**line, "version": carried}).status_code == 302
+    assert BudgetLine.objects.get().designation == "فرن"

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from reintegration.models import Centre
-from reintegration.scoping import get_visible_or_404
+from reintegration.models import ROLE_SCOPE_FIELD, Centre, Role
+from reintegration.scoping import NATIONWIDE_ROLES, ROLE_SCOPE, get_visible_or_404
 from reintegration.tests.factories import CentreFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +51,9 @@ def test_an_object_outside_the_scope_is_indistinguishable_from_a_missing_one(use
         get_visible_or_404(Centre.objects, coordinator, pk=centres["casablanca"].pk)
     with pytest.raises(Http404):
         get_visible_or_404(Centre.objects, coordinator, pk=987654)
+
+
+def test_the_scopes_spelled_out_for_scoping_are_the_roles_of_the_user_model():
+    # scoping.py cannot import Role (models imports it): its role names must still be Role's.
+    assert set(NATIONWIDE_ROLES) | set(ROLE_SCOPE) == set(Role.values)
+    assert {role: ROLE_SCOPE.get(role) for role in Role.values} == ROLE_SCOPE_FIELD

@@ -24,7 +24,7 @@ from beneficiaries.models import (
     ProgrammeTrack,
 )
 from beneficiaries.services import _search_text, _set_name_keys
-from reintegration.models import Centre, User
+from reintegration.models import Centre, Role, User
 from sampledata import people as beneficiaries_demo
 from sampledata import staff as reintegration_demo
 
@@ -156,10 +156,10 @@ class Command(BaseCommand):
         centres = list(Centre.objects.filter(active=True).select_related("province"))
         if not centres:
             raise CommandError("No active centre.")
-        national = User.objects.filter(role="national").order_by("pk").first()
-        coordinators = User.objects.filter(role="coordinator", centre__in=centres).order_by("-pk")
+        national = User.objects.filter(role=Role.NATIONAL).order_by("pk").first()
+        coordinators = User.objects.filter(role=Role.COORDINATOR, centre__in=centres)
         authors = {centre.pk: national.pk for centre in centres}
-        authors.update({user.centre_id: user.pk for user in coordinators})
+        authors.update({user.centre_id: user.pk for user in coordinators.order_by("-pk")})
         by_province: dict[int | None, list[int]] = {}
         for establishment in establishments:
             by_province.setdefault(establishment.province_id, []).append(establishment.pk)
