@@ -3,15 +3,18 @@ with their SHA-256, reprinted byte for byte, corrected only by cancelling and is
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import secrets
+from decimal import Decimal
+from typing import Any
 
 import pikepdf
 import segno
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,6 +26,7 @@ from ceremonies.models import Ceremony, Certificate, CertificateCounter, Handove
 from ceremonies.words import amount_in_arabic, amount_in_french
 from reintegration import audit
 from reintegration.formatting import format_date, format_mad, format_number, format_quantity
+from reintegration.models import User
 from reintegration.pdf import render_pdf
 from reintegration.refusals import Refused
 
@@ -79,7 +83,7 @@ LABELS = {
 }
 
 
-def bilingual(value) -> dict[str, str]:
+def bilingual(value: Any) -> dict[str, str]:
     """A lazy translation in each document language."""
     result = {}
     for language in LANGUAGES:
@@ -104,17 +108,19 @@ def verification_url(code: str) -> str:
     return settings.PUBLIC_URL + reverse("certificate_verify", kwargs={"code": code})
 
 
-def _both(instance, field="name") -> dict[str, str]:
+def _both(instance: Any, field: str = "name") -> dict[str, str]:
     if instance is None:
         return {"ar": "", "fr": ""}
     return {"ar": getattr(instance, f"{field}_ar"), "fr": getattr(instance, f"{field}_fr")}
 
 
-def _money(amount) -> dict[str, str]:
+def _money(amount: Decimal) -> dict[str, str]:
     return {language: format_mad(amount, language) for language in LANGUAGES}
 
 
-def build_snapshot(handover: Handover, *, number: str, code: str, issued_on) -> dict:
+def build_snapshot(
+    handover: Handover, *, number: str, code: str, issued_on: datetime.date
+) -> dict[str, Any]:
     """Everything the certificate shows, as text, copied now: later changes to the file, the
     project or the ceremony never reach an issued certificate."""
     ceremony = handover.ceremony
@@ -171,7 +177,7 @@ def build_snapshot(handover: Handover, *, number: str, code: str, issued_on) -> 
         "presided_by": ceremony.presided_by,
         "authority": authority,
         "conventions": conventions,
-        "tranche": ceremony.tranche.number if ceremony.tranche_id else None,
+        "tranche": ceremony.tranche.number if ceremony.tranche else None,
         "beneficiary": {
             "file_number": person.file_number,
             "name_ar": f"{person.first_name_ar} {person.last_name_ar}",
@@ -184,7 +190,7 @@ def build_snapshot(handover: Handover, *, number: str, code: str, issued_on) -> 
         "project": {
             "title": project.title,
             "trade": _both(project.trade),
-            "sector": _both(project.trade.sector if project.trade_id else None),
+            "sector": _both(project.trade.sector if project.trade else None),
         },
         "items": items,
         "cheque": {
@@ -226,7 +232,7 @@ def _new_code() -> str:
             return code
 
 
-def _issue(handover: Handover, by) -> Certificate:
+def _issue(handover: Handover, by: User) -> Certificate:
     problem = ceremonies.incomplete_serials(handover)
     if problem:
         # A certificate listing one serial for two machines leaves the second untraceable.
@@ -250,7 +256,7 @@ def _issue(handover: Handover, by) -> Certificate:
     )
 
 
-def _lock_held(ceremony: Ceremony, statuses=(Ceremony.Status.HELD,)) -> Ceremony:
+def _lock_held(ceremony: Ceremony, statuses: tuple[str, ...] = (Ceremony.Status.HELD,)) -> Ceremony:
     locked = Ceremony.objects.select_for_update().get(pk=ceremony.pk)
     if locked.status not in statuses:
         raise Refused(
@@ -260,7 +266,7 @@ def _lock_held(ceremony: Ceremony, statuses=(Ceremony.Status.HELD,)) -> Ceremony
     return locked
 
 
-def _handovers(ceremony: Ceremony):
+def _handovers(ceremony: Ceremony) -> QuerySet[Handover]:
     return ceremony.handovers.select_related(
         "ceremony__centre",
         "ceremony__province",
@@ -270,7 +276,7 @@ def _handovers(ceremony: Ceremony):
     ).prefetch_related("items__serials")
 
 
-def certificates_issue(*, ceremony: Ceremony, by) -> list[Certificate]:
+def certificates_issue(*, ceremony: Ceremony, by: User) -> list[Certificate]:
     """Issue the certificate of every handover of a held ceremony that has none yet.
 
     Each certificate is its own short transaction (number, rendering, storage), so that a
@@ -282,8 +288,12 @@ def certificates_issue(*, ceremony: Ceremony, by) -> list[Certificate]:
             locked = _lock_held(ceremony)
             if not permissions.can_issue_certificates(by, locked):
                 raise Refused(_("Your role does not allow issuing certificates."))
-            handover = _handovers(locked).exclude(certificates__status="current")
-            handover = handover.filter(pk=handover_id).first()
+            handover = (
+                _handovers(locked)
+                .exclude(certificates__status="current")
+                .filter(pk=handover_id)
+                .first()
+            )
             if handover is None:
                 continue
             certificate = _issue(handover, by)
@@ -296,7 +306,7 @@ def certificates_issue(*, ceremony: Ceremony, by) -> list[Certificate]:
 
 
 @transaction.atomic
-def certificate_correct(*, certificate: Certificate, by, reason: str) -> Certificate:
+def certificate_correct(*, certificate: Certificate, by: User, reason: str) -> Certificate:
     """Cancel a certificate and issue its replacement, with a new number, from today's data."""
     reason = reason.strip()
     if not reason:

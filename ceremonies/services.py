@@ -5,11 +5,12 @@ transaction. Reads: which projects may join, and the totals the press reports.""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +49,7 @@ _WESTERN_DIGITS = str.maketrans(
 
 
 # What the column holds: a longer serial is refused with a message, not by PostgreSQL.
-SERIAL_MAX_LENGTH = HandoverItemSerial._meta.get_field("serial").max_length
+SERIAL_MAX_LENGTH: int = HandoverItemSerial._meta.get_field("serial").max_length  # type: ignore[assignment]
 
 
 def normalise_serial(text: str) -> str:
@@ -98,7 +99,7 @@ def serial_problem(*, designation: str, quantity: Decimal, serials: list[str]) -
 # --- Reads ---------------------------------------------------------------------------------
 
 
-def charged_elsewhere(conventions):
+def charged_elsewhere(conventions: Iterable[Convention]) -> QuerySet[Allocation, Any]:
     """Projects with money still open on a convention not among ``conventions``: a ceremony
     disburses only from its own conventions."""
     return (
@@ -108,7 +109,7 @@ def charged_elsewhere(conventions):
     )
 
 
-def eligible_projects(ceremony: Ceremony, user):
+def eligible_projects(ceremony: Ceremony, user: User) -> QuerySet[LifeProject]:
     """Approved projects of the ceremony's centre, charged to its conventions only, visible to
     the user and not yet given to a ceremony."""
     conventions = ceremony.conventions.all()
@@ -213,7 +214,9 @@ def hold_refusal(ceremony: Ceremony) -> str | None:
 # --- Planning ------------------------------------------------------------------------------
 
 
-def _lock(ceremony: Ceremony, *, statuses=(Ceremony.Status.PLANNED,)) -> Ceremony:
+def _lock(
+    ceremony: Ceremony, *, statuses: tuple[str, ...] = (Ceremony.Status.PLANNED,)
+) -> Ceremony:
     locked = Ceremony.objects.select_for_update().get(pk=ceremony.pk)
     if locked.status not in statuses:
         raise Refused(
@@ -229,7 +232,7 @@ def _allowed(allowed: bool) -> None:
         raise Refused(_("Your role does not allow changing this ceremony."))
 
 
-def _check_conventions(ceremony: Ceremony, conventions) -> None:
+def _check_conventions(ceremony: Ceremony, conventions: Iterable[Convention]) -> None:
     province = ceremony.province_id
     for convention in conventions:
         if not convention.provinces.filter(pk=province).exists():
@@ -242,7 +245,7 @@ def _check_conventions(ceremony: Ceremony, conventions) -> None:
 @transaction.atomic
 def ceremony_save(
     *,
-    by,
+    by: User,
     data: dict[str, Any],
     ceremony: Ceremony | None = None,
     version: int | None = None,
@@ -317,7 +320,7 @@ def _prefill(handover: Handover, project: LifeProject) -> None:
 
 
 @transaction.atomic
-def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids) -> int:
+def ceremony_add_projects(*, ceremony: Ceremony, by: User, project_ids: Iterable[int]) -> int:
     locked = _lock(ceremony)
     _allowed(permissions.can_prepare_ceremony(by, locked))
     # Lock the projects first, then check them: a project chosen for two ceremonies at once
@@ -355,7 +358,7 @@ def ceremony_add_projects(*, ceremony: Ceremony, by, project_ids) -> int:
 
 
 @transaction.atomic
-def handover_remove(*, handover: Handover, by) -> None:
+def handover_remove(*, handover: Handover, by: User) -> None:
     locked = _lock(handover.ceremony)
     _allowed(permissions.can_prepare_ceremony(by, locked))
     HandoverItem.objects.filter(handover=handover).delete()
@@ -386,7 +389,7 @@ def _serial_clashes(handover: Handover, serials: set[str]) -> list[str]:
     """Serial numbers already handed over to someone else under one of the same conventions."""
     if not serials:
         return []
-    clashes = set()
+    clashes: set[str] = set()
     for convention in handover_conventions(handover):
         # One filter() call: the ceremony and the other project share this very convention.
         clashes.update(
@@ -464,7 +467,9 @@ def _lock_conventions(handover: Handover) -> None:
     )
 
 
-def _unit_rows(handover: Handover, item: HandoverItem, serials: list[str]):
+def _unit_rows(
+    handover: Handover, item: HandoverItem, serials: list[str]
+) -> list[HandoverItemSerial]:
     return [
         HandoverItemSerial(item=item, handover=handover, unit=unit, serial=serial)
         for unit, serial in enumerate(serials, start=1)
@@ -482,7 +487,7 @@ def committed_for(project: LifeProject) -> Decimal:
 def handover_save(
     *,
     handover: Handover,
-    by,
+    by: User,
     items: list[dict[str, Any]],
     cheque_amount: Decimal | None = None,
     cheque_number: str = "",
@@ -514,7 +519,8 @@ def handover_save(
             pk: [unit.serial for unit in item.serials.all()] for pk, item in existing.items()
         }
         for data in items:
-            item = existing.get(getattr(data.get("id"), "pk", data.get("id")))
+            # The formset gives the item itself, a posted form its primary key.
+            item = existing.get(getattr(data.get("id"), "pk", data.get("id")))  # type: ignore[arg-type]
             if item is None:
                 raise Refused(_("Items cannot be added after the ceremony."))
             item.designation = data["designation"]
@@ -669,7 +675,7 @@ def ceremony_hold(*, ceremony: Ceremony, by: User) -> Ceremony:
 
 
 @transaction.atomic
-def ceremony_close(*, ceremony: Ceremony, by) -> Ceremony:
+def ceremony_close(*, ceremony: Ceremony, by: User) -> Ceremony:
     locked = _lock(ceremony, statuses=(Ceremony.Status.HELD,))
     _allowed(permissions.can_close_ceremony(by, locked))
     missing = locked.handovers.exclude(certificates__status="current").count()
@@ -685,7 +691,7 @@ def ceremony_close(*, ceremony: Ceremony, by) -> Ceremony:
 
 
 @transaction.atomic
-def ceremony_cancel(*, ceremony: Ceremony, by, reason: str) -> Ceremony:
+def ceremony_cancel(*, ceremony: Ceremony, by: User, reason: str) -> Ceremony:
     """A planned ceremony that will not take place: its beneficiaries are free to join another
     one. Nothing had moved yet, so nothing is lost."""
     reason = reason.strip()

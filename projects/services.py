@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -78,7 +78,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 @transaction.atomic
-def project_create(*, beneficiary: Beneficiary, by, data: dict[str, Any]) -> LifeProject:
+def project_create(*, beneficiary: Beneficiary, by: User, data: dict[str, Any]) -> LifeProject:
     if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
         raise Refused(_("This person already has an open project."))
     project = LifeProject(beneficiary=beneficiary, created_by=by)
@@ -100,7 +100,7 @@ def _bump(project: LifeProject, version: int) -> None:
     project.version = version + 1
 
 
-def _lock_editable(project: LifeProject, by) -> LifeProject:
+def _lock_editable(project: LifeProject, by: User) -> LifeProject:
     locked = (
         LifeProject.objects.select_for_update()
         .select_related("beneficiary__track")
@@ -115,7 +115,9 @@ def _lock_editable(project: LifeProject, by) -> LifeProject:
 
 
 @transaction.atomic
-def project_update(*, project: LifeProject, by, data: dict[str, Any], version: int) -> LifeProject:
+def project_update(
+    *, project: LifeProject, by: User, data: dict[str, Any], version: int
+) -> LifeProject:
     locked = _lock_editable(project, by)
     _bump(locked, version)
     changes = {}
@@ -129,7 +131,7 @@ def project_update(*, project: LifeProject, by, data: dict[str, Any], version: i
     return locked
 
 
-def budget_total(lines) -> Decimal:
+def budget_total(lines: Iterable[BudgetLine]) -> Decimal:
     # Each line is rounded to the centime, then added up: the total is what the lines show.
     return sum((line.total for line in lines), Decimal("0.00"))
 
@@ -144,7 +146,7 @@ def _refresh_total(project: LifeProject) -> None:
 def budget_line_save(
     *,
     project: LifeProject,
-    by,
+    by: User,
     data: dict[str, Any],
     version: int,
     line: BudgetLine | None = None,
@@ -179,7 +181,7 @@ def budget_line_save(
 
 
 @transaction.atomic
-def budget_line_delete(*, project: LifeProject, by, line: BudgetLine, version: int) -> None:
+def budget_line_delete(*, project: LifeProject, by: User, line: BudgetLine, version: int) -> None:
     locked = _lock_editable(project, by)
     _bump(locked, version)
     designation = line.designation
@@ -275,7 +277,7 @@ def _required(comment: str) -> str:
 
 def _check_submission(project: LifeProject) -> None:
     missing = [
-        str(LifeProject._meta.get_field(name).verbose_name)
+        str(LifeProject._meta.get_field(name).verbose_name)  # type: ignore[union-attr]  # plain fields
         for name in ("skills", "needs", "market_fit", "trade")
         if not getattr(project, name)
     ]
@@ -469,7 +471,7 @@ def person_status(project_status: str) -> str | None:
     """The pipeline status a person takes when their project reaches ``project_status``, or
     None when it stays as it was (returned, awaiting, approved or rejected: still at the
     project stage)."""
-    return PERSON_STATUS.get(project_status)
+    return PERSON_STATUS.get(Status(project_status))
 
 
 def _sync_person(project: LifeProject) -> None:
@@ -480,7 +482,7 @@ def _sync_person(project: LifeProject) -> None:
 
 @transaction.atomic
 def visit_record(
-    *, visit: FollowUpVisit, by, data: dict[str, Any], version: int | None = None
+    *, visit: FollowUpVisit, by: User, data: dict[str, Any], version: int | None = None
 ) -> FollowUpVisit:
     project = LifeProject.objects.select_for_update().get(pk=visit.project_id)
     if not permissions.can_record_visit(by, project):
@@ -523,7 +525,7 @@ def visit_record(
     return locked
 
 
-def overdue_visits(user, today: datetime.date | None = None):
+def overdue_visits(user: User, today: datetime.date | None = None) -> QuerySet[FollowUpVisit]:
     today = today or timezone.localdate()
     return (
         FollowUpVisit.objects.visible_to(user)
