@@ -20,6 +20,14 @@ def _fresh_figures(settings):
 
 
 @pytest.fixture
+def no_pdf_layout(monkeypatch):
+    """For tests about who gets a PDF, not what it says (see reintegration/tests/pdf_stub.py)."""
+    from reintegration.tests.pdf_stub import skip_pdf_layout
+
+    skip_pdf_layout(monkeypatch)
+
+
+@pytest.fixture
 def centre(db):
     from reintegration.tests.factories import CentreFactory
 

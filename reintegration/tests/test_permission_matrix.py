@@ -9,7 +9,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reintegration.tests import confirming
 
-pytestmark = pytest.mark.django_db
+# The matrix checks who gets each document, not what it says: PDFs are laid out in the tests
+# that read them (certificates, ceremonies, dashboard, conventions, access requests).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf_layout")]
 
 ROLES = ("coordinator", "regional", "official", "national", "auditor")
 ANONYMOUS = "anonymous"
