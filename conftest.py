@@ -29,23 +29,17 @@ def no_pdf_layout(monkeypatch):
 
 @pytest.fixture
 def centre(db):
-    from reintegration.tests.factories import CentreFactory
+    from reintegration.tests.worlds import make_centre
 
-    return CentreFactory(code="TNG", province__code="01.511")
+    return make_centre()
 
 
 @pytest.fixture
 def users(db, centre):
     """One user per role, all scoped to the area around ``centre`` (Tanger)."""
-    from reintegration.tests.factories import UserFactory
+    from reintegration.tests.worlds import make_users
 
-    return {
-        "coordinator": UserFactory(coordinator=True, centre=centre),
-        "regional": UserFactory(regional=True, region=centre.province.region),
-        "official": UserFactory(official=True, province=centre.province),
-        "national": UserFactory(national=True),
-        "auditor": UserFactory(auditor=True),
-    }
+    return make_users(centre)
 
 
 @pytest.fixture
@@ -59,34 +53,17 @@ def person(users, centre):
 @pytest.fixture
 def elsewhere(db):
     """Casablanca: another region, its own coordinator and regional staff."""
-    from reintegration.tests.factories import CentreFactory, UserFactory
+    from reintegration.tests.worlds import make_elsewhere
 
-    centre = CentreFactory(code="CAS", province__code="06.141")
-    return {
-        "centre": centre,
-        "coordinator": UserFactory(coordinator=True, centre=centre),
-        "regional": UserFactory(regional=True, region=centre.province.region),
-    }
+    return make_elsewhere()
 
 
 @pytest.fixture
 def convention(db, centre):
     """An active committee convention covering the users' province, with room to spare."""
-    import datetime
-    from decimal import Decimal
+    from reintegration.tests.worlds import make_convention
 
-    from partners.models import Convention
-
-    convention = Convention.objects.create(
-        reference="CPDH-TNG-TEST",
-        title="Convention de test",
-        starts_on=datetime.date(2024, 1, 1),
-        ends_on=datetime.date(2030, 12, 31),
-        envelope=Decimal("10000000.00"),
-        status=Convention.Status.ACTIVE,
-    )
-    convention.provinces.add(centre.province)
-    return convention
+    return make_convention(centre)
 
 
 # The data migrations whose rows the browser tests need back after each flush.
