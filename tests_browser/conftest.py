@@ -69,8 +69,34 @@ def screenshot(page):
 
 
 def sign_in(page, username: str, password: str) -> None:
+    """Through the sign-in page, as a person does (test_home.py). Other tests, whose subject
+    comes after signing in, start signed in: ``open_as`` and ``session_cookie``."""
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("form button[type=submit].btn-brand")
     page.wait_for_load_state("domcontentloaded")
+
+
+def session_cookie(live_server, username: str) -> dict:
+    """The session cookie a successful sign-in gives ``username``, for a browser context: the
+    tests whose subject comes after signing in skip the sign-in page and the dashboard it leads
+    to (two page loads, for each person and screen width)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    return {"name": cookie.key, "value": cookie.value, "url": live_server.url}
+
+
+def open_as(browser, live_server, username: str, width=1280, height=900, timeout=10_000, **options):
+    """A new browser context of ``width`` x ``height``, signed in as ``username`` (see
+    ``session_cookie``), and its first tab: no page loaded yet."""
+    viewport = {"width": width, "height": height}
+    context = browser.new_context(base_url=live_server.url, viewport=viewport, **options)
+    context.add_cookies([session_cookie(live_server, username)])
+    page = context.new_page()
+    page.set_default_timeout(timeout)
+    return page
