@@ -31,10 +31,35 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The browser tests run last (pytest-django puts tests that commit after the others) and take
+# seconds each: the slowest start first, so that in a parallel run no worker is left with the
+# longest one while the others have finished.
+SLOWEST_FIRST = [
+    "test_phone_tables",
+    "test_projects",
+    "test_ceremonies",
+    "test_confirmations",
+    "test_duplicates",
+    "test_beneficiaries",
+    "test_dashboard",
+    "test_amounts",
+    "test_home",
+]
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests_browser" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
+    places = [i for i, item in enumerate(items) if "tests_browser" in str(item.fspath)]
+    browser = [items[i] for i in places]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+
+    def rank(item):
+        module = item.fspath.purebasename
+        return SLOWEST_FIRST.index(module) if module in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    for place, item in zip(places, sorted(browser, key=rank), strict=True):
+        items[place] = item
 
 
 @pytest.fixture(scope="session")
