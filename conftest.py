@@ -5,6 +5,11 @@ from django.conf import settings
 def pytest_configure(config):
     # Hashing with PBKDF2 costs ~100 ms per user; tests need no real password security.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # With -n, pytest-xdist hands tests out in chunks of up to a quarter of what is left: near
+    # the end, one worker could take all the browser tests (seconds each) and finish long after
+    # the others. One at a time, whoever is free takes the next.
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("maxschedchunk") is None:
+        config.option.maxschedchunk = 1
 
 
 @pytest.fixture(autouse=True)
