@@ -5,6 +5,8 @@ fails ``test_every_url_is_in_the_matrix``, so no view escapes the review of who 
 """
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from partners.models import Convention
@@ -231,8 +233,9 @@ WITH_FILES = {"document", "consent"}
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The users, their centre and convention, and one object of each kind, built once for the
-    module (see worlds.py): each test undoes what it changes, the module leaves nothing."""
+    """The users, their centre and convention, one object of each kind and a signed-in session
+    for each role, built once for the module (see worlds.py): each test undoes what it
+    changes, the module leaves nothing."""
 
     def build():
         centre = make_centre()
@@ -242,11 +245,17 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             skip_pdf_layout(monkeypatch)
             kinds = builders(users, centre, convention)
             arguments = {about: kinds[about]() for about in kinds if about not in WITH_FILES}
+        sessions = {}
+        for role, user in users.items():
+            signed_in = Client()
+            signed_in.force_login(user)
+            sessions[role] = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
         return {
             "centre": centre.pk,
             "users": {role: user.pk for role, user in users.items()},
             "convention": convention.pk,
             "arguments": arguments,
+            "sessions": sessions,
         }
 
     yield from built_once(django_db_blocker, tmp_path_factory, build)
@@ -271,6 +280,11 @@ def users(world, centre):
 @pytest.fixture
 def convention(world, db):
     return Convention.objects.get(pk=world["convention"])
+
+
+def sign_in(client, world, role):
+    """As ``client.force_login`` does, with the session the world opened for ``role``."""
+    client.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][role]
 
 
 @pytest.fixture
@@ -314,10 +328,10 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.mark.parametrize("visitor", [ANONYMOUS, *ROLES])
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
-def test_permission_matrix(client, users, objects, url_name, visitor):
+def test_permission_matrix(client, world, objects, url_name, visitor):
     method, about, expected = MATRIX[url_name]
     if visitor != ANONYMOUS:
-        client.force_login(users[visitor])
+        sign_in(client, world, visitor)
     response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
     assert response.status_code == expected[visitor], (url_name, visitor)
     if visitor == ANONYMOUS and expected[visitor] == LOGIN and method == "get":
@@ -335,10 +349,10 @@ def confirm(client, url, method, data):
 @pytest.mark.parametrize("visitor", [ANONYMOUS, *ROLES])
 @pytest.mark.parametrize(("url_name", "about", "method", "data", "expected"), CONFIRMED)
 def test_confirmed_actions_are_checked_like_their_confirmation_page(
-    client, users, objects, visitor, url_name, about, method, data, expected
+    client, world, objects, visitor, url_name, about, method, data, expected
 ):
     if visitor != ANONYMOUS:
-        client.force_login(users[visitor])
+        sign_in(client, world, visitor)
     response = confirm(client, reverse(url_name, kwargs=objects(about)), method, data)
     assert response.status_code == expected[visitor], (url_name, method, visitor)
 
