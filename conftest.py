@@ -5,6 +5,11 @@ from django.conf import settings
 def pytest_configure(config):
     # Hashing with PBKDF2 costs ~100 ms per user; tests need no real password security.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # With -n, pytest-xdist hands tests out in chunks of up to a quarter of what is left: near
+    # the end, one worker could take all the browser tests (seconds each) and finish long after
+    # the others. One at a time, whoever is free takes the next.
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("maxschedchunk") is None:
+        config.option.maxschedchunk = 1
 
 
 @pytest.fixture(autouse=True)
@@ -20,24 +25,26 @@ def _fresh_figures(settings):
 
 
 @pytest.fixture
-def centre(db):
-    from reintegration.tests.factories import CentreFactory
+def no_pdf_layout(monkeypatch):
+    """For tests about who gets a PDF, not what it says (see reintegration/tests/pdf_stub.py)."""
+    from reintegration.tests.pdf_stub import skip_pdf_layout
 
-    return CentreFactory(code="TNG", province__code="01.511")
+    skip_pdf_layout(monkeypatch)
+
+
+@pytest.fixture
+def centre(db):
+    from reintegration.tests.worlds import make_centre
+
+    return make_centre()
 
 
 @pytest.fixture
 def users(db, centre):
     """One user per role, all scoped to the area around ``centre`` (Tanger)."""
-    from reintegration.tests.factories import UserFactory
+    from reintegration.tests.worlds import make_users
 
-    return {
-        "coordinator": UserFactory(coordinator=True, centre=centre),
-        "regional": UserFactory(regional=True, region=centre.province.region),
-        "official": UserFactory(official=True, province=centre.province),
-        "national": UserFactory(national=True),
-        "auditor": UserFactory(auditor=True),
-    }
+    return make_users(centre)
 
 
 @pytest.fixture
@@ -51,34 +58,17 @@ def person(users, centre):
 @pytest.fixture
 def elsewhere(db):
     """Casablanca: another region, its own coordinator and regional staff."""
-    from reintegration.tests.factories import CentreFactory, UserFactory
+    from reintegration.tests.worlds import make_elsewhere
 
-    centre = CentreFactory(code="CAS", province__code="06.141")
-    return {
-        "centre": centre,
-        "coordinator": UserFactory(coordinator=True, centre=centre),
-        "regional": UserFactory(regional=True, region=centre.province.region),
-    }
+    return make_elsewhere()
 
 
 @pytest.fixture
 def convention(db, centre):
     """An active committee convention covering the users' province, with room to spare."""
-    import datetime
-    from decimal import Decimal
+    from reintegration.tests.worlds import make_convention
 
-    from partners.models import Convention
-
-    convention = Convention.objects.create(
-        reference="CPDH-TNG-TEST",
-        title="Convention de test",
-        starts_on=datetime.date(2024, 1, 1),
-        ends_on=datetime.date(2030, 12, 31),
-        envelope=Decimal("10000000.00"),
-        status=Convention.Status.ACTIVE,
-    )
-    convention.provinces.add(centre.province)
-    return convention
+    return make_convention(centre)
 
 
 # The data migrations whose rows the browser tests need back after each flush.

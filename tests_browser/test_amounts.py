@@ -4,8 +4,8 @@ from beneficiaries.tests.factories import BeneficiaryFactory
 from projects.models import BudgetLine
 from projects.tests.factories import make_project
 from reintegration.models import User
-from reintegration.tests.factories import TEST_PASSWORD, CentreFactory, UserFactory
-from tests_browser.conftest import sign_in
+from reintegration.tests.factories import CentreFactory, UserFactory
+from tests_browser.conftest import session_cookie
 
 
 def add_line(page, project, designation, quantity, price):
@@ -22,12 +22,14 @@ def add_line(page, project, designation, quantity, price):
     page.wait_for_load_state("domcontentloaded")
 
 
-def test_a_coordinator_types_unit_prices_the_moroccan_way_in_french_and_arabic(page, screenshot):
+def test_a_coordinator_types_unit_prices_the_moroccan_way_in_french_and_arabic(
+    page, live_server, screenshot
+):
     tanger = CentreFactory(code="TNG", province__code="01.511")
     coordinator = UserFactory(username="samira", coordinator=True, centre=tanger, language="fr")
     person = BeneficiaryFactory(centre=tanger, by=coordinator)
     project = make_project(person, coordinator, lines=())
-    sign_in(page, "samira", TEST_PASSWORD)
+    page.context.add_cookies([session_cookie(live_server, "samira")])
 
     add_line(page, project, "Machine à coudre", "2", "8500,50")
     assert page.url.endswith(f"/projects/{project.pk}/")
@@ -55,13 +57,13 @@ def test_a_coordinator_types_unit_prices_the_moroccan_way_in_french_and_arabic(p
 
 
 def test_an_ambiguous_price_comes_back_as_typed_and_a_large_one_is_saved_once_confirmed(
-    page, screenshot
+    page, live_server, screenshot
 ):
     tanger = CentreFactory(code="TNG", province__code="01.511")
     coordinator = UserFactory(username="samira", coordinator=True, centre=tanger, language="fr")
     person = BeneficiaryFactory(centre=tanger, by=coordinator)
     project = make_project(person, coordinator, lines=())
-    sign_in(page, "samira", TEST_PASSWORD)
+    page.context.add_cookies([session_cookie(live_server, "samira")])
 
     add_line(page, project, "Triporteur", "1", "38.000")
     assert page.locator("[name=unit_price]").input_value() == "38.000"

@@ -3,8 +3,8 @@ import re
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.tests.factories import PDF_BYTES
 from reintegration.models import Province
-from reintegration.tests.factories import TEST_PASSWORD, CentreFactory, UserFactory
-from tests_browser.conftest import sign_in
+from reintegration.tests.factories import CentreFactory, UserFactory
+from tests_browser.conftest import open_as, session_cookie
 
 
 def submit(page, selector="main form button[type=submit].btn-brand"):
@@ -19,7 +19,7 @@ def test_a_coordinator_opens_finds_documents_and_edits_a_file_in_arabic(
     casablanca = CentreFactory(code="CAS", province__code="06.141")
     UserFactory(username="samira", coordinator=True, centre=tanger)
     UserFactory(username="youssef", coordinator=True, centre=casablanca)
-    sign_in(page, "samira", TEST_PASSWORD)
+    page.context.add_cookies([session_cookie(live_server, "samira")])
 
     # Open a file, typed in Arabic with a hamza and a ta marbuta.
     page.goto("/beneficiaries/new/")
@@ -72,10 +72,8 @@ def test_a_coordinator_opens_finds_documents_and_edits_a_file_in_arabic(
     assert (person.commune, person.version) == ("بني مكادة", 2)
 
     # Another centre's coordinator: as if the file did not exist.
-    other = browser.new_context(base_url=live_server.url)
-    intruder = other.new_page()
-    sign_in(intruder, "youssef", TEST_PASSWORD)
+    intruder = open_as(browser, live_server, "youssef", height=720)
     response = intruder.goto(f"/beneficiaries/{person.pk}/")
     assert response.status == 404
     assert "هذه الصفحة غير موجودة" in intruder.locator("main").inner_text()
-    other.close()
+    intruder.context.close()

@@ -11,19 +11,13 @@ from partners.models import Convention
 from projects.models import LifeProject, Status
 from projects.tests.factories import approved, make_project
 from reintegration.models import User
-from reintegration.tests.factories import TEST_PASSWORD
-from tests_browser.conftest import sign_in
+from tests_browser import conftest
 
 LINES = (("ماكينة خياطة صناعية", "2", "3400.00"), ("ماكينة سورجي", "1", "5400.50"))
 
 
 def open_as(browser, live_server, user, width=1280):
-    viewport = {"width": width, "height": 900}
-    context = browser.new_context(base_url=live_server.url, viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, user.username, TEST_PASSWORD)
-    return page
+    return conftest.open_as(browser, live_server, user.username, width)
 
 
 def go(page, selector):
@@ -126,6 +120,7 @@ def test_the_longest_menu_fits_one_line_in_french_and_arabic(
     for language in ("fr", "ar"):
         User.objects.filter(pk=national.pk).update(language=language)
         page = open_as(browser, live_server, national)
+        page.goto("/")
         boxes = page.evaluate(
             "[...document.querySelectorAll('.navbar-nav .nav-link')]"
             ".map(link => [Math.round(link.getBoundingClientRect().top),"

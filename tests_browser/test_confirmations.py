@@ -17,8 +17,7 @@ from projects.models import LifeProject, Status
 from projects.tests.factories import approved, make_project
 from reintegration.formatting import format_mad
 from reintegration.models import User
-from reintegration.tests.factories import TEST_PASSWORD
-from tests_browser.conftest import sign_in
+from tests_browser import conftest
 
 # Screenshots for a person to look at, outside the repository.
 SHOTS = Path(tempfile.gettempdir()) / "confirm-screenshots"
@@ -26,13 +25,7 @@ LINES = (("ماكينة خياطة صناعية", "1", "6800.00"), ("ماكين�
 
 
 def open_as(browser, live_server, user, width):
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": width, "height": 900}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, user.username, TEST_PASSWORD)
-    return page
+    return conftest.open_as(browser, live_server, user.username, width)
 
 
 def go(page, selector):

@@ -2,8 +2,7 @@ from django.utils import timezone
 
 from dashboard.tests.factories import make_network, populate
 from reintegration.models import User
-from reintegration.tests.factories import TEST_PASSWORD
-from tests_browser.conftest import sign_in
+from tests_browser import conftest
 
 CHARTS = 8
 
@@ -21,11 +20,8 @@ DRAWN = """() => [...document.querySelectorAll('[data-chart] canvas')].map((canv
 
 
 def open_page(browser, live_server, username, width=1280):
-    viewport = {"width": width, "height": 900}
-    context = browser.new_context(base_url=live_server.url, viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, username, TEST_PASSWORD)
+    page = conftest.open_as(browser, live_server, username, width)
+    page.goto("/")
     page.wait_for_selector("[data-chart] canvas")
     return page
 

@@ -10,8 +10,8 @@ import pytest
 
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from reintegration.models import AuditEntry, Province, User
-from reintegration.tests.factories import TEST_PASSWORD, CentreFactory, UserFactory
-from tests_browser.conftest import sign_in
+from reintegration.tests.factories import CentreFactory, UserFactory
+from tests_browser.conftest import open_as
 
 # Screenshots of this test go outside the working tree.
 SHOTS = Path(os.environ.get("DUPLICATE_SCREENSHOTS", Path(tempfile.gettempdir()) / "duplicates"))
@@ -57,12 +57,9 @@ def test_saving_a_new_file_twice_warns_and_different_people_is_a_recorded_choice
     UserFactory(username="samira", coordinator=True, centre=tanger)
     User.objects.filter(username="samira").update(language=language)
     texts = TEXTS[language]
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 800}, java_script_enabled=False
+    page = open_as(
+        browser, live_server, "samira", height=800, timeout=30_000, java_script_enabled=False
     )
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    sign_in(page, "samira", TEST_PASSWORD)
 
     page.goto("/beneficiaries/new/")
     fill(page)
@@ -98,7 +95,7 @@ def test_saving_a_new_file_twice_warns_and_different_people_is_a_recorded_choice
     assert page.url.endswith(f"/beneficiaries/{second.pk}/")
     entry = AuditEntry.objects.get(action="beneficiary.created_despite_duplicates")
     assert entry.changes == {"candidates": [first.file_number]}
-    context.close()
+    page.context.close()
 
 
 def test_with_javascript_a_double_click_sends_the_form_once_and_the_choice_still_counts(
@@ -107,10 +104,7 @@ def test_with_javascript_a_double_click_sends_the_form_once_and_the_choice_still
     tanger = CentreFactory(code="TNG", province__code="01.511")
     UserFactory(username="samira", coordinator=True, centre=tanger)
     User.objects.filter(username="samira").update(language="fr")
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    sign_in(page, "samira", TEST_PASSWORD)
+    page = open_as(browser, live_server, "samira", height=720, timeout=30_000)
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
 
@@ -136,4 +130,4 @@ def test_with_javascript_a_double_click_sends_the_form_once_and_the_choice_still
     page.get_by_role("button", name=TEXTS["fr"]["different"]).click()
     page.wait_for_url(re.compile(r"/beneficiaries/\d+/$"))
     assert Beneficiary.objects.exclude(pk=first.pk).count() == 1
-    context.close()
+    page.context.close()

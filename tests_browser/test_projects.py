@@ -2,21 +2,13 @@ from django.utils import translation
 
 from beneficiaries.tests.factories import BeneficiaryFactory
 from projects.models import LifeProject, Status, Trade
-from reintegration.tests.factories import TEST_PASSWORD, CentreFactory, RegionFactory, UserFactory
-from tests_browser.conftest import sign_in
+from reintegration.tests.factories import CentreFactory, RegionFactory, UserFactory
+from tests_browser.conftest import open_as
 
 
 def label(status):
     with translation.override("fr"):
         return str(status.label)
-
-
-def open_as(browser, live_server, username):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, username, TEST_PASSWORD)
-    return page
 
 
 def go(page, selector):

@@ -23,6 +23,10 @@ pytestmark = pytest.mark.django_db
 
 SEWING = (("ماكينة خياطة", "2", "6800.00"), ("مقص", "1", "350.50"))  # 13,950.50 DH
 
+# For the tests that never read a certificate's PDF nor compare two of them: issuing still
+# renders the template, WeasyPrint's layout is skipped (see reintegration/tests/pdf_stub.py).
+layout_skipped = pytest.mark.usefixtures("no_pdf_layout")
+
 
 @pytest.fixture(autouse=True)
 def english(client, settings):
@@ -84,6 +88,7 @@ def test_the_certificate_shows_the_name_the_amount_in_figures_and_words_and_its_
     assert len(PdfReader(io.BytesIO(bytes(certificate.pdf))).pages) == 1
 
 
+@layout_skipped
 def test_the_amount_words_are_the_reviewed_ones(certificate):
     assert certificate.snapshot["words"] == {
         "ar": "ثلاثة عشر ألفاً وتسعمائة وخمسون درهمًا وخمسون سنتيمًا",
@@ -106,6 +111,7 @@ def test_a_reprint_returns_the_same_bytes_even_after_the_file_changes(
     assert "خديجة" in text_of(again)
 
 
+@layout_skipped
 def test_a_cancelled_certificate_cannot_come_back(certificate, users):
     certificates.certificate_correct(
         certificate=certificate, by=users["coordinator"], reason="Erreur de nom"
@@ -138,6 +144,7 @@ def test_a_failed_issue_does_not_use_up_a_number(ceremony, users, monkeypatch):
     assert issued[0].number.endswith("-00001")
 
 
+@layout_skipped
 def test_corrections_remain_possible_once_the_ceremony_is_closed(certificate, users, ceremony):
     from ceremonies.services import ceremony_close
 
@@ -170,6 +177,7 @@ def test_ipv6_clients_are_limited_per_network():
     assert rate_bucket(None) == "unknown"
 
 
+@layout_skipped
 def test_an_issued_certificate_cannot_be_changed_or_deleted(certificate):
     certificate.snapshot["total"] = "1.00"
     with pytest.raises(PermissionError):
@@ -198,6 +206,7 @@ def test_certificates_are_issued_only_for_a_held_ceremony(users, centre, convent
     assert Certificate.objects.count() == 0
 
 
+@layout_skipped
 def test_issuing_twice_issues_nothing_more(certificate, ceremony, users):
     assert certificates.certificates_issue(ceremony=ceremony, by=users["national"]) == []
     assert Certificate.objects.count() == 1
@@ -230,6 +239,7 @@ def test_a_correction_cancels_and_issues_a_new_number_never_reusing_one(
     assert CertificateCounter.objects.get().last == 2
 
 
+@layout_skipped
 def test_numbers_are_unique_across_ceremonies(users, centre, convention):
     first = held_for(users, centre)
     second = held_for(users, centre)
@@ -241,6 +251,7 @@ def test_numbers_are_unique_across_ceremonies(users, centre, convention):
     assert len(set(numbers)) == 2 and numbers[0] < numbers[1]
 
 
+@layout_skipped
 @pytest.mark.parametrize("language", ["ar", "fr"])
 def test_the_verification_page_confirms_a_genuine_certificate(
     client, certificate, language, settings
@@ -256,6 +267,7 @@ def test_the_verification_page_confirms_a_genuine_certificate(
     assert "13.950,50" in html
 
 
+@layout_skipped
 def test_the_verification_page_says_cancelled_and_names_the_replacement(client, certificate, users):
     new = certificates.certificate_correct(
         certificate=certificate, by=users["coordinator"], reason="Numéro de série"
@@ -266,6 +278,7 @@ def test_the_verification_page_says_cancelled_and_names_the_replacement(client, 
     assert reverse("certificate_verify", args=[new.code]) in html
 
 
+@layout_skipped
 def test_an_unknown_code_is_simply_not_found(client, certificate):
     response = client.get(reverse("certificate_verify", args=["ZZZZZZZZZZ"]))
     assert response.status_code == 404
@@ -279,6 +292,7 @@ def test_an_unknown_code_is_simply_not_found(client, certificate):
     assert client.get(response["Location"]).status_code == 200
 
 
+@layout_skipped
 def test_the_verification_page_is_rate_limited(client, settings, certificate):
     settings.VERIFY_RATE_LIMIT = 3
     url = reverse("certificate_verify", args=["ZZZZZZZZZZ"])
@@ -312,6 +326,7 @@ def test_pdfs_may_load_only_the_projects_static_files():
             fetcher.fetch(url)
 
 
+@layout_skipped
 def test_the_certificate_carries_a_qr_code_of_its_verification_address(certificate):
     from django.template.loader import render_to_string
 

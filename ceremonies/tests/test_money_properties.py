@@ -122,7 +122,9 @@ class Ledger(RuleBasedStateMachine):
         """What is left on a convention, exactly, is accepted; one centime more is refused."""
         convention = max(self.conventions, key=lambda c: self._remaining(c.pk))
         left = self._remaining(convention.pk)
-        if left > Decimal("40000.00"):
+        # One centime over 40.000 DH is not refused but sent on to headquarters (the regional
+        # ceiling): from exactly 40.000 DH left, only filling it is tried.
+        if left >= Decimal("40000.00"):
             left = Decimal("40000.00")
             over = False
         amount = left + CENT if over else left

@@ -245,6 +245,7 @@ def test_a_partial_correction_after_the_certificate_is_checked_against_every_uni
     assert bytes(Certificate.objects.get(pk=old.pk).pdf) == bytes(old.pdf)
 
 
+@pytest.mark.usefixtures("no_pdf_layout")  # issues certificates, reads none
 def test_a_line_moved_from_the_single_serial_field_is_completed_before_a_new_certificate(
     projects, users
 ):

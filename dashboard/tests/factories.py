@@ -52,6 +52,28 @@ class Network:
             item.refresh_from_db()
         return self
 
+    def fresh(self) -> Network:
+        """The same network with every object read again from the database, in new lists: for
+        a test of a network built once per module, which may change it as it likes."""
+        read = {}
+
+        def again(item):
+            key = (type(item), item.pk)
+            if key not in read:
+                read[key] = type(item)._default_manager.get(pk=item.pk)
+            return read[key]
+
+        return Network(
+            centres={code: again(centre) for code, centre in self.centres.items()},
+            staff={
+                code: {role: again(user) for role, user in staff.items()}
+                for code, staff in self.staff.items()
+            },
+            conventions={code: again(c) for code, c in self.conventions.items()},
+            people=[again(person) for person in self.people],
+            projects=[again(project) for project in self.projects],
+        )
+
 
 def make_network(users, elsewhere, convention) -> Network:
     """The centres, their staff and one convention per province (no people yet)."""

@@ -26,6 +26,13 @@ from dashboard.tests.factories import make_network, populate
 from partners.models import Convention, LedgerMovement
 from projects.models import Decision, FollowUpVisit, Sector, Status
 from reintegration.models import Region, User
+from reintegration.tests.worlds import (
+    built_once,
+    make_centre,
+    make_convention,
+    make_elsewhere,
+    make_users,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +41,50 @@ WAITING = (Status.SUBMITTED, Status.AWAITING_NATIONAL)
 APPROVED = (Status.APPROVED, Status.FUNDED, Status.EQUIPPED, Status.FOLLOW_UP, Status.CLOSED)
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The network, its staff and conventions, built once for the module (see worlds.py)."""
+
+    def build():
+        centre = make_centre()
+        users = make_users(centre)
+        return populate(make_network(users, make_elsewhere(), make_convention(centre)))
+
+    yield from built_once(django_db_blocker, tmp_path_factory, build)
+
+
 @pytest.fixture
-def network(users, elsewhere, convention):
-    return populate(make_network(users, elsewhere, convention)).refresh()
+def network(world, db):
+    """This test's own copy of the module's network, read from the database."""
+    return world.fresh()
+
+
+# The shared fixtures of conftest.py, taken from the module's network instead of built again.
+
+
+@pytest.fixture
+def centre(network):
+    return network.centres["TNG"]
+
+
+@pytest.fixture
+def users(network):
+    return dict(network.staff["TNG"])
+
+
+@pytest.fixture
+def elsewhere(network):
+    staff = network.staff["CAS"]
+    return {
+        "centre": network.centres["CAS"],
+        "coordinator": staff["coordinator"],
+        "regional": staff["regional"],
+    }
+
+
+@pytest.fixture
+def convention(network):
+    return network.conventions["TNG"]
 
 
 @pytest.fixture
@@ -382,11 +430,7 @@ def test_the_page_shows_the_figures_charts_and_their_tables(client, network, use
     assert 'id="dashboard-charts"' in html
 
 
-def test_the_page_costs_the_same_queries_for_three_times_the_data(
-    client, users, elsewhere, convention
-):
-    network = make_network(users, elsewhere, convention)
-    populate(network)
+def test_the_page_costs_the_same_queries_for_three_times_the_data(client, network, users):
     client.force_login(users["national"])
 
     def queries():

@@ -75,7 +75,10 @@ def test_healthz_answers_plain_http_even_when_https_is_enforced(client, settings
     assert client.get("/accounts/login/").status_code == 301
 
 
-def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys):
+def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys, no_pdf_layout):
+    # The demo issues its ceremonies' certificates; their layout is tested with the certificates
+    # (laying out 17 PDFs took two thirds of this test). The second run finds every part of the
+    # demo already there and returns early: the first run is what costs.
     call_command("seed_demo")
     output = capsys.readouterr().out
     assert "  coordinator        Centre coordinator       CAR Tanger" in output

@@ -5,11 +5,19 @@ fails ``test_every_url_is_in_the_matrix``, so no view escapes the review of who 
 """
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from partners.models import Convention
+from reintegration.models import Centre, User
 from reintegration.tests import confirming
+from reintegration.tests.pdf_stub import skip_pdf_layout
+from reintegration.tests.worlds import built_once, make_centre, make_convention, make_users
 
-pytestmark = pytest.mark.django_db
+# The matrix checks who gets each document, not what it says: PDFs are laid out in the tests
+# that read them (certificates, ceremonies, dashboard, conventions, access requests).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf_layout")]
 
 ROLES = ("coordinator", "regional", "official", "national", "auditor")
 ANONYMOUS = "anonymous"
@@ -115,9 +123,9 @@ CONFIRMED = [
 ]
 
 
-@pytest.fixture
-def objects(users, centre, convention):
-    """Builds only the objects a URL is about (keeps the matrix fast)."""
+def builders(users, centre, convention) -> dict:
+    """For each kind of object a URL is about, a function that builds one and returns the
+    URL's arguments."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
@@ -215,7 +223,82 @@ def objects(users, centre, convention):
         "certificate": lambda: {k: v for k, v in held().items() if k != "code"},
         "code": lambda: {"code": held()["code"]},
     }
-    return lambda about: builders[about]()
+    return builders
+
+
+# Objects with files are built for each test, in the test's own MEDIA_ROOT; the others once for
+# the module, each kind apart as if built for its URL alone.
+WITH_FILES = {"document", "consent"}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The users, their centre and convention, one object of each kind and a signed-in session
+    for each role, built once for the module (see worlds.py): each test undoes what it
+    changes, the module leaves nothing."""
+
+    def build():
+        centre = make_centre()
+        users = make_users(centre)
+        convention = make_convention(centre)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            skip_pdf_layout(monkeypatch)
+            kinds = builders(users, centre, convention)
+            arguments = {about: kinds[about]() for about in kinds if about not in WITH_FILES}
+        sessions = {}
+        for role, user in users.items():
+            signed_in = Client()
+            signed_in.force_login(user)
+            sessions[role] = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+        return {
+            "centre": centre.pk,
+            "users": {role: user.pk for role, user in users.items()},
+            "convention": convention.pk,
+            "arguments": arguments,
+            "sessions": sessions,
+        }
+
+    yield from built_once(django_db_blocker, tmp_path_factory, build)
+
+
+# The shared fixtures of conftest.py, read from the module's world for each test.
+
+
+@pytest.fixture
+def centre(world, db):
+    return Centre.objects.get(pk=world["centre"])
+
+
+@pytest.fixture
+def users(world, centre):
+    found = User.objects.in_bulk(world["users"].values())
+    users = {role: found[pk] for role, pk in world["users"].items()}
+    users["coordinator"].centre = centre
+    return users
+
+
+@pytest.fixture
+def convention(world, db):
+    return Convention.objects.get(pk=world["convention"])
+
+
+def sign_in(client, world, role):
+    """As ``client.force_login`` does, with the session the world opened for ``role``."""
+    client.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][role]
+
+
+@pytest.fixture
+def objects(world, users, centre, convention):
+    """The arguments of a URL about ``about``: the module's object of that kind, or, with
+    files, one built for this test."""
+    kinds = builders(users, centre, convention)
+
+    def arguments(about):
+        if about in WITH_FILES:
+            return kinds[about]()
+        return dict(world["arguments"][about])
+
+    return arguments
 
 
 # The Django admin's generated URLs all pass through one gate, AdminSite.has_permission,
@@ -245,16 +328,18 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.mark.parametrize("visitor", [ANONYMOUS, *ROLES])
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
-def test_permission_matrix(client, users, objects, url_name, visitor):
+def test_permission_matrix(client, world, objects, url_name, visitor):
     method, about, expected = MATRIX[url_name]
     if visitor != ANONYMOUS:
-        client.force_login(users[visitor])
+        sign_in(client, world, visitor)
     response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
     assert response.status_code == expected[visitor], (url_name, visitor)
     if visitor == ANONYMOUS and expected[visitor] == LOGIN and method == "get":
         assert response["Location"].startswith(reverse("login"))
-    if hasattr(response, "streaming_content"):
-        response.close()
+    if response.streaming:
+        # Read to the end, as a server would: the client then closes the file without closing
+        # the database connection (response.close() would, and with it the module's world).
+        b"".join(response.streaming_content)
 
 
 def confirm(client, url, method, data):
@@ -264,10 +349,10 @@ def confirm(client, url, method, data):
 @pytest.mark.parametrize("visitor", [ANONYMOUS, *ROLES])
 @pytest.mark.parametrize(("url_name", "about", "method", "data", "expected"), CONFIRMED)
 def test_confirmed_actions_are_checked_like_their_confirmation_page(
-    client, users, objects, visitor, url_name, about, method, data, expected
+    client, world, objects, visitor, url_name, about, method, data, expected
 ):
     if visitor != ANONYMOUS:
-        client.force_login(users[visitor])
+        sign_in(client, world, visitor)
     response = confirm(client, reverse(url_name, kwargs=objects(about)), method, data)
     assert response.status_code == expected[visitor], (url_name, method, visitor)
 

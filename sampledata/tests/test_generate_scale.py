@@ -15,6 +15,7 @@ from partners.models import Allocation, Contribution, Convention, LedgerMovement
 from projects import services
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration.models import User
+from reintegration.tests.worlds import built_once, make_centre, make_convention
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +44,26 @@ STARTS_FROM = {
 }
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Generated once for the module (see worlds.py), on top of the projects tests' own
+    convention, which must come out untouched: its primary key."""
+
+    def build():
+        convention = make_convention(make_centre())
+        call_command("generate_scale", *(f"--{key}={value}" for key, value in COUNTS.items()))
+        return convention.pk
+
+    yield from built_once(django_db_blocker, tmp_path_factory, build)
+
+
+@pytest.fixture
+def convention(world, db):
+    return Convention.objects.get(pk=world)
+
+
 @pytest.fixture
 def generated(convention):
-    """Generated on top of the projects tests' own convention (``convention``), which must
-    come out untouched."""
-    call_command("generate_scale", *(f"--{key}={value}" for key, value in COUNTS.items()))
     return Convention.objects.exclude(pk=convention.pk)
 
 
