@@ -21,14 +21,10 @@ fi
 
 # --- Debian packages ----------------------------------------------------------------------
 # HarfBuzz subsetting and Amiri make Arabic PDFs fast and correct; gettext compiles the
-# translations; Node.js/npm fetch Bootstrap; Chromium drives the browser tests (its headless
-# shell, a third cheaper, when the package exists: Debian 12 has it in bookworm-security).
+# translations; Node.js/npm fetch Bootstrap; Chromium drives the browser tests.
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-hosny-amiri gettext)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 [ "$DEV" = 1 ] && packages+=(chromium)
-if [ "$DEV" = 1 ] && apt-cache show chromium-headless-shell >/dev/null 2>&1; then
-  packages+=(chromium-headless-shell)
-fi
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for pkg in "${packages[@]}"; do

@@ -1,7 +1,4 @@
-"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded build):
-its headless shell (package chromium-headless-shell) when installed, the same Blink without the
-desktop browser around it, which takes a third less CPU and opens a tab four times faster;
-otherwise the browser itself (package chromium). CHROMIUM_PATH chooses another.
+"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded build).
 
 Screenshots land in test-artifacts/screenshots/ (git-ignored) so a person can look at them.
 """
@@ -12,10 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
-CHROMIUM = os.environ.get(
-    "CHROMIUM_PATH", HEADLESS_SHELL if Path(HEADLESS_SHELL).exists() else "/usr/bin/chromium"
-)
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 # Without these, Chromium tries to reach Google's services at start-up, which a closed office
 # network refuses, slowly.
