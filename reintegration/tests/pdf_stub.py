@@ -8,11 +8,13 @@ keep the real rendering: they never use this.
 """
 
 import io
+import re
 
 import pikepdf
-from django.contrib.staticfiles import finders
 
 from reintegration import pdf
+
+STYLESHEET = re.compile(r'<link rel="stylesheet" href="static:([^"]+)"')
 
 
 def blank_pdf() -> bytes:
@@ -31,20 +33,17 @@ class LayoutSkipped:
 
     def __init__(self, *, string: str, url_fetcher=None):
         assert string.strip(), "the PDF template rendered nothing"
+        # What WeasyPrint would fetch must still exist.
+        for name in STYLESHEET.findall(string):
+            assert pdf.find_static(name), f"no static stylesheet {name}"
         self.html = string
 
-    def write_pdf(self, *, font_config=None, stylesheets=()) -> bytes:
+    def write_pdf(self, *, font_config=None) -> bytes:
         return BLANK_PDF
 
 
 def skip_pdf_layout(monkeypatch) -> None:
     monkeypatch.setattr(pdf, "HTML", LayoutSkipped)
-    # Scanning the system fonts and parsing stylesheets are WeasyPrint's too (once per process,
-    # but a second or so the first time): skipped, the stylesheet still has to exist.
+    # Scanning the system fonts is WeasyPrint's too (once per process, but a second or so the
+    # first time): skipped.
     monkeypatch.setattr(pdf, "font_config", lambda: None)
-    monkeypatch.setattr(pdf, "stylesheet", stylesheet_found)
-
-
-def stylesheet_found(name: str) -> str:
-    assert finders.find(name), f"no static stylesheet {name}"
-    return name
