@@ -7,9 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from beneficiaries.models import Beneficiary
 from beneficiaries.names import name_key
 from beneficiaries.tests.factories import BeneficiaryFactory
 from reintegration.models import User
+from reintegration.tests.worlds import built_once, make_centre, make_users
 
 LATIN = "abcdefghijklmnopqrstuvwxyzéèêëàâäîïôöûùüç"
 ARABIC = "ابتثجحخدذرسشصضطظعغفقكلمنهويءأإآؤئةى"
@@ -158,26 +160,46 @@ def test_any_two_spellings_of_a_group_match_in_any_case(group, data):
 # Search, through the list page.
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The files searched, built once for the module (see reintegration/tests/worlds.py): the
+    searches only read them. Primary keys: the coordinator's, and each file's by name."""
+
+    def build():
+        centre = make_centre()
+        coordinator = make_users(centre)["coordinator"]
+        User.objects.filter(pk=coordinator.pk).update(language="en")
+        make = lambda first, last, first_ar, last_ar: BeneficiaryFactory(  # noqa: E731
+            centre=centre,
+            by=coordinator,
+            first_name_latin=first,
+            last_name_latin=last,
+            first_name_ar=first_ar,
+            last_name_ar=last_ar,
+        )
+        files = {
+            "mohamed": make("Mohamed", "Idrissi", "محمد", "إدريسي"),
+            "fatima": make("Fatima-Zahra", "Alaoui", "فاطمة الزهراء", "العلوي"),
+            "amal": make("Amal", "Bennani", "أمل", "بناني"),
+            "abdelkader": make("Abd El Kader", "Benali", "عبد القادر", "بن علي"),
+            "abdessamad": make("Abdessamad", "Tazi", "عبدالصمد", "التازي"),
+            "noureddine": make("Noureddine", "Alami", "نورالدين", "العلمي"),
+            "abdellah": make("Abd Allah", "Fassi", "عبد الله", "الفاسي"),
+        }
+        return coordinator.pk, {name: file.pk for name, file in files.items()}
+
+    yield from built_once(django_db_blocker, tmp_path_factory, build)
+
+
 @pytest.fixture
-def files(db, users, centre):
-    User.objects.filter(pk=users["coordinator"].pk).update(language="en")
-    make = lambda first, last, first_ar, last_ar: BeneficiaryFactory(  # noqa: E731
-        centre=centre,
-        by=users["coordinator"],
-        first_name_latin=first,
-        last_name_latin=last,
-        first_name_ar=first_ar,
-        last_name_ar=last_ar,
-    )
-    return {
-        "mohamed": make("Mohamed", "Idrissi", "محمد", "إدريسي"),
-        "fatima": make("Fatima-Zahra", "Alaoui", "فاطمة الزهراء", "العلوي"),
-        "amal": make("Amal", "Bennani", "أمل", "بناني"),
-        "abdelkader": make("Abd El Kader", "Benali", "عبد القادر", "بن علي"),
-        "abdessamad": make("Abdessamad", "Tazi", "عبدالصمد", "التازي"),
-        "noureddine": make("Noureddine", "Alami", "نورالدين", "العلمي"),
-        "abdellah": make("Abd Allah", "Fassi", "عبد الله", "الفاسي"),
-    }
+def coordinator(world, db):
+    return User.objects.get(pk=world[0])
+
+
+@pytest.fixture
+def files(world, db):
+    found = Beneficiary.objects.in_bulk(world[1].values())
+    return {name: found[pk] for name, pk in world[1].items()}
 
 
 @pytest.mark.parametrize(
@@ -214,8 +236,8 @@ def files(db, users, centre):
         ("Nour Alaoui", []),
     ],
 )
-def test_search_finds_the_other_spellings_of_a_name(client, users, files, query, found):
-    client.force_login(users["coordinator"])
+def test_search_finds_the_other_spellings_of_a_name(client, coordinator, files, query, found):
+    client.force_login(coordinator)
     response = client.get("/beneficiaries/", {"q": query})
     shown = {b.pk for b in response.context["page"].object_list}
     assert shown == {files[name].pk for name in found}

@@ -288,14 +288,14 @@ def sign_in(client, world, role):
 
 
 @pytest.fixture
-def objects(world, users, centre, convention):
+def objects(world, request):
     """The arguments of a URL about ``about``: the module's object of that kind, or, with
-    files, one built for this test."""
-    kinds = builders(users, centre, convention)
+    files, one built for this test (with the users, centre and convention read only then)."""
 
     def arguments(about):
         if about in WITH_FILES:
-            return kinds[about]()
+            fixtures = (request.getfixturevalue(name) for name in ("users", "centre", "convention"))
+            return builders(*fixtures)[about]()
         return dict(world["arguments"][about])
 
     return arguments
