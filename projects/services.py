@@ -62,10 +62,6 @@ PERSON_STATUS = {
 }
 
 
-# The transitions' name for a refusal: the same type as every other one.
-TransitionError = Refused
-
-
 def add_months(day: datetime.date, months: int) -> datetime.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -107,7 +103,7 @@ def _lock_editable(project: LifeProject, by: User) -> LifeProject:
         .get(pk=project.pk)
     )
     if not permissions.can_edit_project(by, locked):
-        raise TransitionError(
+        raise Refused(
             _("This project can no longer be changed: it is %(status)s.")
             % {"status": locked.get_status_display()}
         )
@@ -159,12 +155,12 @@ def budget_line_save(
     # A line is worth at least a centime once rounded (0,01 x 0,01 is not an expense), and no
     # more than a money column is meant to hold.
     if line.total <= 0:
-        raise TransitionError(
+        raise Refused(
             _("This line comes to %(total)s: check the quantity and the unit price.")
             % {"total": format_mad(line.total)}
         )
     if line.total > MAX_AMOUNT:
-        raise TransitionError(
+        raise Refused(
             _("This line comes to %(total)s, more than the %(limit)s an amount can hold.")
             % {"total": format_mad(line.total), "limit": format_mad(MAX_AMOUNT)}
         )
@@ -220,14 +216,14 @@ def _lock(
         .get(pk=project.pk)
     )
     if not LifeProject.objects.visible_to(by).filter(pk=locked.pk).exists():
-        raise TransitionError(_("This project is outside your area of work."))
+        raise Refused(_("This project is outside your area of work."))
     if locked.status not in from_states:
-        raise TransitionError(
+        raise Refused(
             _("This project was already decided: it is now %(status)s.")
             % {"status": locked.get_status_display()}
         )
     if not allowed(by, locked):
-        raise TransitionError(_("Your role does not allow this action on this project."))
+        raise Refused(_("Your role does not allow this action on this project."))
     return locked
 
 
@@ -271,7 +267,7 @@ def _required(comment: str) -> str:
     """The comment, which the centre must read to know what must change or why."""
     comment = comment.strip()
     if not comment:
-        raise TransitionError(_("Write a comment for the centre: say what must change or why."))
+        raise Refused(_("Write a comment for the centre: say what must change or why."))
     return comment
 
 
@@ -282,14 +278,14 @@ def _check_submission(project: LifeProject) -> None:
         if not getattr(project, name)
     ]
     if missing:
-        raise TransitionError(
+        raise Refused(
             _("Complete the diagnosis and the plan before submitting: %(fields)s.")
             % {"fields": ", ".join(missing)}
         )
     if not project.lines.exists():
-        raise TransitionError(_("Add at least one budget line before submitting."))
+        raise Refused(_("Add at least one budget line before submitting."))
     if project.over_ceiling and not project.ceiling_justification.strip():
-        raise TransitionError(
+        raise Refused(
             _(
                 "The budget exceeds the ceiling of its programme track: write a justification "
                 "in the plan before submitting."
@@ -486,9 +482,7 @@ def visit_record(
 ) -> FollowUpVisit:
     project = LifeProject.objects.select_for_update().get(pk=visit.project_id)
     if not permissions.can_record_visit(by, project):
-        raise TransitionError(
-            _("Visits can only be recorded for an equipped project in follow-up.")
-        )
+        raise Refused(_("Visits can only be recorded for an equipped project in follow-up."))
     locked = FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
     if version is not None and locked.version != version:
         raise ConcurrentEdit(locked)

@@ -25,6 +25,7 @@ from partners.models import Allocation, Convention, LedgerMovement
 from projects import services
 from projects.models import LifeProject, Status
 from projects.tests.factories import make_project
+from reintegration.refusals import Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ class Ledger(RuleBasedStateMachine):
     def _approve(self, project, splits):
         try:
             services.project_approve(project=project, by=self.users["regional"], allocations=splits)
-        except services.TransitionError:
+        except Refused:
             return False
         self.charged[project.pk] = {c.pk: [amount, Decimal("0.00")] for c, amount in splits}
         for convention, amount in splits:

@@ -64,7 +64,7 @@ def test_an_approval_charges_the_convention_and_leaves_a_movement(users, centre,
 def test_an_approval_that_does_not_fit_says_how_much_is_left_and_changes_nothing(users, centre):
     small = new_convention(centre, "5000.00")
     project = submitted(centre, users, "6000.00")
-    with pytest.raises(services.TransitionError) as error:
+    with pytest.raises(Refused) as error:
         services.project_approve(
             project=project,
             by=users["regional"],
@@ -84,7 +84,7 @@ def test_a_split_across_two_conventions_is_all_or_nothing(users, centre):
     second = new_convention(centre, "1000.00", "B")
     project = submitted(centre, users, "6000.00")
     left = r"Only 1\.000,00 DH left on the convention B"
-    with pytest.raises(services.TransitionError, match=left):
+    with pytest.raises(Refused, match=left):
         services.project_approve(
             project=project,
             by=users["regional"],
@@ -107,9 +107,7 @@ def test_a_split_across_two_conventions_is_all_or_nothing(users, centre):
 
 def test_the_amount_charged_must_be_the_approved_amount(users, centre, convention):
     project = submitted(centre, users, "6000.00")
-    with pytest.raises(
-        services.TransitionError, match=r"Charge exactly 6.000,00 DH .*now 5.000,00 DH"
-    ):
+    with pytest.raises(Refused, match=r"Charge exactly 6.000,00 DH .*now 5.000,00 DH"):
         services.project_approve(
             project=project,
             by=users["regional"],
@@ -120,7 +118,7 @@ def test_the_amount_charged_must_be_the_approved_amount(users, centre, conventio
 def test_a_convention_outside_the_province_or_closed_is_refused(users, centre, elsewhere):
     project = submitted(centre, users, "100.00")
     foreign = new_convention(elsewhere["centre"], "9000.00", "CPDH-CAS")
-    with pytest.raises(services.TransitionError, match="not active for the beneficiary's province"):
+    with pytest.raises(Refused, match="not active for the beneficiary's province"):
         services.project_approve(
             project=project,
             by=users["regional"],
@@ -128,7 +126,7 @@ def test_a_convention_outside_the_province_or_closed_is_refused(users, centre, e
         )
     closed = new_convention(centre, "9000.00", "OLD")
     Convention.objects.filter(pk=closed.pk).update(status="closed")
-    with pytest.raises(services.TransitionError, match="not active"):
+    with pytest.raises(Refused, match="not active"):
         services.project_approve(
             project=project,
             by=users["regional"],
@@ -199,7 +197,7 @@ def test_twenty_simultaneous_approvals_never_overspend_the_envelope(reference_da
                     allocations=[(envelope, Decimal("100.00"))],
                 )
             outcomes.append("approved")
-        except services.TransitionError as error:
+        except Refused as error:
             outcomes.append(error.message)
         finally:
             connections.close_all()

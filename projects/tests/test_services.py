@@ -11,6 +11,7 @@ from projects.models import Decision, FollowUpVisit, LifeProject, Status
 from projects.tests.factories import charge, decide, equipped, fund, make_project
 from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import AuditEntry, User
+from reintegration.refusals import Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_the_total_is_the_sum_of_the_lines_to_the_centime(person, users):
 def test_a_submission_needs_a_diagnosis_lines_and_a_justification_above_the_ceiling(person, users):
     coordinator = users["coordinator"]
     project = make_project(person, coordinator, lines=(), market_fit="")
-    with pytest.raises(services.TransitionError) as error:
+    with pytest.raises(Refused) as error:
         step(project, coordinator, "submit")
     assert error.value.message == (
         "Complete the diagnosis and the plan before submitting: market fit."
@@ -50,7 +51,7 @@ def test_a_submission_needs_a_diagnosis_lines_and_a_justification_above_the_ceil
     services.project_update(
         project=project, by=coordinator, version=project.version, data={"market_fit": "x"}
     )
-    with pytest.raises(services.TransitionError, match="at least one budget line"):
+    with pytest.raises(Refused, match="at least one budget line"):
         step(project, coordinator, "submit")
     project.refresh_from_db()
     services.budget_line_save(
@@ -64,7 +65,7 @@ def test_a_submission_needs_a_diagnosis_lines_and_a_justification_above_the_ceil
             "unit_price": Decimal("36000"),
         },
     )
-    with pytest.raises(services.TransitionError, match="exceeds the ceiling"):
+    with pytest.raises(Refused, match="exceeds the ceiling"):
         step(project, coordinator, "submit")
     project.refresh_from_db()
     services.project_update(
@@ -90,7 +91,7 @@ def test_regional_staff_approve_within_their_ceiling(project, users, settings):
 def test_above_the_regional_ceiling_headquarters_must_approve_too(project, users, settings):
     settings.REGIONAL_APPROVAL_CEILING = Decimal("10000")
     step(project, users["coordinator"], "submit")
-    with pytest.raises(services.TransitionError, match="Your role does not allow"):
+    with pytest.raises(Refused, match="Your role does not allow"):
         step(project, users["national"], "approve")
     assert step(project, users["regional"], "approve").status == Status.AWAITING_NATIONAL
     assert LifeProject.objects.get().approved_total is None
@@ -102,7 +103,7 @@ def test_above_the_regional_ceiling_headquarters_must_approve_too(project, users
 @pytest.mark.parametrize("action", ["return", "reject"])
 def test_returning_or_rejecting_needs_a_comment(project, users, action):
     step(project, users["coordinator"], "submit")
-    with pytest.raises(services.TransitionError, match="Write a comment"):
+    with pytest.raises(Refused, match="Write a comment"):
         step(project, users["regional"], action, comment="  ")
     decided = step(project, users["regional"], action, comment="عرض أثمان ثان")
     assert decided.status == {"return": Status.RETURNED, "reject": Status.REJECTED}[action]
@@ -114,7 +115,7 @@ def test_a_second_approval_is_told_the_project_was_already_decided(project, user
     step(project, users["coordinator"], "submit")
     stale = LifeProject.objects.get(pk=project.pk)
     step(project, users["regional"], "approve")
-    with pytest.raises(services.TransitionError) as error:
+    with pytest.raises(Refused) as error:
         step(stale, users["national"], "approve")
     assert error.value.message == "This project was already decided: it is now approved."
     assert Decision.objects.filter(action="approve").count() == 1
@@ -122,7 +123,7 @@ def test_a_second_approval_is_told_the_project_was_already_decided(project, user
 
 def test_an_approval_outside_the_region_is_refused(project, users, elsewhere):
     step(project, users["coordinator"], "submit")
-    with pytest.raises(services.TransitionError) as error:
+    with pytest.raises(Refused) as error:
         step(project, elsewhere["regional"], "approve")
     assert error.value.message == "This project is outside your area of work."
 
@@ -182,7 +183,7 @@ def test_the_centre_is_told_by_mail_after_the_decision_commits(
 
 def test_budget_changes_after_submission_are_refused(project, users):
     step(project, users["coordinator"], "submit")
-    with pytest.raises(services.TransitionError, match="can no longer be changed"):
+    with pytest.raises(Refused, match="can no longer be changed"):
         services.budget_line_save(
             project=project,
             by=users["coordinator"],
@@ -224,7 +225,7 @@ def test_headquarters_hears_of_a_project_that_awaits_it(
 def test_only_who_may_hold_a_ceremony_records_the_handover(project, users):
     fund(project, users)
     for role in ("coordinator", "official", "auditor"):
-        with pytest.raises(services.TransitionError) as error:
+        with pytest.raises(Refused) as error:
             services.project_equip(
                 project=project, by=users[role], handover_date=datetime.date(2026, 1, 15)
             )
@@ -241,7 +242,7 @@ def test_only_who_may_hold_a_ceremony_records_the_handover(project, users):
         datetime.date(2026, 1, 15),
     )
     assert FollowUpVisit.objects.count() == 4
-    with pytest.raises(services.TransitionError) as error:
+    with pytest.raises(Refused) as error:
         services.project_equip(
             project=project, by=users["national"], handover_date=datetime.date(2026, 1, 16)
         )

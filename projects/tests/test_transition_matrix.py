@@ -18,6 +18,7 @@ from ceremonies import permissions as ceremony_permissions
 from projects import permissions, services, views
 from projects.models import LifeProject, Status
 from projects.tests.factories import charge, make_project
+from reintegration.refusals import Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ def test_transition_matrix(person, users, settings, action, over):
                 data["allocations"] = charge(project)
             try:
                 SERVICES[action](project=project, by=users[role], **data)
-            except services.TransitionError:
+            except Refused:
                 happened = False
             else:
                 happened = True
@@ -129,6 +130,6 @@ def test_a_project_decided_meanwhile_is_said_already_decided(person, users, acti
     data = dict(DATA.get(action, {}))
     if action == "approve":
         data["allocations"] = charge(project)
-    with translation.override("en"), pytest.raises(services.TransitionError) as error:
+    with translation.override("en"), pytest.raises(Refused) as error:
         SERVICES[action](project=project, by=users["national"], **data)
     assert error.value.message == "This project was already decided: it is now closed."
