@@ -1,6 +1,9 @@
 """Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded build).
 
-Screenshots land in test-artifacts/screenshots/ (git-ignored) so a person can look at them.
+With SCREENSHOTS=1, the tests save full-page screenshots of what they check in
+test-artifacts/screenshots/ (git-ignored), for a person to look at after a change of layout.
+Without it they take none: screenshots were a tenth of these tests' time, and nobody looks at
+those of a routine run.
 """
 
 import os
@@ -11,6 +14,7 @@ from django.conf import settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+SCREENSHOTS_WANTED = os.environ.get("SCREENSHOTS") == "1"
 # Without these, Chromium tries to reach Google's services at start-up, which a closed office
 # network refuses, slowly.
 CHROMIUM_ARGS = [
@@ -81,14 +85,23 @@ def page(browser, live_server, reference_data):
     context.close()
 
 
-@pytest.fixture
-def screenshot(page):
+def take_screenshot(target, name: str, *, always: bool = False) -> Path | None:
+    """A full-page screenshot of ``target`` (a page or a locator) named ``name``, if SCREENSHOTS=1
+    or ``always`` (e.g. of a page where a test found a problem)."""
+    if not (SCREENSHOTS_WANTED or always):
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    target.screenshot(path=str(path), full_page=True)
+    return path
 
-    def take(name: str, target=None) -> Path:
-        path = SCREENSHOTS / f"{name}.png"
-        (target or page).screenshot(path=str(path), full_page=True)
-        return path
+
+@pytest.fixture
+def screenshot(request):
+    """``screenshot(name)`` of the test's ``page``, or ``screenshot(name, other_page)``."""
+
+    def take(name: str, target=None) -> Path | None:
+        return take_screenshot(target or request.getfixturevalue("page"), name)
 
     return take
 

@@ -2,9 +2,6 @@
 screen and on a phone: the page says what will move, going back changes nothing, confirming
 holds the ceremony."""
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 
@@ -19,8 +16,6 @@ from reintegration.formatting import format_mad
 from reintegration.models import User
 from tests_browser import conftest
 
-# Screenshots for a person to look at, outside the repository.
-SHOTS = Path(tempfile.gettempdir()) / "confirm-screenshots"
 LINES = (("ماكينة خياطة صناعية", "1", "6800.00"), ("ماكينة سورجي", "1", "5400.50"))
 
 
@@ -37,7 +32,6 @@ def go(page, selector):
 def test_holding_a_ceremony_asks_first_then_holds_it(
     browser, live_server, reference_data, users, centre, convention, language
 ):
-    SHOTS.mkdir(exist_ok=True)
     coordinator = users["coordinator"]
     User.objects.filter(pk=users["regional"].pk).update(language=language)
     projects = [
@@ -65,7 +59,7 @@ def test_holding_a_ceremony_asks_first_then_holds_it(
         assert amount in consequences and "CPDH-TNG-TEST" in consequences, consequences
         assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=str(SHOTS / f"hold-confirm-{language}-{width}.png"), full_page=True)
+        conftest.take_screenshot(page, f"hold-confirm-{language}-{width}")
         # Going back is free: nothing moved.
         go(page, "#go-back")
         assert page.url.endswith(f"/ceremonies/{ceremony.pk}/")
@@ -80,5 +74,5 @@ def test_holding_a_ceremony_asks_first_then_holds_it(
     assert Ceremony.objects.get().status == Ceremony.Status.HELD
     assert {p.status for p in LifeProject.objects.all()} == {Status.EQUIPPED}
     assert Convention.objects.get().disbursed == sum(p.requested_total for p in projects)
-    page.screenshot(path=str(SHOTS / f"hold-done-{language}-390.png"), full_page=True)
+    conftest.take_screenshot(page, f"hold-done-{language}-390")
     page.context.close()

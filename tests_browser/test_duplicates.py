@@ -1,20 +1,14 @@
 """Saving a new file twice warns instead of opening a second file, in Arabic and in French, on
 a desktop and on a phone; declaring different people then opens it, without JavaScript."""
 
-import os
 import re
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from reintegration.models import AuditEntry, Province, User
 from reintegration.tests.factories import CentreFactory, UserFactory
-from tests_browser.conftest import open_as
-
-# Screenshots of this test go outside the working tree.
-SHOTS = Path(os.environ.get("DUPLICATE_SCREENSHOTS", Path(tempfile.gettempdir()) / "duplicates"))
+from tests_browser.conftest import open_as, take_screenshot
 
 TEXTS = {
     "ar": {
@@ -52,7 +46,6 @@ def save(page, selector="main form button[type=submit].btn-brand"):
 def test_saving_a_new_file_twice_warns_and_different_people_is_a_recorded_choice(
     browser, live_server, reference_data, language
 ):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     tanger = CentreFactory(code="TNG", province__code="01.511")
     UserFactory(username="samira", coordinator=True, centre=tanger)
     User.objects.filter(username="samira").update(language=language)
@@ -80,10 +73,10 @@ def test_saving_a_new_file_twice_warns_and_different_people_is_a_recorded_choice
     assert warning.locator(f"a[href='/beneficiaries/{first.pk}/']").count() == 1
     assert page.input_value("[name=notes]") == "Orienté par l'association"
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
-    page.screenshot(path=str(SHOTS / f"duplicate-warning-{language}-1280.png"), full_page=True)
+    take_screenshot(page, f"duplicate-warning-{language}-1280")
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(SHOTS / f"duplicate-warning-{language}-390.png"), full_page=True)
+    take_screenshot(page, f"duplicate-warning-{language}-390")
 
     # Pressing Save again only warns again; the explicit button opens the file.
     save(page)

@@ -6,10 +6,7 @@ sees it: on one line, inside the screen, and inside every box that could hide pa
 """
 
 import datetime
-import os
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -23,13 +20,10 @@ from projects import services
 from projects.models import FollowUpVisit
 from projects.tests.factories import charge, make_project
 from reintegration.models import User
-from tests_browser.conftest import open_as
+from tests_browser.conftest import open_as, take_screenshot
 
-# Screenshots to look at: of every page, language and width with PHONE_TABLES_SCREENSHOTS=1
-# (after a change of layout), otherwise of the pages where an amount is clipped. Full-page
-# screenshots of 72 pages were half of this test's time.
-SHOTS = Path(tempfile.gettempdir()) / "phone-tables"
-EVERY_SHOT = os.environ.get("PHONE_TABLES_SCREENSHOTS") == "1"
+# Screenshots (tests_browser/conftest.py): of every page, language and width with SCREENSHOTS=1,
+# otherwise only of the pages where an amount is clipped.
 WIDTHS = (390, 1280)
 
 BIG = "over the ceiling of its track: a refrigerated van for the whole cooperative"
@@ -255,28 +249,27 @@ def test_no_amount_is_ever_clipped_on_a_phone_or_a_desk(
 ):
     world = build_world(users, centre, convention)
     User.objects.filter(pk__in=[u.pk for u in users.values()]).update(language=language)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     found = {}
     problems = []
-    # One tab per person, signed in once, for both widths: every page is loaded after the tab
-    # is set to the width it is measured at.
+    # One tab per person, signed in once. Each page is loaded once on a phone's screen, then the
+    # same tab is widened to an office screen, as the duplicate warning's test does: the layout
+    # is the stylesheet's, which a change of width applies again.
     tabs = {}
-    for width in WIDTHS:
-        for name, role, address in pages(world, convention):
-            if role not in tabs:
-                tabs[role] = open_as(browser, live_server, users[role].username, width)
-            page = tabs[role]
+    for name, role, address in pages(world, convention):
+        if role not in tabs:
+            tabs[role] = open_as(browser, live_server, users[role].username, WIDTHS[0])
+        page = tabs[role]
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        response = page.goto(address)
+        assert response.status == 200, (address, response.status)
+        # The figures behind the dashboard's charts are tables too.
+        page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
+        for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
-            response = page.goto(address)
-            assert response.status == 200, (address, response.status)
-            # The figures behind the dashboard's charts are tables too.
-            page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
             result = page.evaluate(MEASURE)
             found[(name, width)] = result["count"]
             problems += [f"{name} {language} {width}px: {p}" for p in result["problems"]]
-            if EVERY_SHOT or result["problems"]:
-                shot = SHOTS / f"{name}-{language}-{width}.png"
-                page.screenshot(path=str(shot), full_page=True)
+            take_screenshot(page, f"{name}-{language}-{width}", always=bool(result["problems"]))
     for tab in tabs.values():
         tab.context.close()
     assert not problems, "\n".join(problems)
