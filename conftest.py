@@ -91,3 +91,23 @@ def reference_data(transactional_db):
 
     for module, function in DATA_MIGRATIONS:
         getattr(import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def run_jobs(monkeypatch):
+    """``run_jobs()`` runs the queued background tasks through the real worker (django-tasks'
+    ``db_worker``, database backend) in this process, until none is due; ``run_jobs(1)`` runs
+    one. The worker normally drops a database connection left inside a transaction; here that
+    transaction is the test's own, so it keeps it."""
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run(max_tasks: int | None = None) -> None:
+        options = ["--batch", "--no-startup-delay", "--interval", "0"]
+        if max_tasks:
+            options += ["--max-tasks", str(max_tasks)]
+        call_command("db_worker", *options, verbosity=0)
+
+    return run

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone, translation
@@ -24,14 +22,12 @@ from partners import services as partner_services
 from partners.models import Convention
 from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
-from reintegration import audit
+from reintegration import audit, outbox
 from reintegration.concurrency import ConcurrentEdit
 from reintegration.formatting import format_mad
-from reintegration.models import Role, User
+from reintegration.models import Centre, Role, User
 from reintegration.money import MAX_AMOUNT
 from reintegration.refusals import Refused
-
-logger = logging.getLogger(__name__)
 
 PLAN_FIELDS = (
     "skills",
@@ -240,7 +236,8 @@ def _decide(
 ) -> None:
     """Move ``locked`` to ``to`` and save it with ``fields``; the person's status follows. The
     Decision and the audit entry (``event``, by default ``project.<action>``) are written in the
-    caller's transaction, the notification only once it commits."""
+    caller's transaction, with the messages that tell the people who act next (the outbox
+    sends them once it commits)."""
     old = locked.status
     locked.status = to
     locked.save(update_fields=["status", "updated_at", *fields])
@@ -260,7 +257,7 @@ def _decide(
         target=locked,
         changes={"status": [old, to], **({"comment": comment} if comment else {})},
     )
-    transaction.on_commit(lambda: notify(locked.pk, action, by.pk))
+    notify(locked, action, by)
 
 
 def _required(comment: str) -> str:
@@ -536,10 +533,10 @@ TO_CENTRE = ("return", "reject", "approve", "fund")
 TO_DECIDERS = ("submit",)
 
 
-def notify(project_pk: int, action: str, actor_pk: int) -> None:
-    """Tell the people who act next. Runs after commit; a mail failure never undoes a decision."""
-    project = LifeProject.objects.select_related("beneficiary__centre__province").get(pk=project_pk)
-    centre = project.beneficiary.centre
+def notify(project: LifeProject, action: str, actor: User) -> None:
+    """Tell the people who act next, through the outbox, in the decision's transaction: a mail
+    server that is down delays the message, never the decision, and loses nothing."""
+    centre = Centre.objects.select_related("province").get(pk=project.beneficiary.centre_id)
     if project.status == Status.AWAITING_NATIONAL:
         recipients = User.objects.filter(role=Role.NATIONAL)
     elif action in TO_CENTRE:
@@ -548,20 +545,17 @@ def notify(project_pk: int, action: str, actor_pk: int) -> None:
         recipients = User.objects.filter(role=Role.REGIONAL, region=centre.province.region_id)
     else:
         return
-    messages = []
-    for user in recipients.filter(is_active=True).exclude(pk=actor_pk).exclude(email=""):
+    number = project.beneficiary.file_number
+    for user in recipients.filter(is_active=True).exclude(pk=actor.pk).exclude(email=""):
         with translation.override(user.language):
+            status = project.get_status_display()
             subject = _("Life project %(number)s: %(status)s") % {
-                "number": project.beneficiary.file_number,
-                "status": project.get_status_display(),
+                "number": number,
+                "status": status,
             }
             body = _("The project “%(title)s” of file %(number)s is now %(status)s.") % {
                 "title": project.title,
-                "number": project.beneficiary.file_number,
-                "status": project.get_status_display(),
+                "number": number,
+                "status": status,
             }
-        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    try:
-        send_mass_mail(messages, fail_silently=False)
-    except OSError:
-        logger.exception("Could not send the notifications for project %s", project_pk)
+        outbox.email(to=user, subject=subject, body=body, reason=f"project.{action}")

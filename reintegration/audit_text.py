@@ -66,6 +66,7 @@ SENTENCES = {
     "certificate.issued": _("%(actor)s issued the handover certificate %(target)s."),
     "certificate.cancelled": _("%(actor)s cancelled the handover certificate %(target)s."),
     "project.visit_recorded": _("%(actor)s recorded a follow-up visit for %(target)s."),
+    "outbox.retry": _("%(actor)s asked to send the message “%(target)s” again."),
 }
 
 
@@ -81,6 +82,7 @@ FAMILIES = [
     ("convention.", _("Conventions")),
     ("ceremony.", _("Ceremonies")),
     ("certificate.", _("Handover certificates")),
+    ("outbox.", _("Outgoing messages")),
 ]
 
 

@@ -258,3 +258,117 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries are append-only.")
+
+
+class Job(models.Model):
+    """Long work done by a worker instead of inside a web request: issuing a ceremony's
+    certificates, building a large PDF, reading an import. The page that started it shows its
+    progress (``done`` of ``total``) and, once done, its result (``reintegration/jobs.py``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    # The dotted path of the function that does the work (registered with ``jobs.job_kind``).
+    kind = models.CharField(_("kind"), max_length=120)
+    # What it works on, e.g. "ceremony:12": one live job per kind and key, so a second click
+    # joins the first job instead of starting another.
+    key = models.CharField(_("key"), max_length=200)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="jobs",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), null=True, blank=True)
+    # What failed, in the requester's language (the job runs in it).
+    error = models.TextField(_("error"), blank=True)
+    # A file to download once done (a PDF, a spreadsheet), or a page to go back to.
+    result = models.FileField(_("result"), upload_to="jobs/%Y/%m/", blank=True)
+    result_name = models.CharField(_("file name"), max_length=200, blank=True)
+    next_url = models.CharField(_("next page"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_live_job_per_kind_and_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.done * 100 // self.total)
+
+
+class OutboxMessage(models.Model):
+    """A message to send, written in the same transaction as the change that causes it, then
+    sent by a worker with retries (``reintegration/outbox.py``): with the mail server down,
+    nothing is lost."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("to send")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    # What caused it, e.g. "project.approve", for the list of failures.
+    reason = models.CharField(_("reason"), max_length=64)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    to = models.CharField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("message"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

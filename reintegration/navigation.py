@@ -10,7 +10,12 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from reintegration.permissions import can_use_admin, can_view_audit_log, can_view_centres
+from reintegration.permissions import (
+    can_manage_outbox,
+    can_use_admin,
+    can_view_audit_log,
+    can_view_centres,
+)
 
 
 @dataclass(frozen=True)
@@ -28,5 +33,6 @@ class NavItem:
 ITEMS = [
     NavItem("centre_list", _("Centres"), can_view_centres, order=80, in_menu=False),
     NavItem("audit_log", _("Audit log"), can_view_audit_log, order=90, in_menu=False),
+    NavItem("outbox_failures", _("Unsent messages"), can_manage_outbox, order=95, in_menu=False),
     NavItem("admin:index", _("Administration"), can_use_admin, order=100, in_menu=False),
 ]

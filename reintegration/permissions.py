@@ -28,6 +28,11 @@ def can_view_audit_log(user) -> bool:
     return signed_in(user) and user.role in (Role.NATIONAL, Role.AUDITOR)
 
 
+def can_manage_outbox(user) -> bool:
+    # Messages that could not be sent: headquarters sees them and sends them again.
+    return signed_in(user) and user.role == Role.NATIONAL
+
+
 def can_use_admin(user) -> bool:
     # The Django admin maintains reference data and accounts: headquarters only.
     return signed_in(user) and (user.is_superuser or user.role == Role.NATIONAL)

@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    # Background jobs: Django's Tasks API (django.tasks from Django 6) with its database
+    # backend; `manage.py db_worker` runs them (docs/operations.md says why this engine).
+    "django_tasks",
+    "django_tasks_db",
 ]
 if not PRODUCTION:
     # Demo data and the scale generators: they create accounts with a published password.
@@ -223,6 +227,15 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds a worker waits for the mail server before giving up (and trying again later): a
+# server that accepts the connection and never answers must not hold a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The outbox tries a message this many times, waiting twice as long each time (from
+# OUTBOX_FIRST_RETRY_SECONDS, at most an hour), before marking it failed for headquarters.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_FIRST_RETRY_SECONDS = env.int("OUTBOX_FIRST_RETRY_SECONDS", default=60)
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ADMINS = [("Administrators", a) for a in env.list("ADMIN_EMAILS", default=[])]
 
 CSRF_FAILURE_VIEW = "reintegration.views.errors.csrf_failure"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
 from reintegration.admin import admin_site
-from reintegration.views import auth, pages
+from reintegration.views import auth, jobs, outbox, pages
 
 admin.autodiscover()
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("centres/", pages.centre_list, name="centre_list"),
     path("audit/", pages.audit_log, name="audit_log"),
+    path("jobs/<int:pk>/", jobs.job_status, name="job_status"),
+    path("jobs/<int:pk>/result/", jobs.job_result, name="job_result"),
+    path("outbox/", outbox.outbox_failures, name="outbox_failures"),
+    path("outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("projects/", include("projects.urls")),
     path("conventions/", include("partners.urls")),

@@ -1,0 +1,133 @@
+"""Every outgoing message goes through the outbox.
+
+``email(...)`` writes an ``OutboxMessage`` row in the transaction of the change that causes it
+and queues its delivery in that same transaction: if the change is rolled back, no message
+leaves; if it is saved, the message is in the database even when the mail server is down. A
+worker sends it with a timeout (``EMAIL_TIMEOUT``); a failure is recorded with its error and
+tried again later, waiting twice as long each time, until ``OUTBOX_MAX_ATTEMPTS``; then the
+message is marked failed and headquarters sees it in the list of failures, with a button to try
+again (``outbox_retry``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from reintegration import audit
+from reintegration.models import OutboxMessage, User
+from reintegration.permissions import can_manage_outbox
+from reintegration.refusals import Refused
+
+logger = logging.getLogger(__name__)
+
+# Never wait more than this between two attempts.
+LONGEST_WAIT = datetime.timedelta(hours=1)
+
+
+def email(*, to: User, subject: str, body: str, reason: str) -> OutboxMessage | None:
+    """Queue an e-mail to ``to``, in the caller's transaction. Nothing for a user without an
+    address."""
+    if not to.email:
+        return None
+    message = OutboxMessage.objects.create(
+        reason=reason, recipient=to, to=to.email, subject=subject, body=body
+    )
+    deliver.enqueue(message.pk)
+    return message
+
+
+def wait_before(attempt: int) -> datetime.timedelta:
+    """How long to wait after the ``attempt``-th failure: the first wait, then twice as long
+    each time, never more than an hour."""
+    first = datetime.timedelta(seconds=settings.OUTBOX_FIRST_RETRY_SECONDS)
+    return min(first * 2 ** (attempt - 1), LONGEST_WAIT)
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    """The message, if it is still to send and due; it is leased for the time of one attempt
+    so that a second delivery of the same task does not send it twice."""
+    now = timezone.now()
+    lease = now + datetime.timedelta(seconds=settings.EMAIL_TIMEOUT * 3 + 30)
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    claimed = OutboxMessage.objects.filter(
+        due, pk=message_id, status=OutboxMessage.Status.PENDING
+    ).update(next_attempt_at=lease)
+    return OutboxMessage.objects.get(pk=message_id) if claimed else None
+
+
+@task()
+def deliver(message_id: int) -> None:
+    message = _claim(message_id)
+    if message is None:
+        return
+    connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    mail = EmailMessage(
+        message.subject,
+        message.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [message.to],
+        connection=connection,
+    )
+    try:
+        mail.send(fail_silently=False)
+    except (OSError, smtplib.SMTPException) as error:
+        _failed(message, f"{type(error).__name__}: {error}")
+    else:
+        message.status = OutboxMessage.Status.SENT
+        message.sent_at = timezone.now()
+        message.attempts += 1
+        message.next_attempt_at = None
+        message.last_error = ""
+        message.save(
+            update_fields=["status", "sent_at", "attempts", "next_attempt_at", "last_error"]
+        )
+
+
+def _failed(message: OutboxMessage, error: str) -> None:
+    message.attempts += 1
+    message.last_error = error[:2000]
+    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        message.status = OutboxMessage.Status.FAILED
+        message.next_attempt_at = None
+        logger.error("Gave up sending message %s to %s: %s", message.pk, message.to, error)
+    else:
+        message.next_attempt_at = timezone.now() + wait_before(message.attempts)
+    with transaction.atomic():
+        message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        if message.status == OutboxMessage.Status.PENDING:
+            deliver.using(run_after=message.next_attempt_at).enqueue(message.pk)
+
+
+def troubled() -> QuerySet[OutboxMessage]:
+    """Messages headquarters should see: failed for good, or still failing and waiting."""
+    return OutboxMessage.objects.filter(
+        Q(status=OutboxMessage.Status.FAILED)
+        | Q(status=OutboxMessage.Status.PENDING, attempts__gt=0)
+    ).select_related("recipient")
+
+
+@transaction.atomic
+def outbox_retry(*, message: OutboxMessage, by: User) -> OutboxMessage:
+    """Try a failed (or waiting) message again now, with a fresh series of attempts."""
+    if not can_manage_outbox(by):
+        raise Refused(_("Your role does not allow sending messages again."))
+    locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    if locked.status == OutboxMessage.Status.SENT:
+        raise Refused(_("This message was already sent."))
+    locked.status = OutboxMessage.Status.PENDING
+    locked.attempts = 0
+    locked.next_attempt_at = None
+    locked.save(update_fields=["status", "attempts", "next_attempt_at"])
+    deliver.enqueue(locked.pk)
+    audit.record("outbox.retry", actor=by, target=locked, changes={"to": locked.to})
+    return locked
