@@ -24,8 +24,8 @@ from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration import audit, outbox
 from reintegration.concurrency import ConcurrentEdit
-from reintegration.formatting import format_mad
-from reintegration.models import Centre, Role, User
+from reintegration.formatting import format_date, format_mad
+from reintegration.models import Centre, OutboxMessage, Role, User
 from reintegration.money import MAX_AMOUNT
 from reintegration.refusals import Refused
 
@@ -559,3 +559,64 @@ def notify(project: LifeProject, action: str, actor: User) -> None:
                 "status": status,
             }
         outbox.email(to=user, subject=subject, body=body, reason=f"project.{action}")
+
+
+# --- Reminders -----------------------------------------------------------------------------
+
+REMINDER_DAYS_AHEAD = 7
+
+
+def visit_reminders_send(*, today: datetime.date | None = None) -> int:
+    """E-mail each coordinator the follow-up visits of their centre that are overdue or due in
+    the coming week, through the outbox, once a day (a second run the same day sends nothing).
+    Returns how many coordinators were written to."""
+    today = today or timezone.localdate()
+    soon = today + datetime.timedelta(days=REMINDER_DAYS_AHEAD)
+    open_visits = FollowUpVisit.objects.filter(
+        done_on__isnull=True, due_on__lte=soon, project__status__in=permissions.FOLLOWED
+    )
+    centres = set(open_visits.values_list("project__beneficiary__centre", flat=True))
+    written = 0
+    coordinators = (
+        User.objects.filter(role=Role.COORDINATOR, is_active=True, centre__in=centres)
+        .exclude(email="")
+        .order_by("pk")
+    )
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    for coordinator in coordinators:
+        already = OutboxMessage.objects.filter(
+            recipient=coordinator, reason="visits.reminder", created_at__gte=start_of_today
+        )
+        if already.exists():
+            continue
+        visits = (
+            open_visits.filter(project__beneficiary__centre=coordinator.centre_id)
+            .select_related("project__beneficiary")
+            .order_by("due_on", "pk")
+        )
+        with translation.override(coordinator.language), transaction.atomic():
+            lines = []
+            for visit in visits:
+                person = visit.project.beneficiary
+                if visit.due_on < today:
+                    when = _("%(days)s days late") % {"days": (today - visit.due_on).days}
+                else:
+                    when = _("due on %(date)s") % {"date": format_date(visit.due_on)}
+                name = person.full_name_latin
+                if coordinator.language == "ar" and person.first_name_ar:
+                    name = person.full_name_ar
+                milestone = _("%(months)s-month visit") % {"months": visit.milestone_months}
+                phone = f" · {person.phone}" if person.phone else ""
+                lines.append(f"- {person.file_number} {name}{phone} · {milestone}: {when}")
+            subject = _("Follow-up visits to make: %(count)s") % {"count": len(lines)}
+            body = "\n".join(
+                [
+                    _("Follow-up visits overdue or due within %(days)s days:")
+                    % {"days": REMINDER_DAYS_AHEAD},
+                    "",
+                    *lines,
+                ]
+            )
+            outbox.email(to=coordinator, subject=subject, body=body, reason="visits.reminder")
+        written += 1
+    return written

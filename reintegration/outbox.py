@@ -49,8 +49,9 @@ def email(*, to: User, subject: str, body: str, reason: str) -> OutboxMessage | 
 def wait_before(attempt: int) -> datetime.timedelta:
     """How long to wait after the ``attempt``-th failure: the first wait, then twice as long
     each time, never more than an hour."""
-    first = datetime.timedelta(seconds=settings.OUTBOX_FIRST_RETRY_SECONDS)
-    return min(first * 2 ** (attempt - 1), LONGEST_WAIT)
+    # In whole seconds: Python's integers do not overflow where a timedelta would.
+    seconds = settings.OUTBOX_FIRST_RETRY_SECONDS * 2 ** (attempt - 1)
+    return datetime.timedelta(seconds=min(seconds, LONGEST_WAIT.total_seconds()))
 
 
 def _claim(message_id: int) -> OutboxMessage | None:

@@ -10,7 +10,7 @@ from projects import services
 from projects.models import Decision, FollowUpVisit, LifeProject, Status
 from projects.tests.factories import charge, decide, equipped, fund, make_project
 from reintegration.concurrency import ConcurrentEdit
-from reintegration.models import AuditEntry, User
+from reintegration.models import AuditEntry, OutboxMessage, User
 from reintegration.refusals import Refused
 
 pytestmark = pytest.mark.django_db
@@ -165,20 +165,30 @@ def test_equipping_schedules_visits_and_the_first_visit_starts_follow_up(project
     assert (closed.status, closed.outcome) == (Status.CLOSED, "active")
 
 
-def test_the_centre_is_told_by_mail_after_the_decision_commits(
-    project, users, django_capture_on_commit_callbacks
-):
+def test_the_centre_is_told_by_mail_through_the_outbox(project, users, run_jobs):
     User.objects.filter(pk=users["coordinator"].pk).update(
         email="samira@example.org", language="fr"
     )
     step(project, users["coordinator"], "submit")
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        step(project, users["regional"], "return", comment="devis manquant")
-    assert mail.outbox == []  # nothing is sent inside the transaction
-    for callback in callbacks:
-        callback()
+    step(project, users["regional"], "return", comment="devis manquant")
+    # Written with the decision, sent by the worker.
+    message = OutboxMessage.objects.get(to="samira@example.org")
+    assert (message.reason, message.status) == ("project.return", "pending")
+    assert mail.outbox == []
+    run_jobs()
     assert [m.to for m in mail.outbox] == [["samira@example.org"]]
     assert mail.outbox[0].subject.startswith(f"Projet de vie {project.beneficiary.file_number}")
+    message.refresh_from_db()
+    assert message.status == "sent"
+
+
+def test_a_decision_rolled_back_leaves_no_message(project, users):
+    User.objects.filter(pk=users["coordinator"].pk).update(email="samira@example.org")
+    step(project, users["coordinator"], "submit")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        step(project, users["regional"], "return", comment="devis manquant")
+        raise RuntimeError
+    assert not OutboxMessage.objects.filter(to="samira@example.org").exists()
 
 
 def test_budget_changes_after_submission_are_refused(project, users):
@@ -210,15 +220,13 @@ def test_a_rejected_project_lets_the_person_start_again(project, person, users):
     assert make_project(person, users["coordinator"]).status == Status.DRAFT
 
 
-def test_headquarters_hears_of_a_project_that_awaits_it(
-    project, users, settings, django_capture_on_commit_callbacks
-):
+def test_headquarters_hears_of_a_project_that_awaits_it(project, users, settings, run_jobs):
     settings.REGIONAL_APPROVAL_CEILING = Decimal("10000")
     User.objects.filter(pk=users["national"].pk).update(email="hq@example.org")
     User.objects.filter(pk=users["coordinator"].pk).update(email="centre@example.org")
     step(project, users["coordinator"], "submit")
-    with django_capture_on_commit_callbacks(execute=True):
-        step(project, users["regional"], "approve")
+    step(project, users["regional"], "approve")
+    run_jobs()
     assert [m.to for m in mail.outbox] == [["hq@example.org"]]
 
 

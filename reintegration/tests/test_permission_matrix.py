@@ -48,6 +48,19 @@ MATRIX = {
     "audit_log": ("get", None, only({"national", "auditor"})),
     "set_language": ("post", None, everyone(302, anonymous=302)),
     "healthz": ("get", None, everyone(200, anonymous=200)),
+    # A job is followed by whoever started it (here the coordinator); others do not see it.
+    "job_status": (
+        "get",
+        "job",
+        {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, 404), "coordinator": 200},
+    ),
+    "job_result": (
+        "get",
+        "job",
+        {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, 404), "coordinator": 200},
+    ),
+    "outbox_failures": ("get", None, only({"national"})),
+    "outbox_retry": ("post", "message", only({"national"}, status=302)),
     "login": ("get", None, {ANONYMOUS: 200, **dict.fromkeys(ROLES, 302)}),
     "logout": ("post", None, everyone(302, anonymous=302)),
     "password_change": ("get", None, everyone(200)),
@@ -190,6 +203,35 @@ def builders(users, centre, convention) -> dict:
         issued = certificates_issue(ceremony=ceremony, by=coordinator)[0]
         return {"pk": ceremony.pk, "certificate_pk": issued.pk, "code": issued.code}
 
+    def job():
+        from django.core.files.base import ContentFile
+
+        from reintegration.models import Job
+
+        done = Job.objects.create(
+            kind="reintegration.tests.test_jobs.count_to",
+            key="matrix",
+            requested_by=coordinator,
+            status=Job.Status.DONE,
+            done=1,
+            total=1,
+        )
+        done.result.save("count.txt", ContentFile(b"1"))
+        return {"pk": done.pk}
+
+    def message():
+        from reintegration.models import OutboxMessage
+
+        failed = OutboxMessage.objects.create(
+            reason="project.approve",
+            to="samira@example.org",
+            subject="s",
+            body="b",
+            status=OutboxMessage.Status.FAILED,
+            attempts=8,
+        )
+        return {"pk": failed.pk}
+
     def submitted():
         from projects.services import project_submit
 
@@ -222,13 +264,15 @@ def builders(users, centre, convention) -> dict:
         "held": lambda: {"pk": held()["pk"]},
         "certificate": lambda: {k: v for k, v in held().items() if k != "code"},
         "code": lambda: {"code": held()["code"]},
+        "job": job,
+        "message": message,
     }
     return builders
 
 
 # Objects with files are built for each test, in the test's own MEDIA_ROOT; the others once for
 # the module, each kind apart as if built for its URL alone.
-WITH_FILES = {"document", "consent"}
+WITH_FILES = {"document", "consent", "job"}
 
 
 @pytest.fixture(scope="module")
