@@ -1,3 +1,9 @@
+import hashlib
+import os
+import shutil
+from importlib import metadata
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -111,3 +117,76 @@ def run_jobs(monkeypatch):
         call_command("db_worker", *options, verbosity=0)
 
     return run
+
+
+# --- A migrated SQLite test database, kept between runs -------------------------------------
+# Building the test database runs every migration: several seconds per worker, in every run.
+# On SQLite the migrated database is a file: it is kept beside the checkout (git-ignored),
+# named after a digest of every migration and of the versions of the packages that bring
+# migrations, and copied for each worker; any change to a migration makes a new one. A clean
+# checkout (CI) builds it once; PostgreSQL always migrates.
+
+MIGRATING_PACKAGES = ("Django", "django-axes", "django-tasks-db")
+
+
+def _migrations_digest() -> str:
+    digest = hashlib.sha256()
+    for package in MIGRATING_PACKAGES:
+        digest.update(f"{package}=={metadata.version(package)}\n".encode())
+    root = Path(settings.BASE_DIR)
+    for path in sorted(root.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _sqlite_test_file() -> Path | None:
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME")
+    if database["ENGINE"] != "django.db.backends.sqlite3" or not name or ":memory:" in name:
+        return None
+    return Path(name)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's set-up of the test database, starting from the kept migrated copy when
+    there is one (see above)."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    target = _sqlite_test_file()
+    template = None
+    keepdb = False
+    if target is not None and django_db_use_migrations and not django_db_createdb:
+        template = Path(settings.BASE_DIR) / f"test-db-template-{_migrations_digest()}.sqlite3"
+        if template.exists():
+            shutil.copyfile(template, target)
+            keepdb = True
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            keepdb=keepdb,
+        )
+    if template is not None and not keepdb:
+        # Another worker may be writing the same file: write aside, then rename.
+        partial = template.with_suffix(f".{os.getpid()}.partial")
+        shutil.copyfile(target, partial)
+        os.replace(partial, template)
+        for old in template.parent.glob("test-db-template-*.sqlite3"):
+            if old != template:
+                old.unlink(missing_ok=True)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=request.config.option.verbose)
