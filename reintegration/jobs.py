@@ -10,6 +10,7 @@ reports, a refusal included, is in their language. See docs/operations.md.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -159,3 +160,16 @@ def _finish(job: Job, status: str, *, error: str = "", result: Result | None = N
             job.done = job.total
             fields.append("done")
     job.save(update_fields=fields)
+
+
+def prune_jobs(*, before: datetime.datetime) -> int:
+    """Delete the jobs finished before ``before`` and their files: results hold personal data
+    and are only kept for the people who asked for them to download."""
+    old = Job.objects.filter(finished_at__lt=before).exclude(status__in=LIVE)
+    count = 0
+    for job in old.only("pk", "result"):
+        if job.result:
+            job.result.delete(save=False)
+        job.delete()
+        count += 1
+    return count

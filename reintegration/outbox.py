@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 # Never wait more than this between two attempts.
 LONGEST_WAIT = datetime.timedelta(hours=1)
+# A message younger than this is left to the delivery queued with it.
+SWEEP_GRACE = datetime.timedelta(minutes=2)
 
 
 def email(*, to: User, subject: str, body: str, reason: str) -> OutboxMessage | None:
@@ -107,6 +109,24 @@ def _failed(message: OutboxMessage, error: str) -> None:
         message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
         if message.status == OutboxMessage.Status.PENDING:
             deliver.using(run_after=message.next_attempt_at).enqueue(message.pk)
+
+
+def outbox_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the messages that are due but whose delivery was lost (a worker stopped in
+    the middle of an attempt: its lease has run out). Run every few minutes; queueing one twice
+    is harmless, the second delivery finds it claimed or sent. Returns how many were queued."""
+    now = now or timezone.now()
+    due = OutboxMessage.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        status=OutboxMessage.Status.PENDING,
+        created_at__lte=now - SWEEP_GRACE,
+    )
+    count = 0
+    with transaction.atomic():
+        for pk in due.values_list("pk", flat=True):
+            deliver.enqueue(pk)
+            count += 1
+    return count
 
 
 def troubled() -> QuerySet[OutboxMessage]:

@@ -87,3 +87,20 @@ def test_an_unexpected_error_fails_the_job_with_a_message_not_a_trace(users, run
     assert job.status == "failed"
     assert "ZeroDivisionError" not in job.error and job.error
     assert "ZeroDivisionError" in caplog.text  # for the people who run the servers
+
+
+def test_finished_jobs_and_their_files_are_deleted_after_a_week(users, run_jobs):
+    import datetime
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    done = jobs.job_start(count_to, key="old", by=users["coordinator"], params={"total": 1})
+    live = jobs.job_start(count_to, key="live", by=users["coordinator"], params={"total": 1})
+    run_jobs(1)
+    done.refresh_from_db()
+    assert done.status == "done" and default_storage.exists(done.result.name)
+    next_week = timezone.now() + datetime.timedelta(days=8)
+    assert jobs.prune_jobs(before=next_week) == 1
+    assert not default_storage.exists(done.result.name)
+    assert list(Job.objects.all()) == [live]

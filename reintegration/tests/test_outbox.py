@@ -185,3 +185,16 @@ def test_each_wait_is_twice_the_last_until_an_hour(attempt, first):
         following = outbox.wait_before(attempt + 1)
     assert datetime.timedelta(seconds=first) <= wait <= outbox.LONGEST_WAIT
     assert following == min(wait * 2, outbox.LONGEST_WAIT)
+
+
+def test_a_message_whose_delivery_was_lost_is_queued_again_by_the_sweep(users, run_jobs):
+    from django_tasks_db.models import DBTaskResult
+
+    message = queue(users)
+    DBTaskResult.objects.all().delete()  # the worker died with the task: nothing will send it
+    assert outbox.outbox_sweep() == 0  # too young: its own delivery may still come
+    later = timezone.now() + outbox.SWEEP_GRACE + datetime.timedelta(seconds=1)
+    assert outbox.outbox_sweep(now=later) == 1
+    run_jobs()
+    message.refresh_from_db()
+    assert message.status == "sent"
