@@ -258,7 +258,9 @@ def back_up(*, directory: Path, keep: int, now: datetime | None = None) -> Writt
             f"The backup folder {directory} is inside MEDIA_ROOT: each archive would hold the "
             "ones before it. Choose a folder outside it."
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    # Archives hold personal data (law 09-08): a folder this creates and every archive are for
+    # the account that runs the backup only.
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     created = (now or timezone.now()).astimezone(UTC)
     final = directory / archive_name(created)
     if final.exists():
@@ -269,7 +271,7 @@ def back_up(*, directory: Path, keep: int, now: datetime | None = None) -> Writt
     partial = directory / f".{final.name}.partial"
     try:
         members: dict[str, Member] = {}
-        with partial.open("xb") as raw:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as raw:
             hashing = _Hashing(raw)
             with tarfile.open(fileobj=hashing, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 migrations = _applied_migrations(connection)

@@ -282,6 +282,8 @@ def test_the_archive_holds_the_database_the_files_and_their_hashes(made, db):
             if name != backups.MANIFEST
         }
     assert sorted(names) == sorted([DATABASE, "media/documents/scan.pdf", backups.MANIFEST])
+    # Personal data: for the account that runs the backup only.
+    assert made.stat().st_mode & 0o777 == 0o600
     assert manifest["engine"] == connection.vendor
     assert manifest["created_at"].endswith("Z")
     assert {name: m["sha256"] for name, m in manifest["members"].items()} == hashes
