@@ -38,7 +38,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -226,8 +226,11 @@ def postgres_invocation(
 
 
 def _applied_migrations(connection: BaseDatabaseWrapper) -> list[str]:
-    recorder = MigrationRecorder(connection)
-    return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
+    try:
+        applied = MigrationRecorder(connection).applied_migrations()
+    except DatabaseError as error:
+        raise CommandError(f"The database cannot be read: {error}.") from error
+    return sorted(f"{app}.{name}" for app, name in applied)
 
 
 def _known_migrations() -> tuple[set[str], list[str]]:
@@ -546,6 +549,10 @@ def restore(*, archive: Path) -> Restored:
 
 def _refuse_unless_empty(connection: BaseDatabaseWrapper) -> None:
     """Restoring over data would mix two histories: only an empty database is accepted."""
+    if connection.vendor == "sqlite" and not _sqlite_path(connection).parent.is_dir():
+        raise CommandError(
+            f"The folder of the SQLite database {_sqlite_path(connection)} does not exist."
+        )
     recorder = MigrationRecorder(connection)
     if recorder.has_table() and recorder.migration_qs.exists():
         raise CommandError(
@@ -583,7 +590,6 @@ def _restore_database(
     # SQLite restores a file: the copy is staged beside the database (same disk, room for it)
     # and copied in with the backup API, which writes the whole database in one transaction.
     target = _sqlite_path(connection)
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".restore-", dir=target.parent) as staging:
         copy = Path(staging) / manifest.database
         with copy.open("xb") as file:
