@@ -21,8 +21,10 @@ fi
 
 # --- Debian packages ----------------------------------------------------------------------
 # HarfBuzz subsetting and Amiri make Arabic PDFs fast and correct; gettext compiles the
-# translations; Node.js/npm fetch Bootstrap; Chromium drives the browser tests.
-packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-hosny-amiri gettext)
+# translations; postgresql-client brings pg_dump and pg_restore (manage.py backup and restore on
+# PostgreSQL); Node.js/npm fetch Bootstrap; Chromium drives the browser tests.
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-hosny-amiri gettext
+  postgresql-client)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 [ "$DEV" = 1 ] && packages+=(chromium)
 if command -v dpkg-query >/dev/null 2>&1; then
