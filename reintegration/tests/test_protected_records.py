@@ -118,7 +118,7 @@ def test_raw_sql_cannot_change_or_delete_a_protected_row(certificate, table):
         ("code", "FORGEDCODE"),
         ("snapshot", "{}"),
         ("languages", "fr"),
-        ("issued_at", datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)),
+        ("issued_at", "2020-01-01 00:00:00"),
     ],
 )
 def test_a_certificate_content_never_changes_not_even_while_cancelling(
@@ -177,6 +177,21 @@ def test_a_certificate_is_still_cancelled_and_corrected_through_its_service(cert
     assert old.cancelled_at is not None
     assert (bytes(old.pdf), old.sha256) == (pdf, sha256)  # the bytes stay as issued
     assert new.is_current and new.number != old.number
+
+
+def test_the_database_itself_lets_a_current_certificate_be_cancelled(certificate, users):
+    """What ``certificate_correct`` writes first, in SQL (the service is tested above)."""
+    cancelled = execute(
+        "UPDATE partners_certificate SET status = 'cancelled', cancelled_at = %s,"
+        " cancelled_by_id = %s, cancel_reason = 'Erreur' WHERE id = %s",
+        [
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            users["national"].pk,
+            certificate.pk,
+        ],
+    )
+    assert cancelled == 1
+    assert Certificate.objects.get(pk=certificate.pk).status == "cancelled"
 
 
 def test_new_rows_are_still_written(certificate, users):
@@ -290,13 +305,6 @@ def test_the_retention_job_removes_free_text_about_the_person_and_says_so(archiv
             f"At the end of the retention period of the file {archived.file_number}, the free "
             "text about the person was removed from earlier audit entries and project decisions."
         )
-
-
-def test_a_second_run_of_the_retention_job_changes_nothing_more(archived):
-    people.anonymise_archived(years=10)
-    before = rows("reintegration_auditentry")
-    assert people.anonymise_archived(years=10) == 0
-    assert rows("reintegration_auditentry") == before
 
 
 def test_the_retention_path_opens_only_free_text_and_only_for_its_block(certificate):
