@@ -16,6 +16,30 @@ def pytest_configure(config):
     # the others. One at a time, whoever is free takes the next.
     if config.pluginmanager.hasplugin("xdist") and config.getoption("maxschedchunk") is None:
         config.option.maxschedchunk = 1
+    _flush_may_empty_protected_records()
+
+
+def _flush_may_empty_protected_records():
+    """Tests on a live server (``transactional_db``) end with Django's flush, which empties
+    every table. The audit log, decisions, ledger movements and certificates refuse DELETE in
+    the database (reintegration/protected_records.py), and SQLite's flush is a DELETE per
+    table: this hook, and nothing in the application, runs the test suite's flush through
+    ``protected_records.emptying_for_tests()``. PostgreSQL's flush is a TRUNCATE, which row
+    triggers never see, so its flush is left as it is."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from reintegration import protected_records
+
+    operations = DatabaseWrapper.ops_class
+    flush = operations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with protected_records.emptying_for_tests(self.connection.alias):
+            flush(self, sql_list)
+
+    operations.execute_sql_flush = execute_sql_flush
 
 
 @pytest.fixture(autouse=True)

@@ -15,3 +15,9 @@ ARCHIVE_CHECKS: list[Callable[[Beneficiary], str]] = []
 
 # Extra context for the file page (e.g. whether a life project can be started from it).
 FILE_PAGE_CONTEXT: list[Callable[[User, Beneficiary], dict[str, Any]]] = []
+
+# What the retention job must also strip from records of the apps above when a file is
+# anonymised (a decision's comment about the person). Each runs inside
+# ``reintegration.protected_records.anonymising()`` and returns the ids it changed, by kind
+# ({"decisions": [...], "audit_entries": [...]}), which the job records.
+ANONYMISERS: list[Callable[[Beneficiary], dict[str, list[int]]]] = []

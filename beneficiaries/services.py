@@ -23,7 +23,7 @@ from beneficiaries.models import (
     FileNumberCounter,
 )
 from beneficiaries.names import name_key, name_search_words
-from reintegration import audit
+from reintegration import audit, protected_records
 from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import Centre
 from reintegration.refusals import Refused
@@ -383,6 +383,9 @@ def anonymise_archived(*, years: int, dry_run: bool = False) -> int:
     What stays is what statistics need: sex, year of birth, province, track, status, centre and
     the projects' outcomes. Documents and consent scans are deleted from storage; the detention
     record is removed. Each file gets an audit entry.
+
+    Free text about the person in records that are otherwise never changed goes too (see
+    ``_redact``), through the one path the database leaves open for it.
     """
     cutoff = timezone.now() - datetime.timedelta(days=365 * years)
     due = Beneficiary.objects.filter(archived_at__lt=cutoff, anonymised_at__isnull=True)
@@ -410,6 +413,30 @@ def anonymise_archived(*, years: int, dry_run: bool = False) -> int:
             person.anonymised_at = timezone.now()
             person.save()
             audit.record("beneficiary.anonymised", target=person)
+            _redact(person)
             transaction.on_commit(partial(_delete_stored, files))
         done += 1
     return done
+
+
+def _redact(person: Beneficiary) -> None:
+    """Law 09-08 (art. 3): data is kept no longer than its purpose needs. The audit log and the
+    project decisions are never rewritten, but they hold free text typed about the person: the
+    reason the file was archived (cleared from the file just above) and the comments of the
+    decisions on their projects. At the end of the retention period those values become
+    ``audit.REDACTED``; who did what and when stays. The database allows this only inside
+    ``protected_records.anonymising()``, which nothing else opens, and an entry says which
+    records were changed."""
+    with protected_records.anonymising():
+        redacted = {
+            "audit_entries": audit.redact(
+                target_type=Beneficiary._meta.label_lower,
+                target_ids=[person.pk],
+                keys=("reason",),
+            ),
+        }
+        for anonymise in hooks.ANONYMISERS:
+            for kind, ids in anonymise(person).items():
+                redacted[kind] = sorted({*redacted.get(kind, []), *ids})
+    if any(redacted.values()):
+        audit.record("beneficiary.redacted", target=person, changes=redacted)

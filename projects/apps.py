@@ -8,7 +8,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries import hooks
-        from projects import permissions
+        from projects import permissions, services
         from projects.models import OPEN_STATUSES
 
         def open_project(beneficiary) -> str:
@@ -25,3 +25,4 @@ class ProjectsConfig(AppConfig):
 
         hooks.ARCHIVE_CHECKS.append(open_project)
         hooks.FILE_PAGE_CONTEXT.append(file_page)
+        hooks.ANONYMISERS.append(services.project_records_anonymise)

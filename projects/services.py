@@ -620,3 +620,22 @@ def visit_reminders_send(*, today: datetime.date | None = None) -> int:
             outbox.email(to=coordinator, subject=subject, body=body, reason="visits.reminder")
         written += 1
     return written
+
+
+def project_records_anonymise(person: Beneficiary) -> dict[str, list[int]]:
+    """For the retention job (``beneficiaries.hooks.ANONYMISERS``): the comments typed on the
+    decisions of the person's projects, and their copies in the audit entries of those
+    projects, become ``audit.REDACTED``. Runs inside ``protected_records.anonymising()``, the
+    only way the database lets a decision's comment change."""
+    projects = list(LifeProject.objects.filter(beneficiary=person).values_list("pk", flat=True))
+    decisions = list(
+        Decision.objects.filter(project__in=projects)
+        .exclude(comment__in=["", audit.REDACTED])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Decision.objects.filter(pk__in=decisions).update(comment=audit.REDACTED)
+    entries = audit.redact(
+        target_type=LifeProject._meta.label_lower, target_ids=projects, keys=("comment",)
+    )
+    return {"decisions": decisions, "audit_entries": entries}

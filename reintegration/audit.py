@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
     from reintegration.models import User
 
-__all__ = ["FAMILIES", "SENTENCES", "client_address", "describe", "record"]
+__all__ = ["FAMILIES", "SENTENCES", "client_address", "describe", "record", "redact"]
 
 MASK = "********"
+# What replaces free text about a person once the retention period is over.
+REDACTED = "—"
 # Field names whose values never reach the log, whatever the caller passes.
 SECRET_MARKERS = ("password", "secret", "token", "otp")
 
@@ -83,3 +85,31 @@ def record(
         changes=_mask(changes or {}),
         ip_address=_client_address.get(),
     )
+
+
+def redact(*, target_type: str, target_ids: Collection[int], keys: Collection[str]) -> list[int]:
+    """Replace with ``REDACTED`` the values under ``keys`` in the changes of the entries about
+    these targets (``target_type`` as ``record`` writes it: "beneficiaries.beneficiary");
+    return the ids of the entries changed.
+
+    The one rewrite of the log: the retention job calls it inside
+    ``protected_records.anonymising()``, without which the database refuses it, and records
+    which entries it changed. Only ``changes`` is written, never who, what or when."""
+    changed = []
+    entries = AuditEntry.objects.filter(
+        target_type=target_type, target_id__in=[str(pk) for pk in target_ids]
+    ).only("pk", "changes")
+    for entry in entries.order_by("pk"):
+        if not isinstance(entry.changes, dict):
+            continue
+        found = [key for key in keys if entry.changes.get(key) not in (None, "", REDACTED)]
+        if not found:
+            continue
+        # The log's queryset refuses update() so that no other code rewrites it; this call goes
+        # past it on purpose, and the database's trigger decides.
+        models.QuerySet.update(
+            AuditEntry.objects.filter(pk=entry.pk),
+            changes={**entry.changes, **dict.fromkeys(found, REDACTED)},
+        )
+        changed.append(entry.pk)
+    return changed

@@ -28,6 +28,10 @@ SENTENCES = {
     "beneficiary.anonymised": _(
         "The file %(target)s was anonymised at the end of its retention period."
     ),
+    "beneficiary.redacted": _(
+        "At the end of the retention period of the file %(target)s, the free text about the "
+        "person was removed from earlier audit entries and project decisions."
+    ),
     "beneficiary.exported": _("%(actor)s exported the list of files (%(target)s)."),
     "beneficiary.imported": _("%(actor)s imported a sheet of files into %(target)s."),
     "beneficiary.access_exported": _(

@@ -26,6 +26,7 @@ from dashboard.tests.factories import make_network, populate
 from partners.models import Convention, LedgerMovement
 from projects.models import Decision, FollowUpVisit, Sector, Status
 from reintegration.models import Region, User
+from reintegration.tests.protection import unprotected
 from reintegration.tests.worlds import (
     built_once,
     make_centre,
@@ -336,7 +337,9 @@ def test_the_period_counts_each_event_on_its_own_date(network, users):
     old = [p.pk for p in network.people[:3]]
     Beneficiary.objects.filter(pk__in=old).update(created_at=long_ago)
     approved = next(p for p in network.projects if p.status == "funded")
-    Decision.objects.filter(project=approved, to_status="approved").update(created_at=long_ago)
+    # Decisions are never rewritten (the database refuses): this one is made a year old here.
+    with unprotected("projects.migrations.0010_protect_decisions"):
+        Decision.objects.filter(project=approved, to_status="approved").update(created_at=long_ago)
     network.refresh()
     start, end = today - datetime.timedelta(days=100), today
     expected = count_by_hand(network, national, today, start=start, end=end)
