@@ -46,6 +46,13 @@ MATRIX = {
     "dashboard_pdf": ("get", None, everyone(200)),
     "centre_list": ("get", None, everyone(200)),
     "audit_log": ("get", None, only({"national", "auditor"})),
+    # A job is followed by whoever started it, and by those its kind names (the issuing of a
+    # ceremony's certificates: everyone who sees the ceremony); others are told it does not
+    # exist.
+    "job_status": ("get", "issuing_job", everyone(200)),
+    "job_result": ("get", "batch_job", only({"coordinator"}, denied=404)),
+    "outbox_failures": ("get", None, only({"national"})),
+    "outbox_retry": ("post", "failed_message", only({"national"}, status=302)),
     "set_language": ("post", None, everyone(302, anonymous=302)),
     "healthz": ("get", None, everyone(200, anonymous=200)),
     "login": ("get", None, {ANONYMOUS: 200, **dict.fromkeys(ROLES, 302)}),
@@ -102,6 +109,7 @@ MATRIX = {
     "ceremony_attendance": ("get", "ceremony", only(PRINTERS)),
     "certificates_issue": ("post", "held", only(WRITERS, status=302)),
     "ceremony_batch": ("get", "held", only(PRINTERS)),
+    "ceremony_batch_prepare": ("post", "held", only(PRINTERS, status=302)),
     "certificate_pdf": ("get", "certificate", only(PRINTERS)),
     "certificate_correct": ("post", "certificate", only(WRITERS, status=302)),
     "certificate_verify_form": ("get", None, everyone(200, anonymous=200)),
@@ -190,6 +198,43 @@ def builders(users, centre, convention) -> dict:
         issued = certificates_issue(ceremony=ceremony, by=coordinator)[0]
         return {"pk": ceremony.pk, "certificate_pk": issued.pk, "code": issued.code}
 
+    def issuing_job():
+        from ceremonies import jobs as ceremony_jobs
+        from ceremonies.models import Ceremony
+        from reintegration import jobs
+
+        ceremony = Ceremony.objects.get(pk=held()["pk"])
+        job = jobs.job_start(
+            ceremony_jobs.issue_certificates,
+            key=ceremony_jobs.issue_key(ceremony),
+            by=coordinator,
+            params={"ceremony": ceremony.pk},
+        )
+        return {"pk": job.pk}
+
+    def batch_job():
+        from ceremonies import jobs as ceremony_jobs
+        from ceremonies.models import Ceremony
+        from reintegration import jobs
+
+        ceremony = Ceremony.objects.get(pk=held()["pk"])
+        job = jobs.job_start(
+            ceremony_jobs.certificates_batch,
+            key=ceremony_jobs.batch_key(ceremony, coordinator),
+            by=coordinator,
+            params={"ceremony": ceremony.pk},
+        )
+        jobs.run_job.call(job.pk)  # done, with its PDF to download
+        return {"pk": job.pk}
+
+    def failed_message():
+        from reintegration.models import OutboxMessage
+
+        message = OutboxMessage.objects.create(
+            reason="test", to="someone@example.org", subject="-", body="-", status="failed"
+        )
+        return {"pk": message.pk}
+
     def submitted():
         from projects.services import project_submit
 
@@ -222,13 +267,16 @@ def builders(users, centre, convention) -> dict:
         "held": lambda: {"pk": held()["pk"]},
         "certificate": lambda: {k: v for k, v in held().items() if k != "code"},
         "code": lambda: {"code": held()["code"]},
+        "issuing_job": issuing_job,
+        "batch_job": batch_job,
+        "failed_message": failed_message,
     }
     return builders
 
 
 # Objects with files are built for each test, in the test's own MEDIA_ROOT; the others once for
 # the module, each kind apart as if built for its URL alone.
-WITH_FILES = {"document", "consent"}
+WITH_FILES = {"document", "consent", "batch_job"}
 
 
 @pytest.fixture(scope="module")
@@ -396,6 +444,8 @@ def test_a_confirmed_action_outside_the_scope_is_not_found(
             "hold",
             "held",
             "certificate",
+            "issuing_job",
+            "batch_job",
         )
     ),
 )
