@@ -43,7 +43,8 @@ MATRIX = {
     "home": ("get", None, everyone(200)),
     # Every role has a dashboard, each within its own scope (officials: aggregates only).
     "dashboard_export": ("get", "dashboard_table", everyone(200)),
-    "dashboard_pdf": ("get", None, everyone(200)),
+    # Long work starts a job and goes back to its page, which shows the progress.
+    "dashboard_pdf": ("post", None, everyone(302)),
     "centre_list": ("get", None, everyone(200)),
     "audit_log": ("get", None, only({"national", "auditor"})),
     # A job is followed by whoever started it, and by those its kind names (the issuing of a
@@ -94,6 +95,7 @@ MATRIX = {
     "convention_detail": ("get", "convention", everyone(200)),
     "convention_report": ("get", "convention", everyone(200)),
     "convention_report_file": ("get", "convention_xlsx", everyone(200)),
+    "convention_report_pdf": ("post", "convention", everyone(302)),
     # Ceremonies: centres prepare, regional staff and headquarters hold them, officials of the
     # province read and print, auditors read; certificates are issued by centres and
     # headquarters, printed by all but auditors (who may only verify them, like anyone).
