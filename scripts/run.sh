@@ -10,4 +10,9 @@ ADDRESS=${ADDRESS:-127.0.0.1:8000}
 echo "Open http://$ADDRESS/ and sign in with one of these accounts (Ctrl+C stops the server)."
 # DEBUG stays off so that the demo shows the real error pages, never a stack trace.
 export DEBUG=${DEBUG:-false}
-exec .venv/bin/python manage.py runserver "$ADDRESS"
+# Long work (issuing certificates, large PDFs, checking imports) and e-mail run as jobs: a
+# worker runs them beside the server and stops with it.
+.venv/bin/python manage.py db_worker --no-reload -v 0 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null' EXIT
+.venv/bin/python manage.py runserver "$ADDRESS"
