@@ -60,7 +60,7 @@ def check_start(upload: UploadedFile, *, centre: Centre, by: User) -> tuple[dict
 
 
 def check_of(pending: dict[str, Any] | None, user: User) -> Job | None:
-    """The dry run that ``pending`` (kept in the user's session) is waiting for."""
+    """The dry run that ``pending`` (what the import page keeps between requests) waits for."""
     if not pending or "job" not in pending:
         return None
     return Job.objects.filter(

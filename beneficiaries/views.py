@@ -472,7 +472,7 @@ def beneficiary_import(request):
             request.session["beneficiary_import"] = pending
             return redirect("beneficiary_import")
     if request.method == "POST" or "new" in request.GET:
-        check = None  # the form, whatever the session holds
+        check = None  # the form, whatever was checked before
     done = check is not None and check.status == Job.Status.DONE
     return render(
         request,
