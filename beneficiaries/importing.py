@@ -1,8 +1,10 @@
 """Spreadsheet import of beneficiary files: a dry run first, then one transaction.
 
-The sheet is parsed and every row validated with the same form as the screen; the preview says
-row by row what would be created, updated, left unchanged or refused and why. Confirming parses
-the stored sheet again and commits the accepted rows together, so nothing is half imported.
+The sheet is received, then parsed and every row validated with the same form as the screen by
+a job (``beneficiaries.jobs.check_import``: a large sheet takes longer than a request should);
+the preview says row by row what would be created, updated, left unchanged or refused and why.
+Confirming parses the stored sheet again and commits the accepted rows together, so nothing is
+half imported.
 Rows match existing files on file number, then on CIN, then on names and date of birth, so
 importing the same sheet twice creates nothing new. A row matched by file number or CIN must
 also name the person of that file (``duplicates.same_person``), or it is refused: a mistyped
@@ -37,6 +39,7 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
+from reintegration.jobs import Progress
 from reintegration.models import Centre, Province, Role, User
 from reintegration.text import clean_text, fold
 
@@ -411,17 +414,23 @@ def _validated(row: _PlannedRow) -> RowResult:
     return RowResult(row.line, "unchanged", row.label, target=target)
 
 
-def plan(rows: list[Row], *, centre: Centre, by: User) -> list[RowResult]:
+def plan(
+    rows: list[Row], *, centre: Centre, by: User, progress: Progress | None = None
+) -> list[RowResult]:
     """What importing the rows into the centre would do, row by row; writes nothing."""
     lookups = _Lookups()
     stored = _StoredFiles.reached_by(rows, centre=centre, by=by)
     # The files, CINs and file numbers reached by the rows so far.
     seen: set[int | str] = set()
     results = []
+    if progress:
+        progress(0, len(rows))
     for line, row in enumerate(rows, start=2):
         planned = _read_row(line, row, lookups=lookups, stored=stored)
         refusal = _refusal(planned, centre=centre, stored=stored, seen=seen)
         results.append(refusal or _validated(planned))
+        if progress:
+            progress(line - 1, len(rows))
     _refuse_duplicates([r for r in results if r.action == "create"], by=by)
     return results
 
@@ -468,10 +477,23 @@ def _store(upload: UploadedFile) -> Path:
     return path
 
 
-def prepare(
-    upload: UploadedFile, *, centre: Centre, by: User
-) -> tuple[dict[str, Any], list[RowResult]]:
+def receive(upload: UploadedFile, *, centre: Centre) -> dict[str, Any]:
+    """Keep the uploaded sheet for its dry run (``dry_run``, done by a job:
+    ``beneficiaries.jobs.check_import``) and its confirmation (``commit``): what both need to
+    find it again, and the token the confirmation must bring back."""
     path = _store(upload)
+    return {"token": secrets.token_urlsafe(16), "path": path.name, "centre": centre.pk}
+
+
+def _stored(pending: dict[str, Any]) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / Path(pending["path"]).name
+
+
+def dry_run(
+    pending: dict[str, Any], *, by: User, progress: Progress | None = None
+) -> list[RowResult]:
+    """Read the received sheet and say what importing it would do, row by row."""
+    path = _stored(pending)
     try:
         rows = _read(path)
     except ValidationError:
@@ -480,13 +502,64 @@ def prepare(
     except Exception:
         path.unlink(missing_ok=True)
         raise ValidationError(_("This file could not be read as a spreadsheet.")) from None
-    pending = {"token": secrets.token_urlsafe(16), "path": path.name, "centre": centre.pk}
-    return pending, plan(rows, centre=centre, by=by)
+    centre = Centre.objects.get(pk=pending["centre"])
+    return plan(rows, centre=centre, by=by, progress=progress)
+
+
+def discard(pending: dict[str, Any]) -> None:
+    _stored(pending).unlink(missing_ok=True)
+
+
+def plan_data(results: list[RowResult]) -> list[dict[str, Any]]:
+    """The dry run as JSON, for its page: the files by key, the reasons by code (named in the
+    reader's language when shown); the refusals are sentences already, in the language of the
+    person who asked for the dry run, the only one who reads it."""
+    return [
+        {
+            "line": result.line,
+            "action": result.action,
+            "label": result.label,
+            "errors": [str(error) for error in result.errors],
+            "target": result.target.pk if result.target else None,
+            "conflict": result.conflict.pk if result.conflict else None,
+            "candidates": [
+                [candidate.beneficiary.pk, candidate.reasons]
+                for candidate in (result.duplicates.candidates if result.duplicates else [])
+            ],
+        }
+        for result in results
+    ]
+
+
+def plan_from_data(rows: list[dict[str, Any]], *, user: User) -> list[RowResult]:
+    """The dry run read back from ``plan_data``, with the files it names that ``user`` still
+    sees (one query)."""
+    keys = {key for row in rows for key in (row["target"], row["conflict"]) if key}
+    keys |= {pk for row in rows for pk, _reasons in row["candidates"]}
+    files = Beneficiary.objects.visible_to(user).in_bulk(keys)
+    return [
+        RowResult(
+            row["line"],
+            row["action"],
+            row["label"],
+            row["errors"],
+            target=files.get(row["target"]),
+            conflict=files.get(row["conflict"]),
+            duplicates=duplicates.Duplicates(
+                candidates=[
+                    duplicates.Candidate(files[pk], reasons)
+                    for pk, reasons in row["candidates"]
+                    if pk in files
+                ]
+            ),
+        )
+        for row in rows
+    ]
 
 
 @transaction.atomic
 def commit(pending: dict[str, Any], *, by: User) -> dict[str, int]:
-    path = Path(settings.MEDIA_ROOT) / "imports" / Path(pending["path"]).name
+    path = _stored(pending)
     centre = Centre.objects.get(pk=pending["centre"])
     # The rows are checked again under the lock that the file form takes: a file opened
     # meanwhile, or the same import confirmed twice, is seen and not doubled.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaries import exporting, hooks, importing, permissions, services
+from beneficiaries import jobs as import_jobs
 from beneficiaries.forms import (
     ArchiveForm,
     BeneficiaryForm,
@@ -25,7 +26,7 @@ from beneficiaries.forms import (
 from beneficiaries.models import Beneficiary, DetentionRecord, Document
 from reintegration import audit
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
-from reintegration.models import AuditEntry, Centre, Role
+from reintegration.models import AuditEntry, Centre, Job, Role
 from reintegration.pagination import paginate
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import allow, requires
@@ -433,10 +434,13 @@ def beneficiary_export(request, fmt):
 
 @requires(permissions.can_import_beneficiaries)
 def beneficiary_import(request):
+    """Upload a sheet, follow its dry run (a job), read it, confirm it."""
     centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
+    pending = request.session.get("beneficiary_import")
+    check = import_jobs.check_of(pending, request.user)
     if request.method == "POST" and "confirm" in request.POST:
-        pending = request.session.get("beneficiary_import")
-        if not pending or pending.get("token") != request.POST.get("token"):
+        checked = check is not None and check.status == Job.Status.DONE
+        if not checked or pending.get("token") != request.POST.get("token"):
             messages.error(request, _("This import expired: upload the sheet again."))
             return redirect("beneficiary_import")
         result = importing.commit(pending, by=request.user)
@@ -448,26 +452,37 @@ def beneficiary_import(request):
         )
         return redirect("beneficiary_list")
     form = importing.ImportForm(request.POST or None, request.FILES or None, user=request.user)
-    plan = None
     if request.method == "POST" and form.is_valid():
         try:
-            pending, plan = importing.prepare(
+            pending, joined = import_jobs.check_start(
                 form.cleaned_data["sheet"], centre=form.selected_centre(), by=request.user
             )
         except ValidationError as error:
-            # A sheet that cannot be read is an error of the file field, shown beside it: the
-            # reader raises a ValidationError for it, not a Refused.
+            # A file that is no spreadsheet is an error of the file field, shown beside it.
             form.add_error("sheet", error)
         else:
+            if joined:
+                messages.warning(
+                    request,
+                    _(
+                        "A sheet you sent is still being checked: this page shows where it "
+                        "stands. Once it is done, you can send another."
+                    ),
+                )
             request.session["beneficiary_import"] = pending
+            return redirect("beneficiary_import")
+    if request.method == "POST" or "new" in request.GET:
+        check = None  # the form, whatever was checked before
+    done = check is not None and check.status == Job.Status.DONE
     return render(
         request,
         "beneficiaries/import.html",
         {
             "form": form,
-            "plan": plan,
+            "check": check,
+            "plan": import_jobs.checked_plan(check, request.user) if done else None,
             "centres": centres,
-            "token": request.session.get("beneficiary_import", {}).get("token"),
+            "token": (pending or {}).get("token"),
             "columns": importing.COLUMNS,
         },
     )

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CeremoniesConfig(AppConfig):
     name = "ceremonies"
     verbose_name = _("Ceremonies and certificates")
+
+    def ready(self) -> None:
+        # Declares the app's kinds of job in every process: the page that follows a job asks
+        # who besides its requester may see it (``reintegration.jobs.can_follow``).
+        from ceremonies import jobs  # noqa: F401

@@ -14,7 +14,7 @@ import pikepdf
 import segno
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from ceremonies.models import Ceremony, Certificate, CertificateCounter, Handove
 from ceremonies.words import amount_in_arabic, amount_in_french
 from reintegration import audit
 from reintegration.formatting import format_date, format_mad, format_number, format_quantity
+from reintegration.jobs import Progress
 from reintegration.models import User
 from reintegration.pdf import render_pdf
 from reintegration.refusals import Refused
@@ -219,9 +220,12 @@ def render_certificate(snapshot: dict) -> bytes:
 
 
 def _next_number(year: int) -> str:
+    # The row stays locked until the certificate's transaction ends: the value read is the
+    # latest committed one and no other issuer can move it meanwhile, so adding one here is
+    # as safe as an UPDATE with F() and spares reading the row again.
     counter, _created = CertificateCounter.objects.select_for_update().get_or_create(year=year)
-    CertificateCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
+    counter.last += 1
+    counter.save(update_fields=["last"])
     return f"PV-{year}-{counter.last:05d}"
 
 
@@ -276,14 +280,24 @@ def _handovers(ceremony: Ceremony) -> QuerySet[Handover]:
     ).prefetch_related("items__serials")
 
 
-def certificates_issue(*, ceremony: Ceremony, by: User) -> list[Certificate]:
+def certificates_issue(
+    *, ceremony: Ceremony, by: User, progress: Progress | None = None
+) -> list[Certificate]:
     """Issue the certificate of every handover of a held ceremony that has none yet.
 
     Each certificate is its own short transaction (number, rendering, storage), so that a
     ceremony of sixty people never holds the number counter, or SQLite's one writer, for the
-    time of sixty renderings; a second click finds the certificates already there."""
+    time of sixty renderings; a second click finds the certificates already there. A job runs
+    it (``ceremonies.jobs.issue_certificates``) and follows it through ``progress``."""
     issued = []
-    for handover_id in _handovers(ceremony).values_list("pk", flat=True):
+    missing = list(
+        _handovers(ceremony)
+        .exclude(certificates__status=Certificate.Status.CURRENT)
+        .values_list("pk", flat=True)
+    )
+    if progress:
+        progress(0, len(missing))
+    for done, handover_id in enumerate(missing, start=1):
         with transaction.atomic():
             locked = _lock_held(ceremony)
             if not permissions.can_issue_certificates(by, locked):
@@ -294,11 +308,12 @@ def certificates_issue(*, ceremony: Ceremony, by: User) -> list[Certificate]:
                 .filter(pk=handover_id)
                 .first()
             )
-            if handover is None:
-                continue
-            certificate = _issue(handover, by)
-            audit.record("certificate.issued", actor=by, target=certificate)
-        issued.append(certificate)
+            if handover is not None:  # unless a colleague's click issued it meanwhile
+                certificate = _issue(handover, by)
+                audit.record("certificate.issued", actor=by, target=certificate)
+                issued.append(certificate)
+        if progress:
+            progress(done, len(missing))
     if not issued:
         with transaction.atomic():
             _lock_held(ceremony)  # says why when the ceremony is not held
@@ -339,14 +354,32 @@ def certificate_correct(*, certificate: Certificate, by: User, reason: str) -> C
     return new
 
 
-def ceremony_batch(ceremony: Ceremony, totals: dict) -> bytes:
+# Up to this many certificates, the PDF of all of them is made while the user waits (about a
+# second); above it a job prepares it (``ceremonies.jobs.certificates_batch``).
+BATCH_DIRECT_MAX = 20
+
+
+def batch_refusal(ceremony: Ceremony) -> str | None:
+    """Why the ceremony has no certificates to print together, or None."""
+    if ceremony.status not in (Ceremony.Status.HELD, Ceremony.Status.CLOSED):
+        return _("Certificates exist once the ceremony is held.")
+    if not _current(ceremony).exists():
+        return _("No certificate has been issued for this ceremony yet.")
+    return None
+
+
+def _current(ceremony: Ceremony) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(handover__ceremony=ceremony, status="current")
+
+
+def ceremony_batch(ceremony: Ceremony, totals: dict, progress: Progress | None = None) -> bytes:
     """One PDF for printing: a summary page with the ceremony's totals, then the current
-    certificates exactly as issued (their stored bytes, not a new rendering)."""
-    certificates = list(
-        Certificate.objects.filter(handover__ceremony=ceremony, status="current")
-        .order_by("number")
-        .only("pdf", "number")
-    )
+    certificates exactly as issued (their stored bytes, not a new rendering). ``progress``
+    counts the summary as one step and each certificate as one."""
+    certificates = list(_current(ceremony).order_by("number").only("pdf", "number"))
+    steps = 1 + len(certificates)
+    if progress:
+        progress(0, steps)
     summary = render_pdf(
         "pdf/ceremony_summary.html",
         {
@@ -358,10 +391,14 @@ def ceremony_batch(ceremony: Ceremony, totals: dict) -> bytes:
         },
         language="ar",
     )
+    if progress:
+        progress(1, steps)
     # qpdf (through pikepdf) copies the pages as they are, ten times faster than pypdf.
     batch = pikepdf.Pdf.open(io.BytesIO(summary))
-    for certificate in certificates:
+    for done, certificate in enumerate(certificates, start=2):
         batch.pages.extend(pikepdf.Pdf.open(io.BytesIO(bytes(certificate.pdf))).pages)
+        if progress:
+            progress(done, steps)
     output = io.BytesIO()
     batch.save(output)
     return output.getvalue()

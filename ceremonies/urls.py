@@ -22,6 +22,11 @@ ceremony_patterns = [
     path("<int:pk>/certificates/issue/", views.certificates_issue, name="certificates_issue"),
     path("<int:pk>/certificates.pdf", views.ceremony_batch, name="ceremony_batch"),
     path(
+        "<int:pk>/certificates/prepare/",
+        views.ceremony_batch_prepare,
+        name="ceremony_batch_prepare",
+    ),
+    path(
         "<int:pk>/certificates/<int:certificate_pk>.pdf",
         views.certificate_pdf,
         name="certificate_pdf",

@@ -10,9 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ceremonies import certificates, permissions, services
+from ceremonies import jobs as ceremony_jobs
 from ceremonies.forms import (
     CeremonyForm,
     HandoverForm,
@@ -22,6 +24,7 @@ from ceremonies.forms import (
     item_formset,
 )
 from ceremonies.models import Ceremony, Certificate, Handover
+from reintegration import jobs
 from reintegration.concurrency import posted_version
 from reintegration.confirmation import (
     Confirmation,
@@ -125,6 +128,7 @@ def ceremony_detail(request, pk):
     }
     cancelled = Certificate.objects.filter(handover__ceremony=ceremony, status="cancelled")
     rows = [(h, current.get(h.pk)) for h in handovers]
+    can_print = permissions.can_print_certificates(user)
     return render(
         request,
         "ceremonies/ceremony_detail.html",
@@ -141,9 +145,12 @@ def ceremony_detail(request, pk):
             "can_close": permissions.can_close_ceremony(user, ceremony),
             "can_issue": permissions.can_issue_certificates(user, ceremony),
             "can_correct": permissions.can_correct_certificates(user, ceremony),
-            "can_print": permissions.can_print_certificates(user),
+            "can_print": can_print,
             "can_attendance": permissions.can_print_attendance(user),
             "reason_form": ReasonForm(),
+            "issuing": ceremony_jobs.issuing_shown(ceremony, user),
+            "batch_direct": len(current) <= certificates.BATCH_DIRECT_MAX,
+            "batch_job": ceremony_jobs.batch_shown(ceremony, user) if can_print else None,
         },
     )
 
@@ -469,11 +476,15 @@ def ceremony_attendance(request, pk):
 @require_POST
 @requires(permissions.can_view_ceremonies)
 def certificates_issue(request, pk):
+    """Starts the issuing (or joins the one under way); the ceremony page shows its progress."""
     ceremony = _get_ceremony(request, pk)
     allow(permissions.can_issue_certificates, request.user, ceremony)
-    with refusal_shown_on(request):
-        issued = certificates.certificates_issue(ceremony=ceremony, by=request.user)
-        messages.success(request, _("%(count)s certificates issued.") % {"count": len(issued)})
+    jobs.job_start(
+        ceremony_jobs.issue_certificates,
+        key=ceremony_jobs.issue_key(ceremony),
+        by=request.user,
+        params={"ceremony": ceremony.pk},
+    )
     return redirect("ceremony_detail", pk=ceremony.pk)
 
 
@@ -516,19 +527,41 @@ def certificate_correct(request, pk, certificate_pk):
     return redirect("ceremony_detail", pk=ceremony.pk)
 
 
+@never_cache  # personal data: no copy in a shared cache or the browser's
 @requires(permissions.can_print_certificates)
 def ceremony_batch(request, pk):
+    """The PDF of all the certificates, made while the user waits: for a small ceremony only,
+    a large one is prepared by a job (``ceremony_batch_prepare``)."""
     ceremony = _get_ceremony(request, pk)
-    if ceremony.status not in (Ceremony.Status.HELD, Ceremony.Status.CLOSED):
-        messages.error(request, _("Certificates exist once the ceremony is held."))
+    if refusal := certificates.batch_refusal(ceremony):
+        messages.error(request, refusal)
         return redirect("ceremony_detail", pk=ceremony.pk)
-    if not Certificate.objects.filter(handover__ceremony=ceremony, status="current").exists():
-        messages.error(request, _("No certificate has been issued for this ceremony yet."))
+    current = Certificate.objects.filter(handover__ceremony=ceremony, status="current")
+    if current.count() > certificates.BATCH_DIRECT_MAX:
+        messages.info(
+            request, _("Prepare the PDF of all certificates: it is too large to wait for.")
+        )
         return redirect("ceremony_detail", pk=ceremony.pk)
     pdf = certificates.ceremony_batch(ceremony, services.totals(ceremony))
-    return pdf_response(
-        pdf, f"certificates-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf", inline=True
-    )
+    return pdf_response(pdf, ceremony_jobs.batch_filename(ceremony), inline=True)
+
+
+@require_POST
+@requires(permissions.can_print_certificates)
+def ceremony_batch_prepare(request, pk):
+    """Starts preparing the PDF of all the certificates (or joins the one under way); the
+    ceremony page shows its progress, then the link to download it."""
+    ceremony = _get_ceremony(request, pk)
+    if refusal := certificates.batch_refusal(ceremony):
+        messages.error(request, refusal)
+    else:
+        jobs.job_start(
+            ceremony_jobs.certificates_batch,
+            key=ceremony_jobs.batch_key(ceremony, request.user),
+            by=request.user,
+            params={"ceremony": ceremony.pk},
+        )
+    return redirect("ceremony_detail", pk=ceremony.pk)
 
 
 # --- Public verification -------------------------------------------------------------------

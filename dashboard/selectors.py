@@ -49,6 +49,7 @@ from projects.models import Decision, FollowUpVisit, LifeProject, Sector, Status
 from reintegration.formatting import format_date
 from reintegration.models import Centre, Province, Region, Role, User
 from reintegration.permissions import has_role
+from reintegration.scoping import ROLE_SCOPE
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -88,6 +89,13 @@ PERSON_PATH = {
     LedgerMovement: "project__beneficiary__",
 }
 PROJECT_PATH = {LifeProject: "", FollowUpVisit: "project__", LedgerMovement: "project__"}
+
+
+def scope_of(user: User) -> Centre | Region | Province | None:
+    """The user's centre, region or province as an object, so each PDF page names it in its own
+    language; None for the whole country."""
+    field = ROLE_SCOPE.get(user.role)
+    return getattr(user, field) if field else None
 
 
 def dashboard_scope(user: User, model: Any) -> QuerySet:

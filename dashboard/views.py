@@ -1,25 +1,26 @@
 """The home page: each role's dashboard within its scope, each table as XLSX, and a printable
-summary in Arabic then French."""
+summary in Arabic then French (prepared by a job: ``dashboard/jobs.py``)."""
 
 import io
 from decimal import Decimal
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from dashboard import jobs as report_jobs
 from dashboard.forms import DashboardFilterForm
 from dashboard.reports import convention_report
-from dashboard.selectors import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard
+from dashboard.selectors import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard, scope_of
 from partners.models import Convention
 from partners.permissions import can_view_conventions
+from reintegration import jobs
 from reintegration.formatting import CURRENCY_SUFFIX, resolve_language
-from reintegration.models import ROLE_SCOPE_FIELD
-from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
 from reintegration.spreadsheets import xlsx_append
@@ -36,12 +37,14 @@ def _dashboard(request):
 @requires(can_view_dashboard)
 def home(request):
     form, dashboard = _dashboard(request)
+    summary = report_jobs.summary_key(request.user, report_jobs.summary_query(request.GET))
     return render(
         request,
         "dashboard/home.html",
         {
             "form": form,
             "dashboard": dashboard,
+            "summary_job": jobs.latest_job(report_jobs.dashboard_summary, summary, request.user),
             "query": request.GET.urlencode(),
             "currency": CURRENCY_SUFFIX[resolve_language()],
             # The rendered figures are kept as long as the figures themselves (the page's
@@ -75,7 +78,7 @@ def dashboard_export(request, table):
         sheet.column_dimensions["A"].width = 40
     filters = workbook.create_sheet(_sheet_title(_("Filters")))
     filters.sheet_view.rightToLeft = rtl
-    xlsx_append(filters, [_("Scope"), str(_scope(request.user) or _("All of Morocco"))])
+    xlsx_append(filters, [_("Scope"), str(scope_of(request.user) or _("All of Morocco"))])
     for label, value in dashboard.filters.describe():
         xlsx_append(filters, [str(label), str(value)])
     xlsx_append(filters, [_("Figures as of"), dashboard.today])
@@ -90,22 +93,19 @@ def dashboard_export(request, table):
     return response
 
 
+@require_POST
 @requires(can_view_dashboard)
 def dashboard_pdf(request):
-    _form, dashboard = _dashboard(request)
-    pdf = render_pdf(
-        "pdf/dashboard_summary.html",
-        {"dashboard": dashboard, "scope": _scope(request.user), "generated": timezone.now()},
-        language="ar",
+    """Starts the summary PDF for the page's filters (or joins the one under way); the home
+    page shows its progress, then the link to download it."""
+    query = report_jobs.summary_query(request.GET)
+    jobs.job_start(
+        report_jobs.dashboard_summary,
+        key=report_jobs.summary_key(request.user, query),
+        by=request.user,
+        params={"query": query},
     )
-    return pdf_response(pdf, f"dashboard-{dashboard.today.isoformat()}.pdf")
-
-
-def _scope(user):
-    """The user's centre, region or province as an object, so each PDF page names it in its own
-    language; None for the whole country."""
-    field = ROLE_SCOPE_FIELD.get(user.role)
-    return getattr(user, field) if field else None
+    return redirect(f"{reverse('home')}?{query}" if query else reverse("home"))
 
 
 def _sheet_title(title: str) -> str:
@@ -129,12 +129,26 @@ def _xlsx_value(value):
 def convention_report_view(request, pk, fmt="html"):
     convention = get_visible_or_404(Convention.objects, request.user, pk=pk)
     report = convention_report(convention, request.user)
-    if fmt == "pdf":
-        pdf = render_pdf("pdf/convention_report.html", report, language="ar")
-        return pdf_response(pdf, f"{convention.reference}.pdf")
     if fmt == "xlsx":
         return _report_xlsx(report)
-    return render(request, "dashboard/convention_report.html", report)
+    key = report_jobs.report_key(convention, request.user)
+    pdf_job = jobs.latest_job(report_jobs.convention_report_pdf, key, request.user)
+    return render(request, "dashboard/convention_report.html", {**report, "pdf_job": pdf_job})
+
+
+@require_POST
+@requires(can_view_conventions)
+def convention_report_pdf(request, pk):
+    """Starts the report's PDF (or joins the one under way); the report page shows its
+    progress, then the link to download it."""
+    convention = get_visible_or_404(Convention.objects, request.user, pk=pk)
+    jobs.job_start(
+        report_jobs.convention_report_pdf,
+        key=report_jobs.report_key(convention, request.user),
+        by=request.user,
+        params={"convention": convention.pk},
+    )
+    return redirect("convention_report", pk=convention.pk)
 
 
 def _report_xlsx(report) -> HttpResponse:

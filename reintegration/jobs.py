@@ -39,6 +39,8 @@ class Result:
 
 
 JobFunction = Callable[[Job], Result | None]
+# How a service reports how far it has come (done, total), without knowing about jobs.
+Progress = Callable[[int, int], None]
 # Who may follow a job besides the person who started it (e.g. everyone who sees the ceremony).
 Visibility = Callable[[User, Job], bool]
 
@@ -111,6 +113,18 @@ def progress(job: Job, done: int, total: int | None = None) -> None:
         job.total = total
         fields.append("total")
     Job.objects.filter(pk=job.pk).update(**{field: getattr(job, field) for field in fields})
+
+
+def reporter(job: Job, *, steps: int = 100) -> Progress:
+    """A ``Progress`` for a service working for ``job``: it records at most about ``steps``
+    times over the work, since each record is one write (a 2,000-row sheet must not cost
+    2,000), and always the start and the end."""
+
+    def report(done: int, total: int) -> None:
+        if done in (0, total) or done % max(1, total // steps) == 0:
+            progress(job, done, total)
+
+    return report
 
 
 @task()

@@ -10,9 +10,9 @@ ADDRESS=${ADDRESS:-127.0.0.1:8000}
 echo "Open http://$ADDRESS/ and sign in with one of these accounts (Ctrl+C stops the server)."
 # DEBUG stays off so that the demo shows the real error pages, never a stack trace.
 export DEBUG=${DEBUG:-false}
-# A worker beside the web server runs the background jobs (e-mail, certificates, large PDFs,
-# imports); it stops with the server.
-.venv/bin/python manage.py db_worker --interval 1 -v 0 &
+# Long work (issuing certificates, large PDFs, checking imports) and e-mail run as jobs: a
+# worker runs them beside the server and stops with it.
+.venv/bin/python manage.py db_worker --interval 1 --no-reload -v 0 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 .venv/bin/python manage.py runserver "$ADDRESS"

@@ -7,6 +7,7 @@ those of a routine run.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ CHROMIUM_ARGS = [
 # seconds each: the slowest start first, so that in a parallel run no worker is left with the
 # longest one while the others have finished.
 SLOWEST_FIRST = [
+    "test_issuing",
     "test_phone_tables",
     "test_projects",
     "test_ceremonies",
@@ -138,3 +140,53 @@ def open_as(browser, live_server, username: str, width=1280, height=900, timeout
     page = context.new_page()
     page.set_default_timeout(timeout)
     return page
+
+
+class JobWorker:
+    """The background worker (django-tasks' ``db_worker``) in a thread of the test process,
+    against the live server's database: the pages start jobs, this runs them, as a worker
+    process would in production (the ``run_jobs`` fixture is for tests without a live server,
+    whose data stay inside the test's transaction)."""
+
+    def __init__(self) -> None:
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        self.worker = Worker(
+            queue_names=["default"],
+            interval=0.05,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="browser-tests",
+            excluded_queue_names=[],
+        )
+        self.thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        try:
+            self.worker.run()
+        finally:
+            connections.close_all()  # this thread's own connections, before the flush
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="job-worker", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            # The loop ends after the task in hand, or at once if it is waiting for one.
+            self.worker.running = False
+            self.thread.join(timeout=60)
+            assert not self.thread.is_alive(), "the job worker did not stop"
+
+
+@pytest.fixture
+def job_worker(live_server):
+    """``job_worker.start()`` starts the worker when the test wants jobs to run (a test may
+    first look at a job waiting for it); it is stopped at the end of the test."""
+    worker = JobWorker()
+    yield worker
+    worker.stop()

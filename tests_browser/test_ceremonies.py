@@ -2,6 +2,7 @@ import io
 from decimal import Decimal
 
 from django.utils import timezone, translation
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from beneficiaries.tests.factories import BeneficiaryFactory
@@ -26,7 +27,7 @@ def go(page, selector):
 
 
 def test_a_ceremony_is_prepared_held_and_printed(
-    browser, live_server, reference_data, screenshot, users, centre, convention
+    browser, live_server, reference_data, screenshot, users, centre, convention, job_worker
 ):
     User.objects.filter(pk=users["coordinator"].pk).update(language="ar")
     User.objects.filter(pk=users["regional"].pk).update(language="fr")
@@ -84,9 +85,12 @@ def test_a_ceremony_is_prepared_held_and_printed(
     convention = Convention.objects.get()
     assert convention.disbursed == sum(p.requested_total for p in projects)
 
-    # Back at the centre: issue the certificates, print them all.
+    # Back at the centre: issue the certificates (a worker does it, the page reloads once it
+    # is done), print them all.
+    job_worker.start()
     centre_page.goto(f"/ceremonies/{ceremony.pk}/")
     go(centre_page, "#issue")
+    expect(centre_page.locator("#batch")).to_be_visible(timeout=30_000)
     assert Certificate.objects.count() == 2
     screenshot("ceremony-held-ar", centre_page)
     totals = centre_page.locator("#ceremony-totals").inner_text()

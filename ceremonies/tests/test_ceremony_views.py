@@ -73,7 +73,7 @@ def formset_data(handover, **changes):
 
 
 def test_a_coordinator_prepares_and_regional_staff_hold_the_ceremony(
-    client, users, project, convention
+    client, users, project, convention, run_jobs
 ):
     client.force_login(users["coordinator"])
     response = plan(client, convention)
@@ -115,6 +115,7 @@ def test_a_coordinator_prepares_and_regional_staff_hold_the_ceremony(
 
     client.force_login(users["coordinator"])
     client.post(reverse("certificates_issue", args=[ceremony.pk]))
+    run_jobs()
     certificate = Certificate.objects.get()
     client.force_login(users["official"])
     batch = client.get(reverse("ceremony_batch", args=[ceremony.pk]))

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -26,6 +27,7 @@ from dashboard.tests.factories import make_network, populate
 from partners.models import Convention, LedgerMovement
 from projects.models import Decision, FollowUpVisit, Sector, Status
 from reintegration.models import Region, User
+from reintegration.tests import following
 from reintegration.tests.protection import unprotected
 from reintegration.tests.worlds import (
     built_once,
@@ -476,11 +478,12 @@ def test_each_table_downloads_as_a_workbook_with_the_same_numbers(client, networ
     assert client.get("/dashboard/nothing.xlsx").status_code == 404
 
 
-def test_the_pdf_summary_is_in_arabic_then_french(client, network, users):
+def test_the_pdf_summary_is_in_arabic_then_french(client, network, users, run_jobs):
     client.force_login(users["national"])
-    response = client.get("/dashboard/summary.pdf")
-    assert response["Content-Type"] == "application/pdf"
-    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert client.post(reverse("dashboard_pdf")).status_code == 302
+    run_jobs()
+    pdf = following.downloaded(client, following.started_by(users["national"]))
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
     middle = len(pages) // 2
     arabic, french = "".join(pages[:middle]), "".join(pages[middle:])
     for language, text in (("ar", arabic), ("fr", french)):

@@ -11,6 +11,7 @@ from partners import services as ledger
 from partners.models import Contribution, Convention, Partner
 from projects.tests.factories import approved, make_project
 from reintegration.models import User
+from reintegration.tests import following
 from reintegration.tests.factories import CentreFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,9 @@ def test_a_convention_over_two_provinces_is_listed_once(users, convention):
     assert Convention.objects.visible_to(users["regional"]).count() == 1
 
 
-def test_the_report_counts_people_women_money_and_trades(client, users, person, convention):
+def test_the_report_counts_people_women_money_and_trades(
+    client, users, person, convention, run_jobs
+):
     approved(make_project(person, users["coordinator"]), users)
     # An official reads the totals, never who the money went to.
     client.force_login(users["official"])
@@ -141,13 +144,15 @@ def test_the_report_counts_people_women_money_and_trades(client, users, person, 
     assert load_workbook(io.BytesIO(xlsx)).worksheets[1].cell(row=2, column=1).value == (
         person.file_number
     )
-    pdf = client.get(f"/conventions/{convention.pk}/report.pdf")
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    client.post(f"/conventions/{convention.pk}/report/pdf/")
+    run_jobs()
+    pdf = following.downloaded(client, following.started_by(users["coordinator"]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     with translation.override("fr"):
         french_title = str(translation.gettext("Report for the partner"))
     assert french_title in text
     assert "13.600,00" in text
-    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 2
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 2
 
 
 def test_releasing_twice_gives_back_nothing_more(users, person, convention):

@@ -1,6 +1,8 @@
 """Long work as jobs: queued in the database, run by the real worker, followed by its page."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
@@ -20,6 +22,14 @@ def count_to(job: Job) -> jobs.Result:
         if job.params.get("break_at") == done:
             raise ZeroDivisionError
     return jobs.Result(content=b"%d" % total, filename="count.txt")
+
+
+@jobs.job_kind()
+def count_rows(job: Job) -> None:
+    report = jobs.reporter(job)
+    total = job.params["total"]
+    for done in range(total + 1):
+        report(done, total)
 
 
 def not_a_job(job: Job) -> None:
@@ -104,3 +114,16 @@ def test_finished_jobs_and_their_files_are_deleted_after_a_week(users, run_jobs)
     assert jobs.prune_jobs(before=next_week) == 1
     assert not default_storage.exists(done.result.name)
     assert list(Job.objects.all()) == [live]
+
+
+@pytest.mark.parametrize(("total", "writes"), [(3, 4), (2000, 101)])
+def test_progress_is_written_at_most_about_a_hundred_times(users, run_jobs, total, writes):
+    """Each record is a write the page can read at once: one per row of a large sheet would
+    cost the work more than the rows themselves."""
+    job = jobs.job_start(count_rows, key="rows", by=users["coordinator"], params={"total": total})
+    with CaptureQueriesContext(connection) as queries:
+        run_jobs()
+    recorded = [q for q in queries if q["sql"].startswith('UPDATE "reintegration_job" SET "done"')]
+    assert len(recorded) == writes
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == ("done", total, total)

@@ -43,24 +43,19 @@ MATRIX = {
     "home": ("get", None, everyone(200)),
     # Every role has a dashboard, each within its own scope (officials: aggregates only).
     "dashboard_export": ("get", "dashboard_table", everyone(200)),
-    "dashboard_pdf": ("get", None, everyone(200)),
+    # Long work starts a job and goes back to its page, which shows the progress.
+    "dashboard_pdf": ("post", None, everyone(302)),
     "centre_list": ("get", None, everyone(200)),
     "audit_log": ("get", None, only({"national", "auditor"})),
+    # A job is followed by whoever started it, and by those its kind names (the issuing of a
+    # ceremony's certificates: everyone who sees the ceremony); others are told it does not
+    # exist.
+    "job_status": ("get", "issuing_job", everyone(200)),
+    "job_result": ("get", "batch_job", only({"coordinator"}, denied=404)),
+    "outbox_failures": ("get", None, only({"national"})),
+    "outbox_retry": ("post", "failed_message", only({"national"}, status=302)),
     "set_language": ("post", None, everyone(302, anonymous=302)),
     "healthz": ("get", None, everyone(200, anonymous=200)),
-    # A job is followed by whoever started it (here the coordinator); others do not see it.
-    "job_status": (
-        "get",
-        "job",
-        {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, 404), "coordinator": 200},
-    ),
-    "job_result": (
-        "get",
-        "job",
-        {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, 404), "coordinator": 200},
-    ),
-    "outbox_failures": ("get", None, only({"national"})),
-    "outbox_retry": ("post", "message", only({"national"}, status=302)),
     "login": ("get", None, {ANONYMOUS: 200, **dict.fromkeys(ROLES, 302)}),
     "logout": ("post", None, everyone(302, anonymous=302)),
     "password_change": ("get", None, everyone(200)),
@@ -100,6 +95,7 @@ MATRIX = {
     "convention_detail": ("get", "convention", everyone(200)),
     "convention_report": ("get", "convention", everyone(200)),
     "convention_report_file": ("get", "convention_xlsx", everyone(200)),
+    "convention_report_pdf": ("post", "convention", everyone(302)),
     # Ceremonies: centres prepare, regional staff and headquarters hold them, officials of the
     # province read and print, auditors read; certificates are issued by centres and
     # headquarters, printed by all but auditors (who may only verify them, like anyone).
@@ -115,6 +111,7 @@ MATRIX = {
     "ceremony_attendance": ("get", "ceremony", only(PRINTERS)),
     "certificates_issue": ("post", "held", only(WRITERS, status=302)),
     "ceremony_batch": ("get", "held", only(PRINTERS)),
+    "ceremony_batch_prepare": ("post", "held", only(PRINTERS, status=302)),
     "certificate_pdf": ("get", "certificate", only(PRINTERS)),
     "certificate_correct": ("post", "certificate", only(WRITERS, status=302)),
     "certificate_verify_form": ("get", None, everyone(200, anonymous=200)),
@@ -203,34 +200,42 @@ def builders(users, centre, convention) -> dict:
         issued = certificates_issue(ceremony=ceremony, by=coordinator)[0]
         return {"pk": ceremony.pk, "certificate_pk": issued.pk, "code": issued.code}
 
-    def job():
-        from django.core.files.base import ContentFile
+    def issuing_job():
+        from ceremonies import jobs as ceremony_jobs
+        from ceremonies.models import Ceremony
+        from reintegration import jobs
 
-        from reintegration.models import Job
-
-        done = Job.objects.create(
-            kind="reintegration.tests.test_jobs.count_to",
-            key="matrix",
-            requested_by=coordinator,
-            status=Job.Status.DONE,
-            done=1,
-            total=1,
+        ceremony = Ceremony.objects.get(pk=held()["pk"])
+        job = jobs.job_start(
+            ceremony_jobs.issue_certificates,
+            key=ceremony_jobs.issue_key(ceremony),
+            by=coordinator,
+            params={"ceremony": ceremony.pk},
         )
-        done.result.save("count.txt", ContentFile(b"1"))
-        return {"pk": done.pk}
+        return {"pk": job.pk}
 
-    def message():
+    def batch_job():
+        from ceremonies import jobs as ceremony_jobs
+        from ceremonies.models import Ceremony
+        from reintegration import jobs
+
+        ceremony = Ceremony.objects.get(pk=held()["pk"])
+        job = jobs.job_start(
+            ceremony_jobs.certificates_batch,
+            key=ceremony_jobs.batch_key(ceremony, coordinator),
+            by=coordinator,
+            params={"ceremony": ceremony.pk},
+        )
+        jobs.run_job.call(job.pk)  # done, with its PDF to download
+        return {"pk": job.pk}
+
+    def failed_message():
         from reintegration.models import OutboxMessage
 
-        failed = OutboxMessage.objects.create(
-            reason="project.approve",
-            to="samira@example.org",
-            subject="s",
-            body="b",
-            status=OutboxMessage.Status.FAILED,
-            attempts=8,
+        message = OutboxMessage.objects.create(
+            reason="test", to="someone@example.org", subject="-", body="-", status="failed"
         )
-        return {"pk": failed.pk}
+        return {"pk": message.pk}
 
     def submitted():
         from projects.services import project_submit
@@ -264,15 +269,16 @@ def builders(users, centre, convention) -> dict:
         "held": lambda: {"pk": held()["pk"]},
         "certificate": lambda: {k: v for k, v in held().items() if k != "code"},
         "code": lambda: {"code": held()["code"]},
-        "job": job,
-        "message": message,
+        "issuing_job": issuing_job,
+        "batch_job": batch_job,
+        "failed_message": failed_message,
     }
     return builders
 
 
 # Objects with files are built for each test, in the test's own MEDIA_ROOT; the others once for
 # the module, each kind apart as if built for its URL alone.
-WITH_FILES = {"document", "consent", "job"}
+WITH_FILES = {"document", "consent", "batch_job"}
 
 
 @pytest.fixture(scope="module")
@@ -440,6 +446,8 @@ def test_a_confirmed_action_outside_the_scope_is_not_found(
             "hold",
             "held",
             "certificate",
+            "issuing_job",
+            "batch_job",
         )
     ),
 )
