@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
     from reintegration.models import User
 
-__all__ = ["FAMILIES", "SENTENCES", "client_address", "describe", "record"]
+__all__ = [
+    "FAMILIES",
+    "SENTENCES",
+    "client_address",
+    "current_client_address",
+    "describe",
+    "record",
+]
 
 MASK = "********"
 # Field names whose values never reach the log, whatever the caller passes.
@@ -59,6 +66,12 @@ def client_address(address: str | None) -> Iterator[None]:
         _client_address.reset(token)
 
 
+def current_client_address() -> str | None:
+    """The address of the client being served, for the logs that record it beside this one
+    (the access log); None outside a request."""
+    return _client_address.get()
+
+
 def record(
     action: str,
     *,
@@ -81,5 +94,5 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         target_label=(target_label or _label(target))[:300] if target is not None else target_label,
         changes=_mask(changes or {}),
-        ip_address=_client_address.get(),
+        ip_address=current_client_address(),
     )
