@@ -46,6 +46,10 @@ MATRIX = {
     "dashboard_pdf": ("get", None, everyone(200)),
     "centre_list": ("get", None, everyone(200)),
     "audit_log": ("get", None, only({"national", "auditor"})),
+    "audit_log_export": ("get", None, only({"national", "auditor"})),
+    # Who opened which person's data: read by the same two roles as the audit log.
+    "access_log": ("get", None, only({"national", "auditor"})),
+    "access_log_export": ("get", None, only({"national", "auditor"})),
     "set_language": ("post", None, everyone(302, anonymous=302)),
     "healthz": ("get", None, everyone(200, anonymous=200)),
     # A job is followed by whoever started it (here the coordinator); others do not see it.
