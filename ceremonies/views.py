@@ -22,6 +22,8 @@ from ceremonies.forms import (
     item_formset,
 )
 from ceremonies.models import Ceremony, Certificate, Handover
+from reintegration import access_log
+from reintegration.access_log import Kind
 from reintegration.concurrency import posted_version
 from reintegration.confirmation import (
     Confirmation,
@@ -447,9 +449,14 @@ def ceremony_cancel(request, pk):
 def ceremony_attendance(request, pk):
     ceremony = _get_ceremony(request, pk)
     allow(permissions.can_print_attendance, request.user)
-    handovers = ceremony.handovers.select_related(
-        "project__beneficiary", "project__trade"
-    ).order_by("project__beneficiary__file_number")
+    handovers = list(
+        ceremony.handovers.select_related("project__beneficiary", "project__trade").order_by(
+            "project__beneficiary__file_number"
+        )
+    )
+    name = f"attendance-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf"
+    # A list of people with their names and masked CIN: an export.
+    access_log.record(Kind.EXPORT, by=request.user, reference=name, rows=len(handovers))
     pdf = render_pdf(
         "pdf/attendance.html",
         {
@@ -461,9 +468,7 @@ def ceremony_attendance(request, pk):
         },
         language="ar",
     )
-    return pdf_response(
-        pdf, f"attendance-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf", inline=True
-    )
+    return pdf_response(pdf, name, inline=True)
 
 
 @require_POST
@@ -489,6 +494,13 @@ def _get_certificate(request, pk, certificate_pk) -> tuple[Ceremony, Certificate
 def certificate_pdf(request, pk, certificate_pk):
     _ceremony, certificate = _get_certificate(request, pk, certificate_pk)
     allow(permissions.can_reprint_certificate, request.user, certificate)
+    # Whose certificate it is, from the data it copied when issued: no query for the file.
+    access_log.record(
+        Kind.CERTIFICATE,
+        by=request.user,
+        file_number=certificate.snapshot["beneficiary"]["file_number"],
+        reference=certificate.number,
+    )
     # The stored bytes, exactly as issued: a reprint never renders again.
     return pdf_response(bytes(certificate.pdf), f"{certificate.number}.pdf", inline=True)
 
@@ -522,13 +534,15 @@ def ceremony_batch(request, pk):
     if ceremony.status not in (Ceremony.Status.HELD, Ceremony.Status.CLOSED):
         messages.error(request, _("Certificates exist once the ceremony is held."))
         return redirect("ceremony_detail", pk=ceremony.pk)
-    if not Certificate.objects.filter(handover__ceremony=ceremony, status="current").exists():
+    issued = Certificate.objects.filter(handover__ceremony=ceremony, status="current").count()
+    if not issued:
         messages.error(request, _("No certificate has been issued for this ceremony yet."))
         return redirect("ceremony_detail", pk=ceremony.pk)
+    name = f"certificates-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf"
+    # Every current certificate of the ceremony, one person each: an export.
+    access_log.record(Kind.EXPORT, by=request.user, reference=name, rows=issued)
     pdf = certificates.ceremony_batch(ceremony, services.totals(ceremony))
-    return pdf_response(
-        pdf, f"certificates-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf", inline=True
-    )
+    return pdf_response(pdf, name, inline=True)
 
 
 # --- Public verification -------------------------------------------------------------------

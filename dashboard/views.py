@@ -17,6 +17,8 @@ from dashboard.reports import convention_report
 from dashboard.selectors import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard
 from partners.models import Convention
 from partners.permissions import can_view_conventions
+from reintegration import access_log
+from reintegration.access_log import Kind
 from reintegration.formatting import CURRENCY_SUFFIX, resolve_language
 from reintegration.models import ROLE_SCOPE_FIELD
 from reintegration.pdf import pdf_response, render_pdf
@@ -133,6 +135,15 @@ def convention_report_view(request, pk, fmt="html"):
         pdf = render_pdf("pdf/convention_report.html", report, language="ar")
         return pdf_response(pdf, f"{convention.reference}.pdf")
     if fmt == "xlsx":
+        if report["allocations"]:
+            # The sheet lists the reader's files financed by the convention (numbers and
+            # projects): an export of people. The page and the PDF hold totals only.
+            access_log.record(
+                Kind.EXPORT,
+                by=request.user,
+                reference=f"{convention.reference}.xlsx",
+                rows=len(report["allocations"]),
+            )
         return _report_xlsx(report)
     return render(request, "dashboard/convention_report.html", report)
 
