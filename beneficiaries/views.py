@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaries import exporting, hooks, importing, permissions, services
+from beneficiaries.access_request import sections as access_request_sections
 from beneficiaries.forms import (
     ArchiveForm,
     BeneficiaryForm,
@@ -435,9 +436,7 @@ def access_request(request, pk):
     audit.record("beneficiary.access_exported", actor=request.user, target=beneficiary)
     context = {
         "b": beneficiary,
-        "detention": detention,
-        "consents": beneficiary.consents.select_related("text", "collected_by"),
-        "documents": beneficiary.documents.all(),
+        "sections": access_request_sections(beneficiary, detention=detention),
         "timeline": _timeline(beneficiary, beneficiary.projects.all()),
         "generated_at": timezone.now(),
     }
