@@ -99,8 +99,8 @@ def project_sections(beneficiary: Beneficiary) -> list[Section]:
                 level=3,
                 labels={
                     "created_at": _("Date"),
-                    "from_status": _("From"),
-                    "to_status": _("To"),
+                    "from_status": _("Status before"),
+                    "to_status": _("Status after"),
                     "actor": _("By"),
                     "amount": _("Amount"),
                 },
