@@ -59,8 +59,10 @@ def columns_for(user) -> list[Column]:
     return PERSON_COLUMNS + (DETENTION_COLUMNS if can_view_detention(user) else [])
 
 
-def rows(queryset, columns, *, with_detention: bool) -> list[list]:
+def rows(queryset, columns, *, with_detention: bool) -> tuple[list[list], int]:
+    """The export's rows, and how many detention records they hold."""
     people = list(queryset.select_related("centre", "track", "residence_province"))
+    by_person = {}
     if with_detention:
         records = DetentionRecord.objects.filter(
             beneficiary__in=[b.pk for b in people]
@@ -69,11 +71,14 @@ def rows(queryset, columns, *, with_detention: bool) -> list[list]:
         for b in people:
             b._detention = by_person.get(b.pk)
             b._establishment = str(b._detention.establishment) if b._detention else ""
-    return [[column.value(b) for column in columns] for b in people]
+    return [[column.value(b) for column in columns] for b in people], len(by_person)
 
 
-def response(fmt: str, columns, data) -> HttpResponse:
-    stamp = timezone.localdate().isoformat()
+def filename(fmt: str) -> str:
+    return f"beneficiaries-{timezone.localdate().isoformat()}.{fmt}"
+
+
+def response(fmt: str, columns, data, name: str) -> HttpResponse:
     headers = [str(column.header) for column in columns]
     if fmt == "xlsx":
         workbook = Workbook(write_only=True)
@@ -95,5 +100,5 @@ def response(fmt: str, columns, data) -> HttpResponse:
         writer.writerow(headers)
         writer.writerows(data)
         result = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    result["Content-Disposition"] = f'attachment; filename="beneficiaries-{stamp}.{fmt}"'
+    result["Content-Disposition"] = f'attachment; filename="{name}"'
     return result

@@ -21,6 +21,7 @@ from beneficiaries.models import (
     ProgrammeTrack,
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
+from reintegration.forms import DateInput
 from reintegration.models import Centre, Province, Role
 from reintegration.numbers import numbers_formfield
 
@@ -63,13 +64,6 @@ def normalise_phone(value: str) -> str:
 def not_in_future(value: datetime.date | None) -> None:
     if value and value > timezone.localdate():
         raise ValidationError(_("This date is in the future."))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class BeneficiaryForm(forms.ModelForm):

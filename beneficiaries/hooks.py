@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from beneficiaries.access_request import Section
     from beneficiaries.models import Beneficiary
     from reintegration.models import User
 
@@ -21,3 +22,8 @@ FILE_PAGE_CONTEXT: list[Callable[[User, Beneficiary], dict[str, Any]]] = []
 # ``reintegration.protected_records.anonymising()`` and returns the ids it changed, by kind
 # ({"decisions": [...], "audit_entries": [...]}), which the job records.
 ANONYMISERS: list[Callable[[Beneficiary], dict[str, list[int]]]] = []
+
+# Sections of the right-of-access PDF about what the person holds in an app above (life
+# projects, handovers): every field those apps keep about the person is printed or excluded
+# with a reason (beneficiaries/tests/test_access_request.py).
+ACCESS_REQUEST_SECTIONS: list[Callable[[Beneficiary], list[Section]]] = []

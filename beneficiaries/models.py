@@ -236,7 +236,7 @@ class DetentionRecordQuerySet(ScopedQuerySet):
 
 class DetentionRecord(models.Model):
     """Restricted (law 09-08 art. 12-1-d): only the roles in DETENTION_READER_ROLES see it, and
-    every view is written to the audit log."""
+    every display of it is written to the access log."""
 
     beneficiary = models.OneToOneField(
         Beneficiary, on_delete=models.PROTECT, related_name="detention"

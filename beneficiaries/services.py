@@ -298,10 +298,6 @@ def detention_record_save(
     return record
 
 
-def detention_record_viewed(*, beneficiary: Beneficiary, by: User) -> None:
-    audit.record("detention.viewed", actor=by, target=beneficiary)
-
-
 @transaction.atomic
 def consent_record(*, beneficiary: Beneficiary, by: User, data: dict[str, Any]) -> Consent:
     consent = Consent.objects.create(beneficiary=beneficiary, collected_by=by, **data)

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaries import exporting, hooks, importing, permissions, services
 from beneficiaries import jobs as import_jobs
+from beneficiaries.access_request import sections as access_request_sections
 from beneficiaries.forms import (
     ArchiveForm,
     BeneficiaryForm,
@@ -24,7 +25,8 @@ from beneficiaries.forms import (
     SearchForm,
 )
 from beneficiaries.models import Beneficiary, DetentionRecord, Document
-from reintegration import audit
+from reintegration import access_log, audit
+from reintegration.access_log import Kind
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.models import AuditEntry, Centre, Job, Role
 from reintegration.pagination import paginate
@@ -38,12 +40,16 @@ CACHED_COUNT = 10_000
 CACHED_COUNT_SECONDS = 60
 
 
-def _get_beneficiary(request, pk) -> Beneficiary:
-    return get_visible_or_404(
-        Beneficiary.objects.select_related("centre", "track", "residence_province"),
-        request.user,
-        pk=pk,
-    )
+def _get_beneficiary(request, pk, *, detention_flag: bool = False) -> Beneficiary:
+    """The file in the user's scope (404 outside it). ``detention_flag`` adds
+    ``has_detention``, read in the same query, so that the file page can offer to show a
+    record without reading it."""
+    files = Beneficiary.objects.select_related("centre", "track", "residence_province")
+    if detention_flag:
+        files = files.annotate(
+            has_detention=Exists(DetentionRecord.objects.filter(beneficiary=OuterRef("pk")))
+        )
+    return get_visible_or_404(files, request.user, pk=pk)
 
 
 class _KeptCountPaginator(Paginator):
@@ -169,18 +175,26 @@ def _timeline(beneficiary, projects):
 
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_detail(request, pk):
-    beneficiary = _get_beneficiary(request, pk)
+    """The person's file. The detention record shows only when asked (``?show=detention``,
+    the page's "Show the detention record"), and only that request records a view of it:
+    opening a file to attach a document is not reading the person's detention."""
     user = request.user
+    can_view_detention = permissions.can_view_detention(user)
+    beneficiary = _get_beneficiary(request, pk, detention_flag=can_view_detention)
     detention = None
-    if permissions.can_view_detention(user):
+    if can_view_detention and beneficiary.has_detention and request.GET.get("show") == "detention":
         detention = (
             DetentionRecord.objects.visible_to(user)
             .select_related("establishment")
             .filter(beneficiary=beneficiary)
             .first()
         )
-        if detention is not None:
-            services.detention_record_viewed(beneficiary=beneficiary, by=user)
+    access_log.record(
+        Kind.FILE,
+        by=user,
+        file_number=beneficiary.file_number,
+        detention_records=int(detention is not None),
+    )
     projects = list(beneficiary.projects.select_related("trade"))
     return render(
         request,
@@ -188,7 +202,7 @@ def beneficiary_detail(request, pk):
         {
             "b": beneficiary,
             "detention": detention,
-            "can_view_detention": permissions.can_view_detention(user),
+            "can_view_detention": can_view_detention,
             "consents": beneficiary.consents.select_related("text", "collected_by"),
             "documents": beneficiary.documents.select_related("uploaded_by"),
             "timeline": _timeline(beneficiary, projects)[:50],
@@ -233,7 +247,8 @@ def detention_edit(request, pk):
     record = DetentionRecord.objects.visible_to(request.user).filter(beneficiary=beneficiary)
     instance = record.first()
     if instance is not None and request.method == "GET":
-        services.detention_record_viewed(beneficiary=beneficiary, by=request.user)
+        # The form displays the record's values.
+        access_log.record(Kind.DETENTION, by=request.user, file_number=beneficiary.file_number)
     form = DetentionRecordForm(request.POST or None, instance=instance, beneficiary=beneficiary)
     if request.method == "POST" and form.is_valid():
         services.detention_record_save(
@@ -285,12 +300,10 @@ def document_add(request, pk):
     )
 
 
-def _serve(request, beneficiary, stored_file, content_type, name, reference) -> FileResponse:
-    audit.record(
-        "document.viewed",
-        actor=request.user,
-        target=beneficiary,
-        changes={"document": reference},
+def _serve(request, beneficiary, stored_file, content_type, name, kind, reference) -> FileResponse:
+    # The document's number and kind, never its name: uploaded names often hold the person's.
+    access_log.record(
+        kind, by=request.user, file_number=beneficiary.file_number, reference=reference
     )
     response = FileResponse(
         stored_file.open("rb"),
@@ -317,7 +330,8 @@ def document_download(request, pk, document_pk):
         document.file,
         document.content_type,
         document.original_name,
-        document.pk,
+        Kind.DOCUMENT,
+        f"#{document.pk} {document.kind}",
     )
 
 
@@ -329,7 +343,15 @@ def consent_scan(request, pk, consent_pk):
         raise Http404
     content_type, _extension = services.sniff_upload(consent.scan)
     name = f"{beneficiary.file_number}-consent-{consent.given_on.isoformat()}"
-    return _serve(request, beneficiary, consent.scan, content_type, name, f"consent-{consent.pk}")
+    return _serve(
+        request,
+        beneficiary,
+        consent.scan,
+        content_type,
+        name,
+        Kind.CONSENT_SCAN,
+        f"#{consent.pk} {consent.given_on.isoformat()}",
+    )
 
 
 def _archive_confirmation(beneficiary, form) -> Confirmation:
@@ -398,21 +420,29 @@ def access_request(request, pk):
     detention = None
     if permissions.can_view_detention(request.user):
         detention = (
-            DetentionRecord.objects.visible_to(request.user).filter(beneficiary=beneficiary).first()
+            DetentionRecord.objects.visible_to(request.user)
+            .select_related("establishment")
+            .filter(beneficiary=beneficiary)
+            .first()
         )
-        if detention is not None:
-            services.detention_record_viewed(beneficiary=beneficiary, by=request.user)
+    name = f"{beneficiary.file_number}-access.pdf"
+    access_log.record(
+        Kind.ACCESS_REQUEST,
+        by=request.user,
+        file_number=beneficiary.file_number,
+        reference=name,
+        detention_records=int(detention is not None),
+    )
+    # Answering the person's request is also a step in their file's history.
     audit.record("beneficiary.access_exported", actor=request.user, target=beneficiary)
     context = {
         "b": beneficiary,
-        "detention": detention,
-        "consents": beneficiary.consents.select_related("text", "collected_by"),
-        "documents": beneficiary.documents.all(),
+        "sections": access_request_sections(beneficiary, detention=detention),
         "timeline": _timeline(beneficiary, beneficiary.projects.all()),
         "generated_at": timezone.now(),
     }
     pdf = render_pdf("pdf/access_request.html", context)
-    return pdf_response(pdf, f"{beneficiary.file_number}-access.pdf")
+    return pdf_response(pdf, name)
 
 
 @requires(permissions.can_view_beneficiaries)
@@ -421,15 +451,18 @@ def beneficiary_export(request, fmt):
     queryset = form.filter(Beneficiary.objects.visible_to(request.user))
     columns = exporting.columns_for(request.user)
     with_detention = permissions.can_view_detention(request.user)
-    rows = exporting.rows(queryset, columns, with_detention=with_detention)
-    audit.record(
-        "beneficiary.exported",
-        actor=request.user,
-        target_label=fmt,
-        # An export with detention columns is a view of every record in it (law 09-08).
-        changes={"rows": len(rows), "format": fmt, "detention": with_detention},
+    rows, detention_records = exporting.rows(queryset, columns, with_detention=with_detention)
+    name = exporting.filename(fmt)
+    # One entry for the export, with how many files it held; the detention records it
+    # carried are views of each of them (law 09-08), counted in an entry of their own.
+    access_log.record(
+        Kind.EXPORT,
+        by=request.user,
+        reference=name,
+        rows=len(rows),
+        detention_records=detention_records,
     )
-    return exporting.response(fmt, columns, rows)
+    return exporting.response(fmt, columns, rows, name)
 
 
 @requires(permissions.can_import_beneficiaries)

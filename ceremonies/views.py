@@ -24,7 +24,8 @@ from ceremonies.forms import (
     item_formset,
 )
 from ceremonies.models import Ceremony, Certificate, Handover
-from reintegration import jobs
+from reintegration import access_log, jobs
+from reintegration.access_log import Kind
 from reintegration.concurrency import posted_version
 from reintegration.confirmation import (
     Confirmation,
@@ -454,9 +455,14 @@ def ceremony_cancel(request, pk):
 def ceremony_attendance(request, pk):
     ceremony = _get_ceremony(request, pk)
     allow(permissions.can_print_attendance, request.user)
-    handovers = ceremony.handovers.select_related(
-        "project__beneficiary", "project__trade"
-    ).order_by("project__beneficiary__file_number")
+    handovers = list(
+        ceremony.handovers.select_related("project__beneficiary", "project__trade").order_by(
+            "project__beneficiary__file_number"
+        )
+    )
+    name = f"attendance-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf"
+    # A list of people with their names and masked CIN: an export.
+    access_log.record(Kind.EXPORT, by=request.user, reference=name, rows=len(handovers))
     pdf = render_pdf(
         "pdf/attendance.html",
         {
@@ -468,9 +474,7 @@ def ceremony_attendance(request, pk):
         },
         language="ar",
     )
-    return pdf_response(
-        pdf, f"attendance-{ceremony.held_on.isoformat()}-{ceremony.pk}.pdf", inline=True
-    )
+    return pdf_response(pdf, name, inline=True)
 
 
 @require_POST
@@ -500,6 +504,13 @@ def _get_certificate(request, pk, certificate_pk) -> tuple[Ceremony, Certificate
 def certificate_pdf(request, pk, certificate_pk):
     _ceremony, certificate = _get_certificate(request, pk, certificate_pk)
     allow(permissions.can_reprint_certificate, request.user, certificate)
+    # Whose certificate it is, from the data it copied when issued: no query for the file.
+    access_log.record(
+        Kind.CERTIFICATE,
+        by=request.user,
+        file_number=certificate.snapshot["beneficiary"]["file_number"],
+        reference=certificate.number,
+    )
     # The stored bytes, exactly as issued: a reprint never renders again.
     return pdf_response(bytes(certificate.pdf), f"{certificate.number}.pdf", inline=True)
 
@@ -536,21 +547,25 @@ def ceremony_batch(request, pk):
     if refusal := certificates.batch_refusal(ceremony):
         messages.error(request, refusal)
         return redirect("ceremony_detail", pk=ceremony.pk)
-    current = Certificate.objects.filter(handover__ceremony=ceremony, status="current")
-    if current.count() > certificates.BATCH_DIRECT_MAX:
+    issued = Certificate.objects.filter(handover__ceremony=ceremony, status="current").count()
+    if issued > certificates.BATCH_DIRECT_MAX:
         messages.info(
             request, _("Prepare the PDF of all certificates: it is too large to wait for.")
         )
         return redirect("ceremony_detail", pk=ceremony.pk)
+    name = ceremony_jobs.batch_filename(ceremony)
+    # Every current certificate of the ceremony, one person each: an export.
+    access_log.record(Kind.EXPORT, by=request.user, reference=name, rows=issued)
     pdf = certificates.ceremony_batch(ceremony, services.totals(ceremony))
-    return pdf_response(pdf, ceremony_jobs.batch_filename(ceremony), inline=True)
+    return pdf_response(pdf, name, inline=True)
 
 
 @require_POST
 @requires(permissions.can_print_certificates)
 def ceremony_batch_prepare(request, pk):
     """Starts preparing the PDF of all the certificates (or joins the one under way); the
-    ceremony page shows its progress, then the link to download it."""
+    ceremony page shows its progress, then the link to download it. Asking for it is the
+    export the access log records."""
     ceremony = _get_ceremony(request, pk)
     if refusal := certificates.batch_refusal(ceremony):
         messages.error(request, refusal)
@@ -560,6 +575,13 @@ def ceremony_batch_prepare(request, pk):
             key=ceremony_jobs.batch_key(ceremony, request.user),
             by=request.user,
             params={"ceremony": ceremony.pk},
+        )
+        issued = Certificate.objects.filter(handover__ceremony=ceremony, status="current")
+        access_log.record(
+            Kind.EXPORT,
+            by=request.user,
+            reference=ceremony_jobs.batch_filename(ceremony),
+            rows=issued.count(),
         )
     return redirect("ceremony_detail", pk=ceremony.pk)
 

@@ -19,7 +19,8 @@ from dashboard.reports import convention_report
 from dashboard.selectors import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard, scope_of
 from partners.models import Convention
 from partners.permissions import can_view_conventions
-from reintegration import jobs
+from reintegration import access_log, jobs
+from reintegration.access_log import Kind
 from reintegration.formatting import CURRENCY_SUFFIX, resolve_language
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
@@ -130,6 +131,15 @@ def convention_report_view(request, pk, fmt="html"):
     convention = get_visible_or_404(Convention.objects, request.user, pk=pk)
     report = convention_report(convention, request.user)
     if fmt == "xlsx":
+        if report["allocations"]:
+            # The sheet lists the reader's files financed by the convention (numbers and
+            # projects): an export of people. The page and the PDF hold totals only.
+            access_log.record(
+                Kind.EXPORT,
+                by=request.user,
+                reference=f"{convention.reference}.xlsx",
+                rows=len(report["allocations"]),
+            )
         return _report_xlsx(report)
     key = report_jobs.report_key(convention, request.user)
     pdf_job = jobs.latest_job(report_jobs.convention_report_pdf, key, request.user)

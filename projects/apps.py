@@ -9,6 +9,7 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from beneficiaries import hooks
         from projects import permissions, services
+        from projects.access_request import project_sections
         from projects.models import OPEN_STATUSES
 
         def open_project(beneficiary) -> str:
@@ -26,3 +27,4 @@ class ProjectsConfig(AppConfig):
         hooks.ARCHIVE_CHECKS.append(open_project)
         hooks.FILE_PAGE_CONTEXT.append(file_page)
         hooks.ANONYMISERS.append(services.project_records_anonymise)
+        hooks.ACCESS_REQUEST_SECTIONS.append(project_sections)

@@ -17,7 +17,15 @@ if TYPE_CHECKING:
 
     from reintegration.models import User
 
-__all__ = ["FAMILIES", "SENTENCES", "client_address", "describe", "record", "redact"]
+__all__ = [
+    "FAMILIES",
+    "SENTENCES",
+    "client_address",
+    "current_client_address",
+    "describe",
+    "record",
+    "redact",
+]
 
 MASK = "********"
 # What replaces free text about a person once the retention period is over.
@@ -61,6 +69,12 @@ def client_address(address: str | None) -> Iterator[None]:
         _client_address.reset(token)
 
 
+def current_client_address() -> str | None:
+    """The address of the client being served, for the logs that record it beside this one
+    (the access log); None outside a request."""
+    return _client_address.get()
+
+
 def record(
     action: str,
     *,
@@ -83,7 +97,7 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         target_label=(target_label or _label(target))[:300] if target is not None else target_label,
         changes=_mask(changes or {}),
-        ip_address=_client_address.get(),
+        ip_address=current_client_address(),
     )
 
 

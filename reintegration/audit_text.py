@@ -8,7 +8,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-# One readable sentence per action code, in the reader's language.
+# One readable sentence per action code, in the reader's language. Reads (a file, document or
+# detention record opened, a list exported) go to the access log (reintegration/access_log.py);
+# their codes stay here so that the entries written before still read as sentences.
 SENTENCES = {
     "auth.login": _("%(actor)s signed in."),
     "auth.logout": _("%(actor)s signed out."),

@@ -3,6 +3,9 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from reintegration.audit_text import FAMILIES
+from reintegration.models import AccessEntry
+
 
 class SignInForm(AuthenticationForm):
     error_messages = {
@@ -30,3 +33,71 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].widget = forms.PasswordInput(
             attrs={"autocomplete": "current-password", "dir": "ltr"}
         )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class LogFilterForm(forms.Form):
+    """The filters shared by the audit log and the access log. Every field is optional; a
+    field typed wrongly is shown with its error and left out of the filter."""
+
+    user = forms.CharField(
+        label=_("User"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    file_number = forms.CharField(
+        label=_("File number"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select" if select else "form-control"
+
+    def clean_file_number(self):
+        # File and certificate numbers are stored in capitals (TNG-2026-0042, PV-2026-00042).
+        return self.cleaned_data["file_number"].strip().upper()
+
+    def clean_user(self):
+        return self.cleaned_data["user"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+
+class AuditLogFilterForm(LogFilterForm):
+    # The menu offers the families of actions (``auth.``); a whole action code
+    # (``auth.login``) typed in the address filters too.
+    action = forms.CharField(
+        label=_("Action"),
+        required=False,
+        max_length=64,
+        widget=forms.Select(choices=[("", _("All actions")), *FAMILIES]),
+    )
+    field_order = ["action"]
+
+
+class AccessLogFilterForm(LogFilterForm):
+    kind = forms.ChoiceField(
+        label=_("What was opened"),
+        required=False,
+        choices=[("", _("Everything")), *AccessEntry.Kind.choices],
+    )
+    field_order = ["kind"]

@@ -236,7 +236,9 @@ class AuditEntry(models.Model):
     action = models.CharField(_("action"), max_length=64, db_index=True)
     target_type = models.CharField(_("target type"), max_length=64, blank=True)
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
-    target_label = models.CharField(_("target"), max_length=300, blank=True)
+    # Indexed: the log is searched by file number, which is the label of a person's file and
+    # begins the label of each of their projects.
+    target_label = models.CharField(_("target"), max_length=300, blank=True, db_index=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
@@ -258,6 +260,74 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries are append-only.")
+
+
+class AccessEntryQuerySet(models.QuerySet):
+    # As the audit log: append-only through the ORM.
+    def update(self, **kwargs):
+        raise PermissionError("Access entries are append-only.")
+
+    def delete(self):
+        raise PermissionError("Access entries are append-only.")
+
+
+class AccessEntry(models.Model):
+    """Who opened which person's data, when and from where: law 09-08 art. 24 asks that access
+    to sensitive data be controlled, which needs a record of every read. Apart from the audit
+    log, which says what changed: reads are many more, and auditors search them by person.
+
+    The file is kept by its number, never by the person's name or a foreign key: the number is
+    never reused and survives anonymisation (which removes the name, not the file), so the
+    entry still says whose data was read, and the log can be read and filtered without
+    joining the files of an app above this one."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", _("file page")
+        DETENTION = "detention", _("detention record")
+        DOCUMENT = "document", _("document")
+        CONSENT_SCAN = "consent_scan", _("signed consent")
+        ACCESS_REQUEST = "access_request", _("right-of-access PDF")
+        CERTIFICATE = "certificate", _("handover certificate")
+        EXPORT = "export", _("export")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="access_entries",
+        verbose_name=_("user"),
+        # The index on (user, time) below serves the lookups by user.
+        db_index=False,
+    )
+    kind = models.CharField(_("what was opened"), max_length=16, choices=Kind.choices)
+    # Empty for an export: it holds several files (``rows`` says how many).
+    file_number = models.CharField(_("file number"), max_length=20, blank=True)
+    # Which document, certificate or downloaded file: numbers and file names, never a name.
+    reference = models.CharField(_("reference"), max_length=120, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AccessEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("access entry")
+        verbose_name_plural = _("access entries")
+        indexes = [
+            models.Index(fields=["file_number", "-created_at"], name="access_file_time_idx"),
+            models.Index(fields=["user", "-created_at"], name="access_user_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.file_number or self.reference}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Access entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Access entries are append-only.")
 
 
 class Job(models.Model):

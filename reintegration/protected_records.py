@@ -68,6 +68,10 @@ TRIGGERS = {
         "partners_certificate_refuse_update",
         "partners_certificate_refuse_delete",
     ),
+    "reintegration_accessentry": (
+        "reintegration_accessentry_refuse_update",
+        "reintegration_accessentry_refuse_delete",
+    ),
 }
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
 from reintegration.admin import admin_site
-from reintegration.views import auth, jobs, outbox, pages
+from reintegration.views import auth, jobs, logs, outbox, pages
 
 admin.autodiscover()
 
@@ -11,7 +11,10 @@ urlpatterns = [
     # Apps are included by name: the project package imports none of them.
     path("", include("dashboard.urls")),
     path("centres/", pages.centre_list, name="centre_list"),
-    path("audit/", pages.audit_log, name="audit_log"),
+    path("audit/", logs.audit_log, name="audit_log"),
+    path("audit/export.xlsx", logs.audit_log_export, name="audit_log_export"),
+    path("access-log/", logs.access_log_page, name="access_log"),
+    path("access-log/export.xlsx", logs.access_log_export, name="access_log_export"),
     path("jobs/<int:pk>/", jobs.job_status, name="job_status"),
     path("jobs/<int:pk>/result/", jobs.job_result, name="job_result"),
     path("outbox/", outbox.outbox_failures, name="outbox_failures"),

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from beneficiaries import services
 from beneficiaries.models import Beneficiary, Document
 from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory, detention_for
-from reintegration.models import AuditEntry, Province, User
+from reintegration.models import AccessEntry, AuditEntry, Province, User
 from reintegration.tests.confirming import confirm
 
 pytestmark = pytest.mark.django_db
@@ -167,30 +167,72 @@ def test_a_stale_edit_is_refused_and_keeps_the_second_users_input(client, users,
     assert (person.commune, person.notes) == ("السواني", "")
 
 
-def test_the_file_page_shows_and_logs_the_detention_record(client, users, person):
+def test_opening_a_file_records_the_view_but_neither_shows_nor_records_its_detention_record(
+    client, users, person
+):
     detention_for(person)
     client.force_login(users["regional"])
-    html = client.get(f"/beneficiaries/{person.pk}/").content.decode()
+    response = client.get(f"/beneficiaries/{person.pk}/", REMOTE_ADDR="203.0.113.7")
+    html = response.content.decode()
+    assert "لحام" not in html
+    assert response.context["detention"] is None
+    assert 'href="?show=detention#detention"' in html
+    entry = AccessEntry.objects.get()
+    assert (entry.user, entry.kind, entry.file_number, entry.ip_address) == (
+        users["regional"],
+        "file",
+        person.file_number,
+        "203.0.113.7",
+    )
+    assert not AuditEntry.objects.filter(action="detention.viewed").exists()
+
+
+def test_showing_the_detention_record_displays_it_and_records_that_view(client, users, person):
+    detention_for(person)
+    client.force_login(users["regional"])
+    html = client.get(f"/beneficiaries/{person.pk}/?show=detention").content.decode()
     assert "لحام" in html
-    entry = AuditEntry.objects.get(action="detention.viewed")
-    assert (entry.actor, entry.target_id) == (users["regional"], str(person.pk))
+    assert sorted(AccessEntry.objects.values_list("kind", "file_number", "user")) == [
+        ("detention", person.file_number, users["regional"].pk),
+        ("file", person.file_number, users["regional"].pk),
+    ]
+    # The move to the access log: the audit log keeps actions only.
+    assert not AuditEntry.objects.filter(action="detention.viewed").exists()
+
+
+def test_a_file_without_a_detention_record_offers_none_to_show_and_records_no_view(
+    client, users, person
+):
+    client.force_login(users["coordinator"])
+    response = client.get(f"/beneficiaries/{person.pk}/?show=detention")
+    assert 'href="?show=detention#detention"' not in response.content.decode()
+    assert list(AccessEntry.objects.values_list("kind", flat=True)) == ["file"]
 
 
 def test_auditors_never_see_the_detention_record_and_leave_no_view_entry(client, users, person):
     detention_for(person)
     client.force_login(users["auditor"])
-    html = client.get(f"/beneficiaries/{person.pk}/").content.decode()
+    html = client.get(f"/beneficiaries/{person.pk}/?show=detention").content.decode()
     assert "لحام" not in html
-    assert not AuditEntry.objects.filter(action="detention.viewed").exists()
+    assert 'href="?show=detention#detention"' not in html
+    assert list(AccessEntry.objects.values_list("kind", "user")) == [("file", users["auditor"].pk)]
 
 
 def test_the_file_page_costs_a_fixed_number_of_queries(
-    client, users, person, django_assert_max_num_queries
+    client, users, person, django_assert_num_queries
 ):
     detention_for(person)
     client.force_login(users["coordinator"])
-    with django_assert_max_num_queries(14):
+    client.get(f"/beneficiaries/{person.pk}/")  # the first request of a session records its time
+    # session, user, the file (with whether it has a detention record), the access entry's
+    # INSERT, projects, whether one is open (may a project start), the user's centre,
+    # consents, documents, timeline. Recording the view adds its INSERT and nothing else.
+    with django_assert_num_queries(10):
         assert client.get(f"/beneficiaries/{person.pk}/").status_code == 200
+    # Shown: the record itself; its entry goes in the same INSERT as the file page's.
+    with django_assert_num_queries(11):
+        assert client.get(f"/beneficiaries/{person.pk}/?show=detention").status_code == 200
+    assert AccessEntry.objects.count() == 4
 
 
 def test_a_file_without_consent_is_flagged(client, users, person, english):

@@ -119,7 +119,7 @@ SQLITE = [
 class Migration(migrations.Migration):
     dependencies = [
         ("partners", "0006_clean_stored_text"),
-        ("reintegration", "0004_protect_audit_entries"),
+        ("reintegration", "0005_protect_audit_entries"),
     ]
 
     operations = [

@@ -57,7 +57,7 @@ SQLITE = [
 class Migration(migrations.Migration):
     dependencies = [
         ("projects", "0009_clean_stored_text"),
-        ("reintegration", "0004_protect_audit_entries"),
+        ("reintegration", "0005_protect_audit_entries"),
     ]
 
     operations = [

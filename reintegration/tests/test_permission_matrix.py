@@ -54,6 +54,10 @@ MATRIX = {
     "job_result": ("get", "batch_job", only({"coordinator"}, denied=404)),
     "outbox_failures": ("get", None, only({"national"})),
     "outbox_retry": ("post", "failed_message", only({"national"}, status=302)),
+    "audit_log_export": ("get", None, only({"national", "auditor"})),
+    # Who opened which person's data: read by the same two roles as the audit log.
+    "access_log": ("get", None, only({"national", "auditor"})),
+    "access_log_export": ("get", None, only({"national", "auditor"})),
     "set_language": ("post", None, everyone(302, anonymous=302)),
     "healthz": ("get", None, everyone(200, anonymous=200)),
     "login": ("get", None, {ANONYMOUS: 200, **dict.fromkeys(ROLES, 302)}),

@@ -27,8 +27,8 @@ from partners.models import LedgerMovement
 from projects import services as projects
 from projects.models import Decision
 from projects.tests.factories import approved, make_project
-from reintegration import audit, protected_records
-from reintegration.models import AuditEntry
+from reintegration import access_log, audit, protected_records
+from reintegration.models import AccessEntry, AuditEntry
 from reintegration.tests.test_layering import FLOORS
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,7 @@ pytestmark = pytest.mark.django_db
 # What the database says when it refuses, table by table.
 REFUSALS = {
     "reintegration_auditentry": ("audit entries are append-only",) * 2,
+    "reintegration_accessentry": ("access log entries are append-only",) * 2,
     "projects_decision": ("project decisions are append-only",) * 2,
     "partners_ledgermovement": ("ledger movements are append-only",) * 2,
     "partners_certificate": (
@@ -46,6 +47,7 @@ REFUSALS = {
 # A change to each table that the services never make.
 FORGERIES = {
     "reintegration_auditentry": "action = 'auth.logout'",
+    "reintegration_accessentry": "file_number = 'CAS-2026-0001'",
     "projects_decision": "to_status = 'rejected'",
     "partners_ledgermovement": "amount = amount + 100",
     "partners_certificate": "sha256 = 'forged'",
@@ -55,6 +57,8 @@ FORGERIES = {
 TRIGGERS = {
     ("reintegration_auditentry", "reintegration_auditentry_refuse_update"),
     ("reintegration_auditentry", "reintegration_auditentry_refuse_delete"),
+    ("reintegration_accessentry", "reintegration_accessentry_refuse_update"),
+    ("reintegration_accessentry", "reintegration_accessentry_refuse_delete"),
     ("projects_decision", "projects_decision_refuse_update"),
     ("projects_decision", "projects_decision_refuse_delete"),
     ("partners_ledgermovement", "partners_ledgermovement_refuse_update"),
@@ -89,6 +93,7 @@ def certificate(users, centre, convention):
     person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
     project = approved(make_project(person, users["coordinator"]), users)
     ceremony = held_ceremony([project], users)
+    access_log.record(AccessEntry.Kind.FILE, by=users["regional"], file_number=person.file_number)
     return certificates.certificates_issue(ceremony=ceremony, by=users["coordinator"])[0]
 
 

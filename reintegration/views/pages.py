@@ -8,29 +8,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from reintegration import audit
-from reintegration.models import AuditEntry, Centre
-from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
-from reintegration.permissions import can_view_audit_log, can_view_centres, requires
+from reintegration.models import Centre
+from reintegration.permissions import can_view_centres, requires
 
 
 @requires(can_view_centres)
 def centre_list(request):
     centres = Centre.objects.visible_to(request.user).select_related("province__region")
     return render(request, "reintegration/centre_list.html", {"centres": centres})
-
-
-@requires(can_view_audit_log)
-def audit_log(request):
-    entries = AuditEntry.objects.all()
-    action = request.GET.get("action", "").strip()
-    if action:
-        entries = entries.filter(action__startswith=action)
-    page = paginate(request, entries, per_page=WORKLIST_PAGE_SIZE)
-    return render(
-        request,
-        "reintegration/audit_log.html",
-        {"page": page, "action": action, "actions": audit.FAMILIES},
-    )
 
 
 @require_POST

@@ -66,7 +66,7 @@ SQLITE = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reintegration", "0003_jobs_and_outbox"),
+        ("reintegration", "0004_access_log"),
     ]
 
     operations = [
