@@ -16,7 +16,13 @@ SENTENCES = {
     "auth.locked_out": _("“%(actor)s” was locked out after repeated failed sign-ins."),
     "auth.session_expired": _("The session of %(actor)s expired."),
     "auth.password_changed": _("%(actor)s changed their password."),
+    "auth.second_factor_failed": _("Wrong second-factor code for “%(actor)s”."),
+    "auth.two_factor_verified": _("%(actor)s confirmed their sign-in with the authenticator app."),
+    "auth.recovery_code_used": _("%(actor)s confirmed their sign-in with a recovery code."),
+    "auth.two_factor_enrolled": _("%(actor)s set up two-factor sign-in."),
+    "auth.recovery_codes_renewed": _("%(actor)s replaced their recovery codes."),
     "user.language_changed": _("%(actor)s switched the interface to %(target)s."),
+    "user.two_factor_reset": _("%(actor)s reset the two-factor sign-in of %(target)s."),
     "beneficiary.created": _("%(actor)s opened the file %(target)s."),
     "beneficiary.created_despite_duplicates": _(
         "%(actor)s opened the file %(target)s, declaring the person different from the similar "

@@ -30,3 +30,38 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].widget = forms.PasswordInput(
             attrs={"autocomplete": "current-password", "dir": "ltr"}
         )
+
+
+def _code_input(**attrs) -> forms.TextInput:
+    # Codes are Latin digits and letters, read left to right in Arabic pages too; the browser
+    # may offer a code it received (one-time-code), never spell-check or capitalise it.
+    return forms.TextInput(
+        attrs={
+            "autocomplete": "one-time-code",
+            "dir": "ltr",
+            "spellcheck": "false",
+            "autocapitalize": "none",
+            "class": "font-monospace",
+            **attrs,
+        }
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_(
+            "The 6 digits your authenticator app shows now, or one of your recovery codes."
+        ),
+        widget=_code_input(autofocus=True),
+    )
+
+
+class AppCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=16,
+        help_text=_("The 6 digits the app shows now."),
+        widget=_code_input(inputmode="numeric"),
+    )

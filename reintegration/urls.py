@@ -3,7 +3,7 @@ from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
 from reintegration.admin import admin_site
-from reintegration.views import auth, jobs, outbox, pages
+from reintegration.views import auth, jobs, outbox, pages, two_factor
 
 admin.autodiscover()
 
@@ -30,6 +30,9 @@ urlpatterns = [
         auth.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/two-factor/", two_factor.account, name="two_factor"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
     path("admin/", admin_site.urls),
 ]
 

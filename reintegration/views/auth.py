@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from reintegration import audit
+from reintegration import audit, sign_in
 from reintegration.forms import SignInForm
 
 
@@ -16,9 +16,24 @@ def locked_out(request, *args, **kwargs):
 
 
 class SignInView(auth_views.LoginView):
+    """The password step. Whoever owes a second factor goes on to it (or to setting one up),
+    keeping the page they asked for; the others are signed in."""
+
     template_name = "registration/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if not sign_in.owes_second_factor(self.request):
+            sign_in.completed(self.request)
+        return response
+
+    def get_success_url(self):
+        url = super().get_success_url()
+        if sign_in.owes_second_factor(self.request):
+            return sign_in.second_step(self.request, url)
+        return url
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
