@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from reintegration import sign_in, two_factor
+from reintegration import passwords, sign_in, two_factor
 from reintegration.models import AuditEntry, Centre, Province, Region, User
 from reintegration.numbers import is_number, numbers_formfield
 from reintegration.permissions import can_use_admin
@@ -152,7 +152,7 @@ class UserAdmin(NationalAdmin, DjangoUserAdmin):
         (_("Role and scope"), {"fields": ("role", "centre", "region", "province")}),
     )
     readonly_fields = ["last_login", "date_joined"]
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "force_password_reset"]
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "uses_two_factor"]
@@ -184,6 +184,22 @@ class UserAdmin(NationalAdmin, DjangoUserAdmin):
             confirm_label=_("Yes, reset their two-factor sign-in"),
             service=two_factor.two_factor_reset,
             done=_("The two-factor sign-in of %(user)s was reset."),
+        )
+
+    @admin.action(description=_("Force a password reset (by e-mail)"))
+    def force_password_reset(self, request, queryset):
+        return self._ask_then_do(
+            request,
+            queryset,
+            action="force_password_reset",
+            title=_("Force a password reset"),
+            consequence=_(
+                "Their current password stops working at once and they are signed out "
+                "everywhere. They receive an e-mail with a link to choose a new one."
+            ),
+            confirm_label=_("Yes, force a password reset"),
+            service=passwords.password_reset_force,
+            done=_("The password of %(user)s no longer works; a reset link is on its way."),
         )
 
     def _ask_then_do(

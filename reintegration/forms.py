@@ -1,7 +1,10 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+
+from reintegration import passwords
+from reintegration.network import client_ip
 
 
 class SignInForm(AuthenticationForm):
@@ -65,3 +68,20 @@ class AppCodeForm(forms.Form):
         help_text=_("The 6 digits the app shows now."),
         widget=_code_input(inputmode="numeric"),
     )
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update({"dir": "ltr", "autofocus": True})
+
+    def get_users(self, email):
+        return passwords.users_for_reset(email)
+
+    def save(self, *, request=None, **kwargs):
+        """Queue the look-up and the e-mails (reintegration/passwords.py) instead of sending
+        them here: the page then costs the same whether or not an account has the address."""
+        passwords.password_reset_request(
+            email=self.cleaned_data["email"],
+            client_address=client_ip(request) if request is not None else None,
+        )

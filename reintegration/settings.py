@@ -185,6 +185,12 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Réinsertion")
 # Recovery codes given at enrolment (and when renewed), each valid once.
 OTP_RECOVERY_CODES = 10
 
+# Password reset by e-mail: the link works once, for PASSWORD_RESET_TIMEOUT_HOURS; requests are
+# limited per client address and per e-mail address asked for, each per hour (in the cache).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_HOURS", default=24) * 3600
+PASSWORD_RESET_PER_CLIENT_HOURLY = env.int("PASSWORD_RESET_PER_CLIENT_HOURLY", default=10)
+PASSWORD_RESET_PER_EMAIL_HOURLY = env.int("PASSWORD_RESET_PER_EMAIL_HOURLY", default=3)
+
 # Sessions: an idle timeout (no request for SESSION_IDLE_TIMEOUT) and an absolute one (a login
 # never lasts longer than SESSION_ABSOLUTE_TIMEOUT), both enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30) * 60

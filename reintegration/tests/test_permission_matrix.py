@@ -65,6 +65,11 @@ MATRIX = {
     "logout": ("post", None, everyone(302, anonymous=302)),
     "password_change": ("get", None, everyone(200)),
     "password_change_done": ("get", None, everyone(200)),
+    # Asking for a reset link, and following one: open to all (the link here is not valid).
+    "password_reset": ("get", None, everyone(200, anonymous=200)),
+    "password_reset_done": ("get", None, everyone(200, anonymous=200)),
+    "password_reset_confirm": ("get", "reset_link", everyone(200, anonymous=200)),
+    "password_reset_complete": ("get", None, everyone(200, anonymous=200)),
     # Two-factor sign-in: every role may set one up. The second step sends away whoever owes
     # none (here: nobody has a device and the suite requires none, see conftest.py).
     "two_factor": ("get", None, everyone(200)),
@@ -271,6 +276,7 @@ def builders(users, centre, convention) -> dict:
         "code": lambda: {"code": held()["code"]},
         "job": job,
         "message": message,
+        "reset_link": lambda: {"uidb64": "MQ", "token": "not-a-valid-token"},
     }
     return builders
 
