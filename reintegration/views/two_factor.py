@@ -5,6 +5,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from reintegration import sign_in, two_factor
@@ -14,6 +15,7 @@ from reintegration.refusals import refusal_shown_on
 from reintegration.views.auth import locked_out
 
 
+@never_cache
 @requires(signed_in)
 def verify(request):
     """The second step: a code from the app or a recovery code. A wrong one counts as a
@@ -44,6 +46,9 @@ def verify(request):
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
 
+# The set-up page shows the secret key, and the pages after it the recovery codes: no copy may
+# stay in a browser's or a proxy's cache.
+@never_cache
 @requires(signed_in)
 def setup(request):
     """Set up an authenticator app: forced at the first sign-in of a role that requires it,
@@ -73,6 +78,7 @@ def setup(request):
     return render(request, "registration/two_factor_setup.html", context)
 
 
+@never_cache
 @requires(signed_in)
 def account(request):
     """Where the account menu leads: whether a second factor is set up, how many recovery
@@ -98,13 +104,8 @@ def account(request):
 def _recovery_codes(request, codes, next_url):
     # Shown in the answer to the POST that made them, never stored for another page: reloading
     # cannot show them again.
-    response = render(
-        request,
-        "registration/recovery_codes.html",
-        {"codes": codes, "codes_text": "\n".join(codes) + "\n", "next": next_url},
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    context = {"codes": codes, "codes_text": "\n".join(codes) + "\n", "next": next_url}
+    return render(request, "registration/recovery_codes.html", context)
 
 
 def _warn_recovery_codes_left(request, left: int) -> None:
