@@ -11,6 +11,13 @@ from django.conf import settings
 def pytest_configure(config):
     # Hashing with PBKDF2 costs ~100 ms per user; tests need no real password security.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Most tests start signed in with client.force_login (or its session cookie), which gives a
+    # password sign-in without a second factor: with the requirement on, every page would send
+    # them to set one up. The suite runs without it; the tests of two-factor sign-in
+    # (reintegration/tests/test_two_factor.py, the permission matrix's, the browser's) turn it
+    # back on with the settings fixture.
+    settings.OTP_REQUIRED_ROLES = ()
+    settings.OTP_REQUIRED_FOR_ADMIN = False
     # With -n, pytest-xdist hands tests out in chunks of up to a quarter of what is left: near
     # the end, one worker could take all the browser tests (seconds each) and finish long after
     # the others. One at a time, whoever is free takes the next.

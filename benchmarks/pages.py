@@ -13,8 +13,10 @@ middlewares and the layout cost alone. Every page is then read as a multiple of 
 
 Run it against a database filled by ``manage.py generate_scale`` (docs/benchmarks.md), never
 against production data: it signs in with the demo accounts and opening a file writes an audit
-entry, as it does for real users. It runs ``collectstatic`` first (into the ignored
-``staticfiles/``), as a production deployment does.
+entry, as it does for real users. Both accounts sign in with a second factor, as production
+requires: the script computes the code from the key stored for the account, and gives an
+account without one an authenticator key for the run, removed afterwards. It runs
+``collectstatic`` first (into the ignored ``staticfiles/``), as a production deployment does.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ PAGES = {
     "file page": "/beneficiaries/{file}/",
 }
 LOGIN = "/accounts/login/"
+SECOND_STEP = "/accounts/two-factor/verify/"
 
 
 @dataclass
@@ -108,6 +111,37 @@ def prepare(runs: int, seed: int) -> tuple[str, dict[str, list[int]]]:
             raise SystemExit(f"{username} sees no file: generate the data first.")
         files[username] = rng.sample(pks, min(runs, len(pks)))
     return demo.DEMO_PASSWORD, files
+
+
+@contextlib.contextmanager
+def authenticator_apps():
+    """Each benchmark account with a confirmed authenticator app for the run: the one it has,
+    or one made here and removed at the end."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from reintegration.models import User
+
+    made = []
+    for username in USERS:
+        user = User.objects.get(username=username)
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            made.append(TOTPDevice.objects.create(user=user, name="benchmark", confirmed=True))
+    try:
+        yield
+    finally:
+        for device in made:
+            device.delete()
+
+
+def app_code(username: str) -> str:
+    """The code the account's app shows now; the next one if the current one was used."""
+    from django_otp.oath import TOTP, totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    drift = device.drift + (1 if now <= device.last_t else 0)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, drift):0{device.digits}d}"
 
 
 def describe_data() -> str:
@@ -232,19 +266,25 @@ class Browser:
         except urllib.error.HTTPError as error:
             return error.code, error.read(), error.headers.get("Location", "")
 
-    def sign_in(self, username: str, password: str) -> None:
-        status, html, _location = self.request(LOGIN)
+    def form_token(self, path: str) -> str:
+        status, html, _location = self.request(path)
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
         if status != 200 or token is None:
-            raise SystemExit(f"The login page answered {status} without a form.")
-        form = {
-            "username": username,
-            "password": password,
-            "csrfmiddlewaretoken": token.group(1).decode(),
-        }
+            raise SystemExit(f"{path} answered {status} without a form.")
+        return token.group(1).decode()
+
+    def sign_in(self, username: str, password: str, code) -> None:
+        """The password, then the code from the app that ``code()`` computes."""
+        form = {"username": username, "password": password}
+        form["csrfmiddlewaretoken"] = self.form_token(LOGIN)
         status, _html, location = self.request(LOGIN, form)
         if status != 302 or location.startswith(LOGIN):
             raise SystemExit(f"Signing in as {username} failed ({status}).")
+        if location.startswith(SECOND_STEP):
+            form = {"code": code(), "csrfmiddlewaretoken": self.form_token(location)}
+            status, _html, location = self.request(SECOND_STEP, form)
+            if status != 302 or location.startswith(SECOND_STEP):
+                raise SystemExit(f"The second step of {username} failed ({status}).")
 
     def get(self, path: str) -> tuple[float, int]:
         """Milliseconds to get the page, and its size; anything but the page itself (an
@@ -266,7 +306,7 @@ def paths(page: str, files: list[int], count: int) -> list[str]:
 
 def measure_user(base: str, username: str, password: str, files: list[int], args) -> list[Result]:
     browser = Browser(base)
-    browser.sign_in(username, password)
+    browser.sign_in(username, password, lambda: app_code(username))
     results = {page: Result(page, username) for page in PAGES}
     for page in PAGES:
         for path in paths(page, files[::-1], args.warmup):
@@ -355,7 +395,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     results = []
-    with gunicorn(args.workers, RESULTS / f"pages-{stamp}.log") as base:
+    with authenticator_apps(), gunicorn(args.workers, RESULTS / f"pages-{stamp}.log") as base:
         for username in USERS:
             results += measure_user(base, username, password, files[username], args)
     print(table(results))

@@ -18,7 +18,18 @@ SENTENCES = {
     "auth.locked_out": _("“%(actor)s” was locked out after repeated failed sign-ins."),
     "auth.session_expired": _("The session of %(actor)s expired."),
     "auth.password_changed": _("%(actor)s changed their password."),
+    "auth.second_factor_failed": _("Wrong second-factor code for “%(actor)s”."),
+    "auth.two_factor_verified": _("%(actor)s confirmed their sign-in with the authenticator app."),
+    "auth.recovery_code_used": _("%(actor)s confirmed their sign-in with a recovery code."),
+    "auth.two_factor_enrolled": _("%(actor)s set up two-factor sign-in."),
+    "auth.recovery_codes_renewed": _("%(actor)s replaced their recovery codes."),
+    "auth.password_reset_requested": _("A password reset link was sent to %(target)s."),
+    "auth.password_reset_done": _("%(actor)s chose a new password through a reset link."),
     "user.language_changed": _("%(actor)s switched the interface to %(target)s."),
+    "user.two_factor_reset": _("%(actor)s reset the two-factor sign-in of %(target)s."),
+    "user.password_reset_forced": _(
+        "%(actor)s forced a password reset for %(target)s: their password no longer works."
+    ),
     "beneficiary.created": _("%(actor)s opened the file %(target)s."),
     "beneficiary.created_despite_duplicates": _(
         "%(actor)s opened the file %(target)s, declaring the person different from the similar "

@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import QueryDict
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from reintegration import audit, network
+from reintegration import audit, network, sign_in
 from reintegration.text import clean_text
 
 
@@ -53,6 +55,34 @@ class SessionTimeoutMiddleware:
                 session["last_seen"] = now
             session.setdefault("login_at", now)
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """A session that owes its second factor (``reintegration.sign_in``) is sent to the second
+    step, or to set one up if the person has none yet, from every page but these: the pages
+    that settle it, signing out, the language switch, the health check and static files.
+
+    Placed after django-otp's ``OTPMiddleware``, which says whether the session confirmed it.
+    """
+
+    OPEN = frozenset({"two_factor_verify", "two_factor_setup", "logout", "set_language", "healthz"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        if sign_in.owes_second_factor(request) and not self._open(request):
+            return redirect(sign_in.second_step(request, request.get_full_path()))
+        return self.get_response(request)
+
+    def _open(self, request) -> bool:
+        if request.path_info.startswith(self.static_prefix):
+            return True
+        try:
+            return resolve(request.path_info).view_name in self.OPEN
+        except Resolver404:
+            return False
 
 
 class UserLanguageMiddleware:

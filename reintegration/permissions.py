@@ -38,6 +38,12 @@ def can_use_admin(user) -> bool:
     return signed_in(user) and (user.is_superuser or user.role == Role.NATIONAL)
 
 
+def can_manage_sign_in(user) -> bool:
+    # Resetting a colleague's second factor or forcing a new password: whoever runs the back
+    # office, where both are done.
+    return can_use_admin(user)
+
+
 def can_view_centres(user) -> bool:
     return signed_in(user) and bool(user.role)
 

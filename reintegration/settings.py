@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    # Two-factor sign-in: codes from an authenticator app (TOTP) and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Background jobs: Django's Tasks API (django.tasks from Django 6) with its database
     # backend; `manage.py db_worker` runs them (docs/operations.md says why this engine).
     "django_tasks",
@@ -74,9 +78,14 @@ MIDDLEWARE = [
     # After the CSRF check: strips invisible and bidirectional characters from posted text.
     "reintegration.middleware.CleanTextInputMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells whether this session confirmed its sign-in with a second factor (user.is_verified).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "reintegration.middleware.UserLanguageMiddleware",
     "reintegration.middleware.SessionTimeoutMiddleware",
+    # After the timeout (an expired session signs out first): a session that still owes its
+    # second factor reaches only the second step, the enrolment page and sign-out.
+    "reintegration.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes must come last: it turns a lockout raised during authentication into its page.
     "axes.middleware.AxesMiddleware",
@@ -97,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.context_processors.navigation",
+                "reintegration.context_processors.second_factor",
             ],
         },
     }
@@ -151,7 +161,10 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# A sign-in clears the count only once complete (reintegration/sign_in.py,
+# completed): with a second factor, after the code, not after the password, or whoever
+# holds the password could clear the wrong codes by typing it again.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "reintegration.views.auth.locked_out"
 # Attempts during the lock are refused but do not push its end further away.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -159,6 +172,24 @@ AXES_VERBOSE = False
 # Behind PROXY_COUNT reverse proxies the client address comes from X-Forwarded-For.
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "reintegration.network.client_ip"
+
+# Two-factor sign-in (django-otp, OWASP ASVS 6.3.3): the roles that approve budgets and run the
+# network confirm every sign-in with a code from an authenticator app or a recovery code; they
+# set one up at their first sign-in. Other roles may set one up from their account menu; once
+# they have, it is asked of them too. The admin site asks it of everyone who may open it.
+# Values of reintegration.models.Role (a test keeps them valid).
+OTP_REQUIRED_ROLES = ("regional", "national")
+OTP_REQUIRED_FOR_ADMIN = True
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Réinsertion")
+# Recovery codes given at enrolment (and when renewed), each valid once.
+OTP_RECOVERY_CODES = 10
+
+# Password reset by e-mail: the link works once, for PASSWORD_RESET_TIMEOUT_HOURS; requests are
+# limited per client address and per e-mail address asked for, each per hour (in the cache).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_HOURS", default=24) * 3600
+PASSWORD_RESET_PER_CLIENT_HOURLY = env.int("PASSWORD_RESET_PER_CLIENT_HOURLY", default=10)
+PASSWORD_RESET_PER_EMAIL_HOURLY = env.int("PASSWORD_RESET_PER_EMAIL_HOURLY", default=3)
 
 # Sessions: an idle timeout (no request for SESSION_IDLE_TIMEOUT) and an absolute one (a login
 # never lasts longer than SESSION_ABSOLUTE_TIMEOUT), both enforced by SessionTimeoutMiddleware.

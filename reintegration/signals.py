@@ -5,13 +5,15 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils import timezone
 
-from reintegration import audit
+from reintegration import audit, sign_in
 
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session["login_at"] = timezone.now().timestamp()
+        # Every way in passes here: the session notes whether it still owes a second factor.
+        sign_in.started(request, user)
     audit.record("auth.login", actor=user)
 
 
@@ -24,7 +26,7 @@ def on_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     audit.record(
-        "auth.login_failed",
+        "auth.second_factor_failed" if sender == sign_in.SECOND_STEP else "auth.login_failed",
         actor_label=str(credentials.get("username", ""))[:150],
     )
 

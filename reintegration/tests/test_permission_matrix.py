@@ -64,6 +64,16 @@ MATRIX = {
     "logout": ("post", None, everyone(302, anonymous=302)),
     "password_change": ("get", None, everyone(200)),
     "password_change_done": ("get", None, everyone(200)),
+    # Asking for a reset link, and following one: open to all (the link here is not valid).
+    "password_reset": ("get", None, everyone(200, anonymous=200)),
+    "password_reset_done": ("get", None, everyone(200, anonymous=200)),
+    "password_reset_confirm": ("get", "reset_link", everyone(200, anonymous=200)),
+    "password_reset_complete": ("get", None, everyone(200, anonymous=200)),
+    # Two-factor sign-in: every role may set one up. The second step sends away whoever owes
+    # none (here: nobody has a device and the suite requires none, see conftest.py).
+    "two_factor": ("get", None, everyone(200)),
+    "two_factor_setup": ("get", None, everyone(200)),
+    "two_factor_verify": ("get", None, everyone(302)),
     "admin:index": ("get", None, only({"national"})),
     "beneficiary_list": ("get", None, only(READERS)),
     "beneficiary_create": ("get", None, only(WRITERS)),
@@ -276,6 +286,7 @@ def builders(users, centre, convention) -> dict:
         "issuing_job": issuing_job,
         "batch_job": batch_job,
         "failed_message": failed_message,
+        "reset_link": lambda: {"uidb64": "MQ", "token": "not-a-valid-token"},
     }
     return builders
 
@@ -488,3 +499,43 @@ def test_an_official_of_another_province_does_not_see_the_ceremony(client, objec
     method, about, _expected = MATRIX[url_name]
     response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
     assert response.status_code == 404
+
+
+# What a session that owes its second factor may still open (reintegration.middleware.
+# SecondFactorMiddleware), and how each answers here.
+OPEN_WHILE_OWED = {
+    "logout": (302, "/accounts/login/"),
+    "set_language": (302, "/"),
+    "healthz": (200, None),
+}
+
+
+@pytest.mark.parametrize("has_app", [True, False], ids=["second-step", "enrolment"])
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_a_regional_user_who_owes_the_second_factor_reaches_no_page(
+    client, world, objects, settings, url_name, has_app
+):
+    """With the requirement on (the suite turns it off, conftest.py), regional staff signed in
+    with their password only are sent from every URL of the matrix to the second step, or to
+    set up an app if they have none, with the page they asked for to come back to."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.OTP_REQUIRED_ROLES = ("regional", "national")
+    if has_app:
+        TOTPDevice.objects.create(user_id=world["users"]["regional"], name="app", confirmed=True)
+    sign_in(client, world, "regional")
+    method, about, _expected = MATRIX[url_name]
+    url = reverse(url_name, kwargs=objects(about))
+    response = getattr(client, method)(url)
+    step = reverse("two_factor_verify" if has_app else "two_factor_setup")
+    if url_name in OPEN_WHILE_OWED:
+        status, location = OPEN_WHILE_OWED[url_name]
+        assert (response.status_code, response.get("Location")) == (status, location)
+    elif url_name == ("two_factor_verify" if has_app else "two_factor_setup"):
+        assert response.status_code == 200  # the step itself
+    elif url_name in ("two_factor_verify", "two_factor_setup"):
+        assert response.status_code == 302
+        assert response["Location"].startswith(step)  # the other step sends to this one
+    else:
+        assert response.status_code == 302, url_name
+        assert response["Location"].startswith(f"{step}?next="), url_name

@@ -1,12 +1,16 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from reintegration import audit
-from reintegration.forms import SignInForm
+from reintegration import audit, ratelimit, sign_in
+from reintegration.forms import PasswordResetRequestForm, SignInForm
+from reintegration.network import client_ip
+
+HOUR = 3600
 
 
 def locked_out(request, *args, **kwargs):
@@ -16,9 +20,24 @@ def locked_out(request, *args, **kwargs):
 
 
 class SignInView(auth_views.LoginView):
+    """The password step. Whoever owes a second factor goes on to it (or to setting one up),
+    keeping the page they asked for; the others are signed in."""
+
     template_name = "registration/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if not sign_in.owes_second_factor(self.request):
+            sign_in.completed(self.request)
+        return response
+
+    def get_success_url(self):
+        url = super().get_success_url()
+        if sign_in.owes_second_factor(self.request):
+            return sign_in.second_step(self.request, url)
+        return url
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -34,3 +53,47 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "registration/password_change_done.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asking for a reset link: the same answer whether or not an account has the address,
+    a few requests an hour per client address and per address asked for."""
+
+    template_name = "registration/password_reset_form.html"
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        client = ratelimit.client_bucket(client_ip(self.request))
+        limit = settings.PASSWORD_RESET_PER_CLIENT_HOURLY
+        if ratelimit.exceeded("password-reset-client", client, limit=limit, window=HOUR):
+            context = {"form": form, "limited": True}
+            return render(self.request, self.template_name, context, status=429)
+        email = form.cleaned_data["email"].casefold()
+        limit = settings.PASSWORD_RESET_PER_EMAIL_HOURLY
+        # Over the limit for this address, nothing more is sent, and the answer does not say
+        # so: nobody can flood a colleague's mailbox, nor learn anything from the page.
+        if not ratelimit.exceeded("password-reset-email", email, limit=limit, window=HOUR):
+            form.save(request=self.request)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing the new password from the link. It does not sign in: the sign-in page then
+    asks for the new password and, where there is one, the second factor."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record("auth.password_reset_done", actor=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
