@@ -205,6 +205,12 @@ MEDIA_URL = "/media-not-served/"  # uploads are only ever served through permiss
 # Beneficiary documents: PDF, JPEG or PNG up to this size.
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES + 1024 * 1024
+# Spreadsheet imports: an upload larger than this is refused before it is stored, and an XLSX
+# workbook whose parts unpack to more than IMPORT_MAX_UNPACKED_BYTES before it is parsed (a
+# sheet of 2,000 rows of the 14 columns unpacks to about 2 MB; a 200 KB file can unpack to
+# millions of rows).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=5) * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_MB", default=10) * 1024 * 1024
 # Law 09-08: files archived longer than this are anonymised by `manage.py anonymise_archived`.
 BENEFICIARY_RETENTION_YEARS = env.int("BENEFICIARY_RETENTION_YEARS", default=10)
 
