@@ -42,6 +42,7 @@ from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
 from reintegration.models import Centre, Province, Role, User
+from reintegration.refusals import Refused
 from reintegration.text import clean_text, fold
 
 if TYPE_CHECKING:
@@ -688,9 +689,36 @@ def prepare(
     return pending, plan(rows, centre=centre, by=by)
 
 
+def _pending_path(pending: dict[str, Any]) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / Path(pending["path"]).name
+
+
+def discard(pending: dict[str, Any] | None) -> None:
+    """Delete the stored sheet of a dry run that will not be confirmed: the user cancelled it
+    or started another one."""
+    if pending:
+        _pending_path(pending).unlink(missing_ok=True)
+
+
+def prune_pending(*, older_than: datetime.timedelta) -> int:
+    """Delete the stored sheets of dry runs left unconfirmed for longer than ``older_than``
+    (the user closed the page, or their session ended); returns how many."""
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    cutoff = (datetime.datetime.now(tz=datetime.UTC) - older_than).timestamp()
+    pruned = 0
+    for path in folder.glob("*") if folder.is_dir() else []:
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            pruned += 1
+    return pruned
+
+
 @transaction.atomic
 def commit(pending: dict[str, Any], *, by: User) -> dict[str, int]:
-    path = Path(settings.MEDIA_ROOT) / "imports" / Path(pending["path"]).name
+    path = _pending_path(pending)
+    if not path.exists():
+        # Pruned (prune_pending) while the preview stayed open.
+        raise Refused(_("This import expired: upload the sheet again."))
     centre = Centre.objects.get(pk=pending["centre"])
     # The rows are checked again under the lock that the file form takes: a file opened
     # meanwhile, or the same import confirmed twice, is seen and not doubled.

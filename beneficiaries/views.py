@@ -434,22 +434,31 @@ def beneficiary_export(request, fmt):
 @requires(permissions.can_import_beneficiaries)
 def beneficiary_import(request):
     centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
+    pending = request.session.get("beneficiary_import")
+    current = bool(pending) and pending.get("token") == request.POST.get("token")
+    if request.method == "POST" and "cancel" in request.POST:
+        if current:
+            importing.discard(request.session.pop("beneficiary_import"))
+        return redirect("beneficiary_import")
     if request.method == "POST" and "confirm" in request.POST:
-        pending = request.session.get("beneficiary_import")
-        if not pending or pending.get("token") != request.POST.get("token"):
+        if not current:
             messages.error(request, _("This import expired: upload the sheet again."))
             return redirect("beneficiary_import")
-        result = importing.commit(pending, by=request.user)
         del request.session["beneficiary_import"]
-        messages.success(
-            request,
-            _("Import done: %(created)s created, %(updated)s updated, %(refused)s refused.")
-            % result,
-        )
-        return redirect("beneficiary_list")
+        with refusal_shown_on(request):
+            result = importing.commit(pending, by=request.user)
+            messages.success(
+                request,
+                _("Import done: %(created)s created, %(updated)s updated, %(refused)s refused.")
+                % result,
+            )
+            return redirect("beneficiary_list")
+        return redirect("beneficiary_import")
     form = importing.ImportForm(request.POST or None, request.FILES or None, user=request.user)
     plan = None
     if request.method == "POST" and form.is_valid():
+        # A new dry run replaces the one waiting for confirmation, whose sheet nobody needs.
+        importing.discard(request.session.pop("beneficiary_import", None))
         try:
             pending, plan = importing.prepare(
                 form.cleaned_data["sheet"], centre=form.selected_centre(), by=request.user

@@ -1,20 +1,25 @@
 """An import is bounded before it parses: a file too large is refused before it is stored, an
 XLSX workbook that unpacks to too much or declares too many rows before openpyxl reads it, and
 reading stops past the row limit whatever the file says. Every refusal says what to do, on the
-import page, which keeps the user's choices."""
+import page, which keeps the user's choices. A dry run's stored sheet is deleted once it is
+replaced, confirmed or cancelled, and ``prune_imports`` deletes those left behind."""
 
 import io
+import os
+import time
 import tracemalloc
 import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import translation
 from openpyxl import Workbook
 
 from benchmarks.imports import write_workbook
 from beneficiaries import importing
+from beneficiaries.models import Beneficiary
 from reintegration.models import User
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +237,73 @@ def test_a_refused_sheet_keeps_the_chosen_centre(client, users, centre, settings
     assert refusal(response) == [NOT_A_WORKBOOK]
     assert response.context["form"]["centre"].value() == str(centre.pk)
     assert f'<option value="{centre.pk}" selected>' in response.content.decode()
+
+
+# --- The sheets that dry runs store --------------------------------------------------------
+
+
+def dry_run(client):
+    response = upload(client, SimpleUploadedFile("sheet.csv", (HEADER + ROW).encode()))
+    assert [row.action for row in response.context["plan"]] == ["create"]
+    return response
+
+
+def test_a_new_dry_run_deletes_the_sheet_of_the_previous_one(client, coordinator, settings):
+    dry_run(client)
+    first = stored(settings)
+    dry_run(client)
+    second = stored(settings)
+    assert len(first) == len(second) == 1
+    assert first != second
+
+
+def test_confirming_deletes_the_stored_sheet(
+    client, coordinator, settings, django_capture_on_commit_callbacks
+):
+    token = dry_run(client).context["token"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/beneficiaries/import/", {"confirm": "1", "token": token})
+    assert response.status_code == 302
+    assert Beneficiary.objects.count() == 1
+    assert stored(settings) == []
+
+
+def test_starting_again_deletes_the_stored_sheet_and_forgets_the_import(
+    client, coordinator, settings
+):
+    token = dry_run(client).context["token"]
+    response = client.post("/beneficiaries/import/", {"cancel": "1", "token": token})
+    assert response.status_code == 302
+    assert response["Location"] == "/beneficiaries/import/"
+    assert stored(settings) == []
+    response = client.post("/beneficiaries/import/", {"confirm": "1", "token": token}, follow=True)
+    assert "This import expired: upload the sheet again." in response.content.decode()
+    assert not Beneficiary.objects.exists()
+    # Starting again from a page left open is only that.
+    response = client.post("/beneficiaries/import/", {"cancel": "1", "token": token}, follow=True)
+    assert response.redirect_chain == [("/beneficiaries/import/", 302)]
+    assert "expired" not in response.content.decode()
+
+
+def test_prune_imports_deletes_the_sheets_nobody_confirmed_for_hours(settings):
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True)
+    four_hours_ago = time.time() - 4 * 3600
+    for name in ("left.csv", "forgotten.xlsx"):
+        (folder / name).write_text("first_name_ar\n")
+        os.utime(folder / name, (four_hours_ago, four_hours_ago))
+    (folder / "being-checked.csv").write_text("first_name_ar\n")
+    out = io.StringIO()
+    call_command("prune_imports", stdout=out)
+    assert stored(settings) == ["being-checked.csv"]
+    assert out.getvalue() == "2 unconfirmed import file(s) older than 3 hours deleted.\n"
+
+
+def test_confirming_a_pruned_dry_run_says_it_expired(client, coordinator, settings):
+    token = dry_run(client).context["token"]
+    call_command("prune_imports", hours=0, stdout=io.StringIO())
+    assert stored(settings) == []
+    response = client.post("/beneficiaries/import/", {"confirm": "1", "token": token}, follow=True)
+    assert response.redirect_chain == [("/beneficiaries/import/", 302)]
+    assert "This import expired: upload the sheet again." in response.content.decode()
+    assert not Beneficiary.objects.exists()
