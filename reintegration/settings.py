@@ -116,9 +116,11 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Rate limits count in the cache: with several application servers, point CACHE_URL at a shared
-# one (redis://… or dbcache://cache_table).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# One cache for every process and server: the database's (table made by `manage.py
+# createcachetable`) unless CACHE_URL names another, e.g. redis://127.0.0.1:6379/1 (Django's
+# own RedisCache). Rate limits count in Redis when it is the cache, in the database otherwise
+# (reintegration/ratelimit.py says why).
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://cache_table")}
 # How long a dashboard's figures are reused for the same role, scope and filters (0: never).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 # Certificate checks per client address and minute on the public verification page.
