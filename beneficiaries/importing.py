@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import csv
 import datetime
-import io
+import posixpath
+import re
 import secrets
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
+from xml.etree import ElementTree
 
 from django import forms
 from django.conf import settings
@@ -41,6 +45,7 @@ from beneficiaries.names import name_key
 from reintegration import audit
 from reintegration.jobs import Progress
 from reintegration.models import Centre, Province, Role, User
+from reintegration.refusals import Refused
 from reintegration.text import clean_text, fold
 
 if TYPE_CHECKING:
@@ -110,20 +115,221 @@ class RowResult:
     conflict: Beneficiary | None = None
 
 
+# The rows read from a sheet at most: the header, MAX_ROWS rows, and one more to know that
+# there are too many. A longer sheet is refused without being read to its end.
+_ROWS_READ = MAX_ROWS + 2
+# The parts of a workbook that name its sheets are small; the sheet's <dimension> comes before
+# its cells, within the first few hundred bytes.
+_DIMENSION_WINDOW = 16 * 1024
+_WORKBOOK_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+}
+_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData\b")
+_ROW = re.compile(rb"<(?:[\w.-]{1,16}:)?row[\s/>]")
+_LAST_ROW = re.compile(r"\$?[A-Za-z]{1,3}\$?([0-9]{1,9})$")
+
+
+def _too_many_rows() -> ValidationError:
+    return ValidationError(
+        _(
+            "This sheet has more than %(count)s rows. Split it into files of at most "
+            "%(count)s rows and import them one after the other; empty rows below the data "
+            "count too, so delete them."
+        )
+        % {"count": MAX_ROWS}
+    )
+
+
+def _not_a_workbook() -> ValidationError:
+    return ValidationError(
+        _(
+            "This file is not a readable XLSX workbook. Open it in your spreadsheet program, "
+            "save it again as an Excel workbook (.xlsx) or as CSV (UTF-8), and upload that file."
+        )
+    )
+
+
+def check_upload(upload: UploadedFile) -> None:
+    """Refuse, before it is stored or parsed, a sheet that an import could not read within its
+    bounds: a file larger than ``IMPORT_MAX_BYTES``; an XLSX workbook that is not a zip, whose
+    parts unpack to more than ``IMPORT_MAX_UNPACKED_BYTES``, that lacks the sheet openpyxl
+    would read, or whose sheet declares or holds more rows than an import takes.
+
+    A 215 KB workbook can unpack to 1.5 million rows: read by openpyxl and counted afterwards,
+    it held a web worker for about a minute and several hundred megabytes. These checks read
+    the zip's directory, the few kilobytes of the sheet that hold its dimension, and the
+    sheet's text up to the row past the limit. ``_cells`` also stops reading past the limit,
+    for CSV files and for rows that only the cells' own row numbers reveal."""
+    suffix = _suffix(upload)
+    if (upload.size or 0) > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            _(
+                "The file is too large to import: %(size)s MB at most. Split the sheet into "
+                "files of at most %(count)s rows, or save it without images and other sheets."
+            )
+            % {"size": settings.IMPORT_MAX_BYTES // (1024 * 1024), "count": MAX_ROWS}
+        )
+    if suffix == ".xlsx":
+        try:
+            _check_workbook(upload)
+        finally:
+            upload.seek(0)
+
+
+def _suffix(upload: UploadedFile) -> str:
+    suffix = Path(upload.name or "").suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValidationError(_("Upload a CSV or XLSX file."))
+    return suffix
+
+
+def _check_workbook(upload: UploadedFile) -> None:
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            # What the zip's directory declares is all that Python's zipfile will unpack: it
+            # stops at the declared size of each part and then fails its checksum, so a part
+            # cannot unpack to more than it declares.
+            unpacked = sum(member.file_size for member in archive.infolist())
+            if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+                raise ValidationError(
+                    _(
+                        "Once unpacked, this workbook is larger than an import may read "
+                        "(%(size)s MB). Copy only the rows to import into a new workbook, "
+                        "without images or other sheets, and upload that one."
+                    )
+                    % {"size": settings.IMPORT_MAX_UNPACKED_BYTES // (1024 * 1024)}
+                )
+            sheet = _active_sheet(archive)
+            if sheet is None:
+                raise ValidationError(
+                    _(
+                        "This workbook has no sheet of cells to import. Open the sheet that "
+                        "holds the rows, save the workbook, and upload it again."
+                    )
+                )
+            declared = _declared_rows(archive, sheet)
+            if declared is not None and declared - 1 > MAX_ROWS:
+                raise _too_many_rows()
+            # Without a dimension, openpyxl reads the whole sheet when it opens the workbook,
+            # to size it; with a wrong one, it would stop reading where the dimension says.
+            if _counted_rows(archive, sheet) - 1 > MAX_ROWS:
+                raise _too_many_rows()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ElementTree.ParseError, EOFError):
+        raise _not_a_workbook() from None
+    except (KeyError, NotImplementedError, RuntimeError, OSError, ValueError):
+        # A part the directory names but cannot give (damaged, encrypted, compressed in a
+        # way zipfile cannot read).
+        raise _not_a_workbook() from None
+
+
+def _elements(archive: zipfile.ZipFile, member: str) -> Iterator[ElementTree.Element]:
+    """The elements of an XML part as each one ends, cleared once looked at.
+
+    The standard library's parser, as openpyxl uses for the same parts: it resolves no
+    external entity, and expat (2.4 and later) refuses the entity expansions of a "billion
+    laughs" file."""
+    with archive.open(member) as stream:
+        for _event, element in ElementTree.iterparse(stream):  # noqa: S314 (see above)
+            yield element
+            element.clear()
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _active_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The part holding the sheet that ``load_workbook(...).active`` reads, found the way
+    openpyxl finds it: the workbook part named in [Content_Types].xml, its sheets in order
+    (those whose part exists), the active tab of its first view that names one. None when
+    that sheet is missing or is a chart."""
+    names = set(archive.namelist())
+    workbook = "xl/workbook.xml"
+    for element in _elements(archive, "[Content_Types].xml"):
+        if _local(element.tag) == "Override" and element.get("ContentType") in _WORKBOOK_TYPES:
+            workbook = element.get("PartName", "").lstrip("/")
+            break
+    folder, name = posixpath.split(workbook)
+    relationships = {}
+    for element in _elements(archive, posixpath.join(folder, "_rels", f"{name}.rels")):
+        target = element.get("Target", "")
+        if _local(element.tag) == "Relationship" and target:
+            path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+            relationships[element.get("Id")] = (element.get("Type", ""), posixpath.normpath(path))
+    active, sheets = None, []
+    for element in _elements(archive, workbook):
+        tag = _local(element.tag)
+        if tag == "workbookView" and active is None and element.get("activeTab") is not None:
+            active = int(element.get("activeTab", ""))
+        elif tag == "sheet" and element.get(_RELATIONSHIP_ID) in relationships:
+            kind, path = relationships[element.get(_RELATIONSHIP_ID)]
+            if path in names:
+                sheets.append((kind, path))
+        elif tag == "sheets":
+            break
+    if not 0 <= (active or 0) < len(sheets):
+        return None
+    kind, path = sheets[active or 0]
+    return None if kind.endswith("/chartsheet") else path
+
+
+def _declared_rows(archive: zipfile.ZipFile, sheet: str) -> int | None:
+    """The last row that the sheet's <dimension> declares, read from its first kilobytes;
+    None when it declares none there."""
+    with archive.open(sheet) as stream:
+        head = stream.read(_DIMENSION_WINDOW)
+    cells = _SHEET_DATA.search(head)
+    found = _DIMENSION.search(head, 0, cells.start() if cells else len(head))
+    if found is None:
+        return None
+    last = _LAST_ROW.match(found.group(1).decode("ascii", "replace").rpartition(":")[2])
+    return int(last.group(1)) if last else None
+
+
+def _counted_rows(archive: zipfile.ZipFile, sheet: str) -> int:
+    """The sheet's <row> elements, counted up to one more than an import takes: the sheet is
+    unpacked in chunks and its text only scanned, never parsed, so this stops within the
+    first hundred kilobytes of a sheet that is too long."""
+    count, tail = 0, b""
+    with archive.open(sheet) as stream:
+        while count < _ROWS_READ and (chunk := stream.read(64 * 1024)):
+            data = tail + chunk
+            # A row tag cut by the previous chunk's end is whole now; one wholly inside the
+            # tail was counted with the previous chunk.
+            count += sum(1 for row in _ROW.finditer(data) if row.end() > len(tail))
+            tail = data[-32:]
+    return count
+
+
 def _cells(path: Path) -> list[Sequence[Any]]:
-    """The sheet's rows of cells, the header row first."""
+    """The sheet's rows of cells, the header row first, at most ``_ROWS_READ`` of them."""
     if path.suffix == ".xlsx":
         workbook = load_workbook(path, read_only=True, data_only=True)
-        values = list(workbook.active.iter_rows(values_only=True))
-        workbook.close()
-        return values
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError(_("Save the CSV file as UTF-8 and upload it again.")) from None
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else "excel"
-    return list(csv.reader(io.StringIO(text), dialect))
+        try:
+            sheet = workbook.active
+            # The rows the file holds, not those its dimension declares: openpyxl would stop
+            # at a dimension declaring fewer, and pad up to one declaring more.
+            sheet.reset_dimensions()
+            values = list(islice(sheet.iter_rows(values_only=True), _ROWS_READ))
+        finally:
+            workbook.close()
+        # Without a dimension, each row ends at its last cell: pad them to the header's width.
+        width = len(values[0]) if values else 0
+        return [(*row, *(None,) * (width - len(row))) for row in values]
+    # Decoded as it is read, so that lines past the limit are never decoded nor split.
+    with open(path, encoding="utf-8-sig", newline="") as text:
+        try:
+            sample = text.read(2048)
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else "excel"
+            text.seek(0)
+            return list(islice(csv.reader(text, dialect), _ROWS_READ))
+        except UnicodeDecodeError:
+            raise ValidationError(_("Save the CSV file as UTF-8 and upload it again.")) from None
 
 
 def _read(path: Path) -> list[Row]:
@@ -141,9 +347,7 @@ def _read(path: Path) -> list[Row]:
             % {"columns": ", ".join(sorted(missing))}
         )
     if len(values) - 1 > MAX_ROWS:
-        raise ValidationError(
-            _("At most %(count)s rows per import: split the sheet.") % {"count": MAX_ROWS}
-        )
+        raise _too_many_rows()
     return [
         {h: ("" if v is None else v) for h, v in zip(headers, row, strict=False) if h}
         for row in values[1:]
@@ -480,7 +684,9 @@ def _store(upload: UploadedFile) -> Path:
 def receive(upload: UploadedFile, *, centre: Centre) -> dict[str, Any]:
     """Keep the uploaded sheet for its dry run (``dry_run``, done by a job:
     ``beneficiaries.jobs.check_import``) and its confirmation (``commit``): what both need to
-    find it again, and the token the confirmation must bring back."""
+    find it again, and the token the confirmation must bring back. The sheet is checked for
+    its size and its declared rows before it is stored (``check_upload``)."""
+    check_upload(upload)
     path = _store(upload)
     return {"token": secrets.token_urlsafe(16), "path": path.name, "centre": centre.pk}
 
@@ -504,10 +710,6 @@ def dry_run(
         raise ValidationError(_("This file could not be read as a spreadsheet.")) from None
     centre = Centre.objects.get(pk=pending["centre"])
     return plan(rows, centre=centre, by=by, progress=progress)
-
-
-def discard(pending: dict[str, Any]) -> None:
-    _stored(pending).unlink(missing_ok=True)
 
 
 def plan_data(results: list[RowResult]) -> list[dict[str, Any]]:
@@ -557,9 +759,32 @@ def plan_from_data(rows: list[dict[str, Any]], *, user: User) -> list[RowResult]
     ]
 
 
+def discard(pending: dict[str, Any] | None) -> None:
+    """Delete the stored sheet of a dry run that will not be confirmed: the user cancelled it
+    or started another one."""
+    if pending:
+        _stored(pending).unlink(missing_ok=True)
+
+
+def prune_pending(*, older_than: datetime.timedelta) -> int:
+    """Delete the stored sheets of dry runs left unconfirmed for longer than ``older_than``
+    (the user closed the page, or their session ended); returns how many."""
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    cutoff = (datetime.datetime.now(tz=datetime.UTC) - older_than).timestamp()
+    pruned = 0
+    for path in folder.glob("*") if folder.is_dir() else []:
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            pruned += 1
+    return pruned
+
+
 @transaction.atomic
 def commit(pending: dict[str, Any], *, by: User) -> dict[str, int]:
     path = _stored(pending)
+    if not path.exists():
+        # Pruned (prune_pending) while the preview stayed open.
+        raise Refused(_("This import expired: upload the sheet again."))
     centre = Centre.objects.get(pk=pending["centre"])
     # The rows are checked again under the lock that the file form takes: a file opened
     # meanwhile, or the same import confirmed twice, is seen and not doubled.

@@ -471,21 +471,29 @@ def beneficiary_import(request):
     centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
     pending = request.session.get("beneficiary_import")
     check = import_jobs.check_of(pending, request.user)
+    current = bool(pending) and pending.get("token") == request.POST.get("token")
+    if request.method == "POST" and "cancel" in request.POST:
+        if current:
+            importing.discard(request.session.pop("beneficiary_import"))
+        return redirect("beneficiary_import")
     if request.method == "POST" and "confirm" in request.POST:
         checked = check is not None and check.status == Job.Status.DONE
-        if not checked or pending.get("token") != request.POST.get("token"):
+        if not checked or not current:
             messages.error(request, _("This import expired: upload the sheet again."))
             return redirect("beneficiary_import")
-        result = importing.commit(pending, by=request.user)
         del request.session["beneficiary_import"]
-        messages.success(
-            request,
-            _("Import done: %(created)s created, %(updated)s updated, %(refused)s refused.")
-            % result,
-        )
-        return redirect("beneficiary_list")
+        with refusal_shown_on(request):
+            result = importing.commit(pending, by=request.user)
+            messages.success(
+                request,
+                _("Import done: %(created)s created, %(updated)s updated, %(refused)s refused.")
+                % result,
+            )
+            return redirect("beneficiary_list")
+        return redirect("beneficiary_import")
     form = importing.ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        previous = request.session.get("beneficiary_import")
         try:
             pending, joined = import_jobs.check_start(
                 form.cleaned_data["sheet"], centre=form.selected_centre(), by=request.user
@@ -494,6 +502,10 @@ def beneficiary_import(request):
             # A file that is no spreadsheet is an error of the file field, shown beside it.
             form.add_error("sheet", error)
         else:
+            if previous and previous.get("path") != pending.get("path"):
+                # A new dry run replaces the one waiting for confirmation, whose sheet nobody
+                # needs (unless it is the one still being checked, which the new sheet joined).
+                importing.discard(previous)
             if joined:
                 messages.warning(
                     request,

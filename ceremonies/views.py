@@ -3,7 +3,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,7 @@ from ceremonies.forms import (
     item_formset,
 )
 from ceremonies.models import Ceremony, Certificate, Handover
-from reintegration import access_log, jobs
+from reintegration import access_log, jobs, ratelimit
 from reintegration.access_log import Kind
 from reintegration.concurrency import posted_version
 from reintegration.confirmation import (
@@ -601,16 +600,10 @@ def rate_bucket(address: str | None) -> str:
 
 
 def _too_many(request) -> bool:
-    """A fixed window per client address: enough for people checking papers, not for someone
-    trying codes."""
-    key = f"verify:{rate_bucket(client_ip(request))}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60)
-        count = 1
-    return count > settings.VERIFY_RATE_LIMIT
+    """A fixed window per client address, counted for all servers at once: enough for people
+    checking papers, not for someone trying codes."""
+    bucket = rate_bucket(client_ip(request))
+    return not ratelimit.allow("verify", bucket, limit=settings.VERIFY_RATE_LIMIT)
 
 
 def certificate_verify(request, code=None):

@@ -442,3 +442,25 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class RateCounter(models.Model):
+    """Requests of one client in one fixed window, counted in the database where the cache
+    cannot count for every process at once (reintegration.ratelimit). Rows of past windows
+    are deleted by ``manage.py prune_rate_counters``."""
+
+    scope = models.CharField(max_length=32)
+    # An IPv4 address or an IPv6 /64 network (reintegration.ratelimit callers choose).
+    bucket = models.CharField(max_length=64)
+    window = models.DateTimeField(db_index=True)
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "bucket", "window"], name="rate_counter_one_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.bucket} {self.window:%Y-%m-%d %H:%M}: {self.hits}"

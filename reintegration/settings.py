@@ -130,9 +130,11 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Rate limits count in the cache: with several application servers, point CACHE_URL at a shared
-# one (redis://… or dbcache://cache_table).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# One cache for every process and server: the database's (table made by `manage.py
+# createcachetable`) unless CACHE_URL names another, e.g. redis://127.0.0.1:6379/1 (Django's
+# own RedisCache). Rate limits count in Redis when it is the cache, in the database otherwise
+# (reintegration/ratelimit.py says why).
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://cache_table")}
 # How long a dashboard's figures are reused for the same role, scope and filters (0: never).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 # Certificate checks per client address and minute on the public verification page.
@@ -244,6 +246,12 @@ BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 # Beneficiary documents: PDF, JPEG or PNG up to this size.
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES + 1024 * 1024
+# Spreadsheet imports: an upload larger than this is refused before it is stored, and an XLSX
+# workbook whose parts unpack to more than IMPORT_MAX_UNPACKED_BYTES before it is parsed (a
+# sheet of 2,000 rows of the 14 columns unpacks to about 2 MB; a 200 KB file can unpack to
+# millions of rows).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=5) * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_MB", default=10) * 1024 * 1024
 # Law 09-08: files archived longer than this are anonymised by `manage.py anonymise_archived`.
 BENEFICIARY_RETENTION_YEARS = env.int("BENEFICIARY_RETENTION_YEARS", default=10)
 

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/python manage.py migrate --no-input -v 0
+# The database cache's table (settings.CACHES), unless CACHE_URL names another cache.
+.venv/bin/python manage.py createcachetable
 .venv/bin/python manage.py seed_demo
 ADDRESS=${ADDRESS:-127.0.0.1:8000}
 echo "Open http://$ADDRESS/ and sign in with one of these accounts (Ctrl+C stops the server)."

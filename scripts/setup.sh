@@ -22,11 +22,12 @@ fi
 # --- Debian packages ----------------------------------------------------------------------
 # HarfBuzz subsetting and Amiri make Arabic PDFs fast and correct; gettext compiles the
 # translations; postgresql-client brings pg_dump and pg_restore (manage.py backup and restore on
-# PostgreSQL); Node.js/npm fetch Bootstrap; Chromium drives the browser tests.
+# PostgreSQL); Node.js/npm fetch Bootstrap; Chromium drives the browser tests; the rate
+# limit's tests also run against Redis.
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-hosny-amiri gettext
   postgresql-client)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-[ "$DEV" = 1 ] && packages+=(chromium)
+[ "$DEV" = 1 ] && packages+=(chromium redis-server)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for pkg in "${packages[@]}"; do
