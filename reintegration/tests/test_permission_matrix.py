@@ -370,6 +370,31 @@ def test_every_url_is_in_the_matrix():
     assert MATRIX.keys() - names == set(), "these matrix entries no longer exist"
 
 
+# The Content-Security-Policy of every page (reintegration/settings.py), directive by directive.
+POLICY = {
+    "default-src": {"'self'"},
+    "script-src": {"'self'"},
+    "style-src": {"'self'"},
+    "img-src": {"'self'", "data:"},
+    "object-src": {"'none'"},
+    "base-uri": {"'none'"},
+    "form-action": {"'self'"},
+    "frame-ancestors": {"'none'"},
+}
+
+
+def policy(header: str) -> dict[str, set[str]]:
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: set(values) for name, *values in directives}
+
+
+def assert_headers(response, *where):
+    """What every answer carries, whoever asks: for a page, the policy that keeps scripts and
+    styles to the application's own files (ASVS 14.4.3)."""
+    if response.get("Content-Type", "").startswith("text/html"):
+        assert policy(response.get("Content-Security-Policy", "")) == POLICY, where
+
+
 @pytest.mark.parametrize("visitor", [ANONYMOUS, *ROLES])
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
 def test_permission_matrix(client, world, objects, url_name, visitor):
@@ -378,6 +403,7 @@ def test_permission_matrix(client, world, objects, url_name, visitor):
         sign_in(client, world, visitor)
     response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
     assert response.status_code == expected[visitor], (url_name, visitor)
+    assert_headers(response, url_name, visitor)
     if visitor == ANONYMOUS and expected[visitor] == LOGIN and method == "get":
         assert response["Location"].startswith(reverse("login"))
     if response.streaming:
@@ -399,6 +425,7 @@ def test_confirmed_actions_are_checked_like_their_confirmation_page(
         sign_in(client, world, visitor)
     response = confirm(client, reverse(url_name, kwargs=objects(about)), method, data)
     assert response.status_code == expected[visitor], (url_name, method, visitor)
+    assert_headers(response, url_name, method, visitor)
 
 
 @pytest.mark.parametrize(("url_name", "about", "method", "data", "_expected"), CONFIRMED)
