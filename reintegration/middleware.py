@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import QueryDict
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from reintegration import audit, network
@@ -23,6 +24,25 @@ class AuditContextMiddleware:
     def __call__(self, request):
         with audit.client_address(network.client_ip(request)):
             return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on everything the application answers (ASVS 14.3.2).
+
+    Pages, exports, PDFs and documents hold personal data of people protected by law 09-08;
+    a browser must not keep them on a shared office computer after sign-out, nor a proxy keep
+    them at all. Even the public pages qualify: a certificate's verification shows a name.
+    Static files never reach this middleware (WhiteNoise, above it, answers them) and stay
+    cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
 
 
 class SessionTimeoutMiddleware:

@@ -72,6 +72,9 @@ MIDDLEWARE = [
     # Before anything that may write to the audit log (sign-in, lockouts, every service).
     "reintegration.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files stay cacheable: whatever else the application answers
+    # may hold personal data and is never stored by a browser or a proxy.
+    "reintegration.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

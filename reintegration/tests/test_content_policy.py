@@ -1,8 +1,8 @@
 """The Content-Security-Policy refuses inline scripts, event handlers and styles, so none may be
 written: not in a page template, not in HTML built by Python. The browser tests fail on any
 violation of the pages they open (tests_browser/conftest.py); these read every template and
-module, opened by a test or not. The permission matrix checks the header of every page
-(test_permission_matrix.assert_headers)."""
+module, opened by a test or not. The permission matrix checks the header of every page and
+that nothing the application answers is stored (test_permission_matrix.assert_headers)."""
 
 import ast
 import re
@@ -82,7 +82,17 @@ def test_no_python_code_writes_inline_script_or_style():
 
 
 @pytest.mark.django_db
-def test_a_page_says_which_sources_it_may_use(client, users):
+def test_static_files_stay_cacheable(client):
+    response = client.get(f"/{settings.STATIC_URL.strip('/')}/css/app.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+    response.close()
+
+
+@pytest.mark.django_db
+def test_a_page_says_not_to_store_it_and_which_sources_it_may_use(client, users):
     client.force_login(users["coordinator"])
-    header = client.get("/")["Content-Security-Policy"]
+    response = client.get("/")
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+    header = response["Content-Security-Policy"]
     assert "'unsafe-inline'" not in header and "'unsafe-eval'" not in header
