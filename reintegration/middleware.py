@@ -5,12 +5,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from reintegration import audit, network
 from reintegration.text import clean_text
+from reintegration.views import pages
 
 
 class AuditContextMiddleware:
@@ -43,6 +45,24 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         add_never_cache_headers(response)
         return response
+
+
+class HealthCheckMiddleware:
+    """Answers the load balancer's ``/healthz`` before the session middleware.
+
+    With a session cookie, the middleware below would read the session from the database
+    before the view runs; with the database down that read fails and the answer is a 500
+    error page instead of the 503 that takes this server out of rotation. The view itself
+    (``reintegration.views.pages.healthz``) is the one the URL names.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == reverse("healthz"):
+            return pages.healthz(request)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # Below WhiteNoise, so static files stay cacheable: whatever else the application answers
     # may hold personal data and is never stored by a browser or a proxy.
     "reintegration.middleware.NoStoreMiddleware",
+    # Before the session middleware, which would read the database first (see its docstring).
+    "reintegration.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
