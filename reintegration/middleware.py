@@ -29,7 +29,7 @@ class AuditContextMiddleware:
 
 
 class NoStoreMiddleware:
-    """``Cache-Control: no-store`` on everything the application answers (ASVS 14.3.2).
+    """``Cache-Control: no-store`` on everything the application answers (ASVS 5.0 14.3.2).
 
     Pages, exports, PDFs and documents hold personal data of people protected by law 09-08;
     a browser must not keep them on a shared office computer after sign-out, nor a proxy keep

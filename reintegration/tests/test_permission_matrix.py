@@ -389,9 +389,10 @@ def policy(header: str) -> dict[str, set[str]]:
 
 
 def assert_headers(response, *where):
-    """What every answer carries, whoever asks: never stored by a browser or a proxy (ASVS
-    14.3.2: pages, exports, PDFs and documents hold personal data), and for a page, the
-    policy that keeps scripts and styles to the application's own files (ASVS 14.4.3)."""
+    """What every answer carries, whoever asks: never stored by a browser or a proxy (ASVS 5.0
+    14.3.2: pages, exports, PDFs and documents hold personal data), and for a page, the policy
+    that keeps scripts and styles to the application's own files and forbids framing (3.4.3,
+    3.4.6)."""
     assert "no-store" in response.get("Cache-Control", ""), where
     if response.get("Content-Type", "").startswith("text/html"):
         assert policy(response.get("Content-Security-Policy", "")) == POLICY, where
