@@ -30,6 +30,7 @@ from reintegration.refusals import Refused
 from reintegration.text import clean_text, fold
 
 if TYPE_CHECKING:
+    from django.core.files import File
     from django.core.files.uploadedfile import UploadedFile
     from django.db.models.fields.files import FieldFile
 
@@ -316,6 +317,31 @@ SIGNATURES = {
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
 }
+# Markup that a browser runs if it ever takes the file for a page: one that guesses types from
+# the content (as old ones did from the first kilobyte, whatever the header said), a copy saved
+# and opened from the desktop, a PDF viewer that follows javascript: links. A scan or a photo
+# never starts with any of it; a file that does is a page dressed up with a PDF or image
+# signature, even after a valid one.
+ACTIVE_CONTENT = (b"<html", b"<script", b"<svg", b"<!doctype", b"javascript:")
+SNIFFED_BYTES = 1024
+
+
+def file_kind(file: File) -> tuple[str, str] | None:
+    """(content type, extension) of a PDF, JPEG or PNG, from its first bytes; None otherwise."""
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    for signature, kind in SIGNATURES.items():
+        if head.startswith(signature):
+            return kind
+    return None
+
+
+def active_content(head: bytes) -> bytes | None:
+    """The first marker of ACTIVE_CONTENT found, in any case, in the first SNIFFED_BYTES of
+    ``head``; None if there is none."""
+    lowered = head[:SNIFFED_BYTES].lower()
+    return next((marker for marker in ACTIVE_CONTENT if marker in lowered), None)
 
 
 def sniff_upload(upload: UploadedFile) -> tuple[str, str]:
@@ -328,13 +354,19 @@ def sniff_upload(upload: UploadedFile) -> tuple[str, str]:
             _("The file is too large: %(size)s MB at most.")
             % {"size": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
         )
+    kind = file_kind(upload)
+    if kind is None:
+        raise ValidationError(_("Only PDF, JPEG and PNG files are accepted."))
+    head = upload.read(SNIFFED_BYTES)
     upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, kind in SIGNATURES.items():
-        if head.startswith(signature):
-            return kind
-    raise ValidationError(_("Only PDF, JPEG and PNG files are accepted."))
+    if active_content(head):
+        raise ValidationError(
+            _(
+                "This file contains web page or script code and is refused: a scanned PDF or "
+                "a photo never contains any."
+            )
+        )
+    return kind
 
 
 @transaction.atomic

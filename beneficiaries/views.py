@@ -341,7 +341,8 @@ def consent_scan(request, pk, consent_pk):
     consent = beneficiary.consents.exclude(scan="").filter(pk=consent_pk).first()
     if consent is None:
         raise Http404
-    content_type, _extension = services.sniff_upload(consent.scan)
+    # Checked when it was uploaded; served by its type only, whatever the rules became since.
+    content_type, _extension = services.file_kind(consent.scan) or ("application/octet-stream", "")
     name = f"{beneficiary.file_number}-consent-{consent.given_on.isoformat()}"
     return _serve(
         request,

@@ -6,12 +6,14 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import QueryDict
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from reintegration import audit, network, sign_in
 from reintegration.text import clean_text
+from reintegration.views import pages
 
 
 class AuditContextMiddleware:
@@ -25,6 +27,43 @@ class AuditContextMiddleware:
     def __call__(self, request):
         with audit.client_address(network.client_ip(request)):
             return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on everything the application answers (ASVS 5.0 14.3.2).
+
+    Pages, exports, PDFs and documents hold personal data of people protected by law 09-08;
+    a browser must not keep them on a shared office computer after sign-out, nor a proxy keep
+    them at all. Even the public pages qualify: a certificate's verification shows a name.
+    Static files never reach this middleware (WhiteNoise, above it, answers them) and stay
+    cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
+
+
+class HealthCheckMiddleware:
+    """Answers the load balancer's ``/healthz`` before the session middleware.
+
+    With a session cookie, the middleware below would read the session from the database
+    before the view runs; with the database down that read fails and the answer is a 500
+    error page instead of the 503 that takes this server out of rotation. The view itself
+    (``reintegration.views.pages.healthz``) is the one the URL names.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == reverse("healthz"):
+            return pages.healthz(request)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:

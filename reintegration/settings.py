@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     # Background jobs: Django's Tasks API (django.tasks from Django 6) with its database
     # backend; `manage.py db_worker` runs them (docs/operations.md says why this engine).
     "django_tasks",
@@ -69,9 +71,16 @@ if not PRODUCTION:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) on every response.
+    "csp.middleware.CSPMiddleware",
     # Before anything that may write to the audit log (sign-in, lockouts, every service).
     "reintegration.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files stay cacheable: whatever else the application answers
+    # may hold personal data and is never stored by a browser or a proxy.
+    "reintegration.middleware.NoStoreMiddleware",
+    # Before the session middleware, which would read the database first (see its docstring).
+    "reintegration.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -298,6 +307,24 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests come only from the
+# application itself, and no inline script, event handler, style attribute or eval() runs, so
+# text that slipped into a page as markup can neither run nor restyle it. Images also from
+# data: URIs, which Bootstrap's stylesheet uses for its icons. No page may be framed, post a
+# form elsewhere, change the base of its links or embed a plug-in. The served uploads set their
+# own, stricter policy (sandbox: beneficiaries.views._serve).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ Without it they take none: screenshots were a tenth of these tests' time, and no
 those of a routine run.
 """
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -63,7 +64,7 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -76,6 +77,102 @@ def browser():
         yield browser
         browser.close()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+# Reports what the page itself sees: a Content-Security-Policy violation fires this event
+# in the page (with what was blocked and where), not only a line in the console.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const sample = event.sample ? ` "${event.sample.slice(0, 80)}"` : "";
+  window.reportCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline"}${sample} `
+      + `(${event.sourceFile || event.documentURI}:${event.lineNumber})`
+  );
+});
+"""
+
+
+class PageWatch:
+    """Collects, from every page a test opens, each Content-Security-Policy violation, each
+    console message (Chromium writes blocked inline code and failed loads there) and each
+    uncaught script error. The ``browser`` fixture fails the test with the list at its end:
+    a page that breaks the policy breaks in production, where the policy is enforced too."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+        self.contexts = []
+
+    def context(self, context) -> None:
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.expose_binding("reportCspViolation", self._violation)
+        context.on("page", self.page)
+        for page in context.pages:
+            self.page(page)
+        close = context.close
+
+        def flush_then_close(**options):
+            self.flush(context)
+            return close(**options)
+
+        context.close = flush_then_close
+        self.contexts.append(context)
+
+    def page(self, page) -> None:
+        def console(message) -> None:
+            # The status of the page itself (a 404 a test asks for on purpose) is the test's
+            # to check; a script, stylesheet or image that fails to load is a fault.
+            if message.location.get("url") == page.url and message.text.startswith(
+                "Failed to load resource"
+            ):
+                return
+            self._add(page.url, f"console {message.type}: {message.text}")
+
+        page.on("console", console)
+        page.on("pageerror", lambda error: self._add(page.url, f"script error: {error}"))
+
+    def _violation(self, source, text: str) -> None:
+        self._add(source["page"].url, f"Content-Security-Policy: {text}")
+
+    def _add(self, url: str, problem: str) -> None:
+        self.problems.append(f"{url}: {problem}")
+
+    def flush(self, context) -> None:
+        """A round trip to each open page, so that what it reported before has arrived."""
+        from playwright.sync_api import Error
+
+        for page in context.pages:
+            # A page closed or crashed meanwhile has nothing more to say.
+            with contextlib.suppress(Error):
+                page.evaluate("0")
+
+    def check(self) -> None:
+        for context in self.contexts:
+            self.flush(context)
+        if self.problems:
+            pytest.fail("The pages reported problems:\n" + "\n".join(self.problems), pytrace=False)
+
+
+@pytest.fixture
+def browser(chromium, monkeypatch):
+    """Chromium, whose every new context and page is watched (``PageWatch``): the test fails
+    at its end if any page broke the Content-Security-Policy or wrote to the console."""
+    watch = PageWatch()
+    new_context, new_page = chromium.new_context, chromium.new_page
+
+    def watched_context(**options):
+        context = new_context(**options)
+        watch.context(context)
+        return context
+
+    def watched_page(**options):
+        page = new_page(**options)
+        watch.context(page.context)
+        return page
+
+    monkeypatch.setattr(chromium, "new_context", watched_context)
+    monkeypatch.setattr(chromium, "new_page", watched_page)
+    yield chromium
+    watch.check()
 
 
 @pytest.fixture

@@ -391,6 +391,34 @@ def test_every_url_is_in_the_matrix():
     assert MATRIX.keys() - names == set(), "these matrix entries no longer exist"
 
 
+# The Content-Security-Policy of every page (reintegration/settings.py), directive by directive.
+POLICY = {
+    "default-src": {"'self'"},
+    "script-src": {"'self'"},
+    "style-src": {"'self'"},
+    "img-src": {"'self'", "data:"},
+    "object-src": {"'none'"},
+    "base-uri": {"'none'"},
+    "form-action": {"'self'"},
+    "frame-ancestors": {"'none'"},
+}
+
+
+def policy(header: str) -> dict[str, set[str]]:
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: set(values) for name, *values in directives}
+
+
+def assert_headers(response, *where):
+    """What every answer carries, whoever asks: never stored by a browser or a proxy (ASVS 5.0
+    14.3.2: pages, exports, PDFs and documents hold personal data), and for a page, the policy
+    that keeps scripts and styles to the application's own files and forbids framing (3.4.3,
+    3.4.6)."""
+    assert "no-store" in response.get("Cache-Control", ""), where
+    if response.get("Content-Type", "").startswith("text/html"):
+        assert policy(response.get("Content-Security-Policy", "")) == POLICY, where
+
+
 @pytest.mark.parametrize("visitor", [ANONYMOUS, *ROLES])
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
 def test_permission_matrix(client, world, objects, url_name, visitor):
@@ -399,6 +427,7 @@ def test_permission_matrix(client, world, objects, url_name, visitor):
         sign_in(client, world, visitor)
     response = getattr(client, method)(reverse(url_name, kwargs=objects(about)))
     assert response.status_code == expected[visitor], (url_name, visitor)
+    assert_headers(response, url_name, visitor)
     if visitor == ANONYMOUS and expected[visitor] == LOGIN and method == "get":
         assert response["Location"].startswith(reverse("login"))
     if response.streaming:
@@ -420,6 +449,7 @@ def test_confirmed_actions_are_checked_like_their_confirmation_page(
         sign_in(client, world, visitor)
     response = confirm(client, reverse(url_name, kwargs=objects(about)), method, data)
     assert response.status_code == expected[visitor], (url_name, method, visitor)
+    assert_headers(response, url_name, method, visitor)
 
 
 @pytest.mark.parametrize(("url_name", "about", "method", "data", "_expected"), CONFIRMED)
