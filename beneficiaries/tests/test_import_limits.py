@@ -93,6 +93,31 @@ def traced(client, sheet) -> tuple[object, int]:
         tracemalloc.stop()
 
 
+def checked(client, run_jobs, sheet, **fields) -> tuple[object, int]:
+    """Send a sheet that passes the checks made when it is received; the worker reads it (the
+    dry run is a job). The import page as the user then sees it, and the peak of the memory
+    allocated while the worker read the sheet."""
+    sent = client.post("/beneficiaries/import/", {"sheet": sheet, **fields})
+    assert sent.status_code == 302
+    tracemalloc.start()
+    try:
+        run_jobs()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    response = client.get(sent["Location"])
+    assert response.status_code == 200
+    return response, peak
+
+
+def job_refusal(response) -> str:
+    """What the dry run said was wrong with the sheet as a whole."""
+    assert response.context["plan"] is None
+    check = response.context["check"]
+    assert check.status == "failed"
+    return check.error
+
+
 def stored(settings) -> list[str]:
     folder = Path(settings.MEDIA_ROOT) / "imports"
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
@@ -123,7 +148,7 @@ def test_a_sheet_whose_dimension_lies_or_is_absent_is_refused_too(
     assert stored(settings) == []
 
 
-def test_reading_stops_past_the_limit_whatever_the_sheet_declares(client, coordinator):
+def test_reading_stops_past_the_limit_whatever_the_sheet_declares(client, coordinator, run_jobs):
     """Three rows in the file, the last numbered 100,000: openpyxl gives the empty rows in
     between, and reading stops at the first one past the limit."""
     buffer = io.BytesIO()
@@ -138,17 +163,17 @@ def test_reading_stops_past_the_limit_whatever_the_sheet_declares(client, coordi
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in parts.items():
             target.writestr(name, data)
-    response, peak = traced(client, SimpleUploadedFile("far.xlsx", buffer.getvalue()))
-    assert refusal(response) == [TOO_MANY_ROWS]
+    response, peak = checked(client, run_jobs, SimpleUploadedFile("far.xlsx", buffer.getvalue()))
+    assert job_refusal(response) == TOO_MANY_ROWS
     assert peak < 4 * 2**20
 
 
 def test_a_csv_longer_than_the_limit_is_refused_without_being_read_to_its_end(
-    client, coordinator, settings
+    client, coordinator, settings, run_jobs
 ):
     sheet = (HEADER + ROW * 2001 + "\n" * 3_000_000).encode()
-    response, peak = traced(client, SimpleUploadedFile("sheet.csv", sheet))
-    assert refusal(response) == [TOO_MANY_ROWS]
+    response, peak = checked(client, run_jobs, SimpleUploadedFile("sheet.csv", sheet))
+    assert job_refusal(response) == TOO_MANY_ROWS
     # The file itself is read whole (it is at most IMPORT_MAX_BYTES); its lines are not.
     assert peak < 16 * 2**20
     assert stored(settings) == []
@@ -213,7 +238,7 @@ def test_a_workbook_without_its_sheet_is_refused(client, coordinator):
     assert refusal(response) == [NO_SHEET]
 
 
-def test_the_checks_look_at_the_sheet_openpyxl_reads_the_active_one(client, coordinator):
+def test_the_checks_look_at_the_sheet_openpyxl_reads_the_active_one(client, coordinator, run_jobs):
     workbook = Workbook()
     notes = workbook.active
     notes.title = "Notes"
@@ -226,7 +251,7 @@ def test_the_checks_look_at_the_sheet_openpyxl_reads_the_active_one(client, coor
     workbook.save(buffer)
     with zipfile.ZipFile(buffer) as archive:
         assert importing._active_sheet(archive) == "xl/worksheets/sheet2.xml"
-    response = upload(client, SimpleUploadedFile("sheet.xlsx", buffer.getvalue()))
+    response, _peak = checked(client, run_jobs, SimpleUploadedFile("sheet.xlsx", buffer.getvalue()))
     assert [row.action for row in response.context["plan"]] == ["create"]
 
 
@@ -242,25 +267,32 @@ def test_a_refused_sheet_keeps_the_chosen_centre(client, users, centre, settings
 # --- The sheets that dry runs store --------------------------------------------------------
 
 
-def dry_run(client):
-    response = upload(client, SimpleUploadedFile("sheet.csv", (HEADER + ROW).encode()))
-    assert [row.action for row in response.context["plan"]] == ["create"]
-    return response
+@pytest.fixture
+def dry_run(client, run_jobs):
+    def run():
+        sheet = SimpleUploadedFile("sheet.csv", (HEADER + ROW).encode())
+        response, _peak = checked(client, run_jobs, sheet)
+        assert [row.action for row in response.context["plan"]] == ["create"]
+        return response
+
+    return run
 
 
-def test_a_new_dry_run_deletes_the_sheet_of_the_previous_one(client, coordinator, settings):
-    dry_run(client)
+def test_a_new_dry_run_deletes_the_sheet_of_the_previous_one(
+    client, coordinator, settings, dry_run
+):
+    dry_run()
     first = stored(settings)
-    dry_run(client)
+    dry_run()
     second = stored(settings)
     assert len(first) == len(second) == 1
     assert first != second
 
 
 def test_confirming_deletes_the_stored_sheet(
-    client, coordinator, settings, django_capture_on_commit_callbacks
+    client, coordinator, settings, django_capture_on_commit_callbacks, dry_run
 ):
-    token = dry_run(client).context["token"]
+    token = dry_run().context["token"]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/beneficiaries/import/", {"confirm": "1", "token": token})
     assert response.status_code == 302
@@ -269,9 +301,9 @@ def test_confirming_deletes_the_stored_sheet(
 
 
 def test_starting_again_deletes_the_stored_sheet_and_forgets_the_import(
-    client, coordinator, settings
+    client, coordinator, settings, dry_run
 ):
-    token = dry_run(client).context["token"]
+    token = dry_run().context["token"]
     response = client.post("/beneficiaries/import/", {"cancel": "1", "token": token})
     assert response.status_code == 302
     assert response["Location"] == "/beneficiaries/import/"
@@ -299,8 +331,8 @@ def test_prune_imports_deletes_the_sheets_nobody_confirmed_for_hours(settings):
     assert out.getvalue() == "2 unconfirmed import file(s) older than 3 hours deleted.\n"
 
 
-def test_confirming_a_pruned_dry_run_says_it_expired(client, coordinator, settings):
-    token = dry_run(client).context["token"]
+def test_confirming_a_pruned_dry_run_says_it_expired(client, coordinator, settings, dry_run):
+    token = dry_run().context["token"]
     call_command("prune_imports", hours=0, stdout=io.StringIO())
     assert stored(settings) == []
     response = client.post("/beneficiaries/import/", {"confirm": "1", "token": token}, follow=True)

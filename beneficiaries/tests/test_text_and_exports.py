@@ -79,12 +79,12 @@ def test_an_uploaded_file_name_is_stored_clean_and_composed(client, users, perso
     assert Document.objects.get().original_name == "Relévefdp.exe"
 
 
-def test_an_imported_sheet_is_cleaned_like_typed_text(client, coordinator):  # noqa: F811
+def test_an_imported_sheet_is_cleaned_like_typed_text(client, coordinator, dry_run):  # noqa: F811
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     row = "يوسف\u200f,بنعلي,\u202eYoussef,Ben\u200dali,M,12/03/1988,,0612345678,01.511,,standard"
     upload = SimpleUploadedFile("sheet.csv", (HEADER + row + "\n").encode("utf-8-sig"))
-    assert confirm(client, dry_run(client, upload)).status_code == 302
+    assert confirm(client, dry_run(upload)).status_code == 302
     stored = Beneficiary.objects.get()
     assert (stored.first_name_ar, stored.first_name_latin, stored.last_name_latin) == (
         "يوسف",
