@@ -16,6 +16,7 @@ import cannot declare two people different, the file form can and records it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import posixpath
@@ -306,6 +307,25 @@ def _counted_rows(archive: zipfile.ZipFile, sheet: str) -> int:
     return count
 
 
+# How much of a CSV file tells its encoding: the header and the first rows, whose names are
+# enough to tell UTF-8 from Windows-1256.
+_ENCODING_SAMPLE = 64 * 1024
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without its mark), or Windows-1256: Excel in Arabic saves "CSV" in that
+    code page unless told otherwise, and it holds French's accented letters at the places
+    Windows-1252 does, so French sheets saved that way read right too."""
+    with open(path, "rb") as raw:
+        sample = raw.read(_ENCODING_SAMPLE)
+    try:
+        # Incremental: the sample may end in the middle of a character.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1256"
+    return "utf-8-sig"
+
+
 def _cells(path: Path) -> list[Sequence[Any]]:
     """The sheet's rows of cells, the header row first, at most ``_ROWS_READ`` of them."""
     if path.suffix == ".xlsx":
@@ -322,7 +342,7 @@ def _cells(path: Path) -> list[Sequence[Any]]:
         width = len(values[0]) if values else 0
         return [(*row, *(None,) * (width - len(row))) for row in values]
     # Decoded as it is read, so that lines past the limit are never decoded nor split.
-    with open(path, encoding="utf-8-sig", newline="") as text:
+    with open(path, encoding=_csv_encoding(path), newline="") as text:
         try:
             sample = text.read(2048)
             dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else "excel"

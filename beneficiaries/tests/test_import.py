@@ -486,3 +486,21 @@ def test_confirming_before_the_check_is_done_imports_nothing(client, coordinator
     response = client.post("/beneficiaries/import/", {"confirm": "1", "token": token})
     assert response["Location"] == "/beneficiaries/import/"
     assert not Beneficiary.objects.exists()
+
+
+@pytest.mark.parametrize("encoding", ["cp1256", "utf-8", "utf-8-sig"])
+def test_a_csv_saved_by_excel_in_arabic_reads_right(client, coordinator, dry_run, encoding):
+    """Excel in Arabic saves "CSV" in Windows-1256 unless told UTF-8: names, accents and all
+    read the same whichever it was."""
+    lines = [
+        "عبد الرحيم,الزياني,Abderrahim,Zyani,M,12/03/1988,AB123456,0612345678,01.511,,standard",
+        "فاطمة الزهراء,بنعلي,Fatima-Zahra,Benaâli,F,01/07/1990,,0698765432,01.511,Réf. é,standard",
+    ]
+    sheet = SimpleUploadedFile("sheet.csv", (HEADER + "\n".join(lines) + "\n").encode(encoding))
+    response = confirm(client, dry_run(sheet))
+    assert response.status_code == 302
+    people = Beneficiary.objects.order_by("first_name_latin")
+    assert [(p.first_name_ar, p.last_name_ar, p.last_name_latin) for p in people] == [
+        ("عبد الرحيم", "الزياني", "Zyani"),
+        ("فاطمة الزهراء", "بنعلي", "Benaâli"),
+    ]
