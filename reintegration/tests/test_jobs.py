@@ -127,3 +127,17 @@ def test_progress_is_written_at_most_about_a_hundred_times(users, run_jobs, tota
     assert len(recorded) == writes
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == ("done", total, total)
+
+
+def test_the_progress_reads_in_order_in_arabic(users):
+    from django.utils import translation
+
+    from reintegration.formatting import LRI, PDI
+    from reintegration.views.jobs import progress_text
+
+    job = jobs.job_start(count_to, key="ar", by=users["coordinator"], params={"total": 100})
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, done=34, total=100)
+    job.refresh_from_db()
+    with translation.override("ar"):
+        text = progress_text(job)
+    assert f"{LRI}34{PDI}" in text and f"{LRI}100{PDI}" in text

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from reintegration import jobs
+from reintegration.formatting import ltr
 from reintegration.models import Job
 from reintegration.permissions import requires, signed_in
 
@@ -26,7 +27,8 @@ def progress_text(job: Job) -> str:
     if job.status == Job.Status.DONE:
         return _("Done.")
     if job.total:
-        return _("%(done)s of %(total)s done") % {"done": job.done, "total": job.total}
+        # Numbers isolated left to right, as everywhere in Arabic text (formatting.ltr).
+        return _("%(done)s of %(total)s done") % {"done": ltr(job.done), "total": ltr(job.total)}
     return _("Working…")
 
 
