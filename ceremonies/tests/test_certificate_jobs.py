@@ -19,6 +19,7 @@ from ceremonies.services import serial_problem
 from ceremonies.tests.factories import held_ceremony
 from projects.tests.factories import approved, make_project
 from reintegration import jobs
+from reintegration.formatting import LRI, PDI
 from reintegration.models import Job, User
 from reintegration.tests import following
 from reintegration.tests.factories import ProvinceFactory, UserFactory
@@ -104,7 +105,8 @@ def test_the_page_shows_where_the_issuing_stands_certificate_by_certificate(
         status = following.status(client, job)
         seen.append((status["status"], status["done"], status["total"], status["percent"]))
         if status["done"] == 1:
-            assert "1 of 3 done" in page(client, ceremony)
+            # The counts are isolated left to right (invisible marks), for Arabic.
+            assert "1 of 3 done" in page(client, ceremony).replace(LRI, "").replace(PDI, "")
         return rendering(snapshot)
 
     monkeypatch.setattr(certificates, "render_certificate", watched)
