@@ -44,6 +44,7 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
+from reintegration.formatting import ltr
 from reintegration.jobs import Progress
 from reintegration.models import Centre, Province, Role, User
 from reintegration.refusals import Refused
@@ -364,7 +365,7 @@ def _read(path: Path) -> list[Row]:
     if missing:
         raise ValidationError(
             _("Columns missing from the first row: %(columns)s.")
-            % {"columns": ", ".join(sorted(missing))}
+            % {"columns": ltr(", ".join(sorted(missing)))}
         )
     if len(values) - 1 > MAX_ROWS:
         raise _too_many_rows()

@@ -91,6 +91,11 @@ def qr_svg(device: TOTPDevice, *, title: str) -> str:
 # --- Writes ------------------------------------------------------------------------------------
 
 
+def setting_up(user: User) -> bool:
+    """Whether ``user`` has a set-up under way (a key shown, not yet confirmed)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).exists()
+
+
 def two_factor_begin(*, by: User) -> TOTPDevice:
     """The key ``by`` is setting up: made at the first visit of the set-up page and kept,
     unconfirmed, until a code confirms it, so that reopening the page shows the same key."""

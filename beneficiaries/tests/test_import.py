@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from beneficiaries import importing
 from beneficiaries.models import Beneficiary
 from beneficiaries.tests.factories import BeneficiaryFactory
+from reintegration.formatting import ltr
 from reintegration.models import AuditEntry, Job, User
 from reintegration.tests import following
 
@@ -461,7 +462,8 @@ def test_a_sheet_that_cannot_be_imported_fails_the_check_with_the_reason_in_fren
     run_jobs()
     job.refresh_from_db()
     assert job.status == "failed"
-    columns = "first_name_ar, first_name_latin, last_name_ar, last_name_latin, sex"
+    # Column names are isolated left to right (they would be scrambled inside Arabic).
+    columns = ltr("first_name_ar, first_name_latin, last_name_ar, last_name_latin, sex")
     with translation.override("fr"):
         expected = translation.gettext("Columns missing from the first row: %(columns)s.")
     assert job.error == expected % {"columns": columns}
@@ -504,3 +506,14 @@ def test_a_csv_saved_by_excel_in_arabic_reads_right(client, coordinator, dry_run
         ("عبد الرحيم", "الزياني", "Zyani"),
         ("فاطمة الزهراء", "بنعلي", "Benaâli"),
     ]
+
+
+def test_the_examples_of_the_import_page_read_in_order_in_arabic(client, users):
+    """Inside an Arabic sentence, "1990-12-31" would read 31-12-1990 without its isolate,
+    which the import refuses."""
+    from reintegration.formatting import LRI, PDI
+
+    User.objects.filter(pk=users["coordinator"].pk).update(language="ar")
+    client.force_login(users["coordinator"])
+    html = client.get("/beneficiaries/import/").content.decode()
+    assert f"{LRI}1990-12-31{PDI}" in html and f"{LRI}31/12/1990{PDI}" in html

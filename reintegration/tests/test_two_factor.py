@@ -140,6 +140,11 @@ def test_enrolment_confirms_the_key_with_a_first_code_and_shows_ten_codes_once(c
     assert account.context["left"] == 10
     assert all(c not in account.content.decode() for c in codes)
     assert "auth.two_factor_enrolled" in actions()
+    # Reloading the codes' page sends the form again: it leads to the account page, not to a
+    # new set-up that would look as if the first had failed.
+    again = client.post(SETUP, {"code": code(device), "next": "/projects/inbox/"})
+    assert (again.status_code, again["Location"]) == (302, ACCOUNT)
+    assert not TOTPDevice.objects.filter(user=regional, confirmed=False).exists()
 
 
 def test_the_setup_page_reads_right_to_left_in_arabic_with_the_codes_left_to_right(client):

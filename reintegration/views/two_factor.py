@@ -58,6 +58,17 @@ def setup(request):
     if two_factor.has_device(user) and not sign_in.verified(user):
         # Replacing a second factor takes the current one first.
         return redirect(sign_in.second_step(request, next_url))
+    if request.method == "POST" and two_factor.has_device(user) and not two_factor.setting_up(user):
+        # The recovery codes' page was reloaded, which sends its set-up form again: the app is
+        # set up already, and the codes are shown only once.
+        messages.info(
+            request,
+            _(
+                "Your authenticator app is set up. The recovery codes are shown only once: "
+                "make new ones here if you did not keep them."
+            ),
+        )
+        return redirect("two_factor")
     form = AppCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         enrolment = None
