@@ -209,17 +209,37 @@ class User(AbstractUser):
         return self.is_active and self.role in roles
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    # The audit log is append-only (law 09-08 art. 24, "contrôle d'introduction"): no bulk
-    # rewriting or deleting through the ORM.
+class AppendOnlyQuerySet(models.QuerySet):
+    """No bulk rewriting or deleting through the ORM (the database refuses it too:
+    reintegration/protected_records.py)."""
+
     def update(self, **kwargs):
-        raise PermissionError("Audit entries are append-only.")
+        raise PermissionError(self.model.APPEND_ONLY)
 
     def delete(self):
-        raise PermissionError("Audit entries are append-only.")
+        raise PermissionError(self.model.APPEND_ONLY)
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """A log written once: a row is never saved again nor deleted."""
+
+    APPEND_ONLY = "Rows are append-only."
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(self.APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(self.APPEND_ONLY)
+
+
+class AuditEntry(AppendOnly):
     """Who did (or viewed) what, when, with the fields that changed."""
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -242,7 +262,8 @@ class AuditEntry(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
-    objects = AuditEntryQuerySet.as_manager()
+    # The audit log is append-only (law 09-08 art. 24, "contrôle d'introduction").
+    APPEND_ONLY = "Audit entries are append-only."
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -253,25 +274,8 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return describe(self)
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit entries are append-only.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit entries are append-only.")
-
-
-class AccessEntryQuerySet(models.QuerySet):
-    # As the audit log: append-only through the ORM.
-    def update(self, **kwargs):
-        raise PermissionError("Access entries are append-only.")
-
-    def delete(self):
-        raise PermissionError("Access entries are append-only.")
-
-
-class AccessEntry(models.Model):
+class AccessEntry(AppendOnly):
     """Who opened which person's data, when and from where: law 09-08 art. 24 asks that access
     to sensitive data be controlled, which needs a record of every read. Apart from the audit
     log, which says what changed: reads are many more, and auditors search them by person.
@@ -307,7 +311,7 @@ class AccessEntry(models.Model):
     rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
-    objects = AccessEntryQuerySet.as_manager()
+    APPEND_ONLY = "Access entries are append-only."
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -320,14 +324,6 @@ class AccessEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.file_number or self.reference}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Access entries are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Access entries are append-only.")
 
 
 class Job(models.Model):
