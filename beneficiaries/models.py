@@ -140,6 +140,15 @@ class Beneficiary(models.Model):
     track = models.ForeignKey(
         ProgrammeTrack, on_delete=models.PROTECT, verbose_name=_("programme track")
     )
+    # The coordinator of the file's centre who follows this person (the caseload page).
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="caseload",
+        verbose_name=_("referent"),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.REGISTERED
     )

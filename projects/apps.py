@@ -28,3 +28,4 @@ class ProjectsConfig(AppConfig):
         hooks.FILE_PAGE_CONTEXT.append(file_page)
         hooks.ANONYMISERS.append(services.project_records_anonymise)
         hooks.ACCESS_REQUEST_SECTIONS.append(project_sections)
+        services.register_notifications()

@@ -14,15 +14,17 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Beneficiary
 from partners import services as partner_services
 from partners.models import Convention
 from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
-from reintegration import audit, outbox
+from reintegration import audit, notifications, outbox
 from reintegration.concurrency import ConcurrentEdit
 from reintegration.formatting import format_date, format_mad
 from reintegration.models import Centre, OutboxMessage, Role, User
@@ -532,33 +534,61 @@ def overdue_visits(user: User, today: datetime.date | None = None) -> QuerySet[F
 TO_CENTRE = ("return", "reject", "approve", "fund")
 TO_DECIDERS = ("submit",)
 
+# What each decision tells the people who act next (registered in ProjectsConfig.ready).
+NOTIFICATIONS = {
+    "submit": (
+        gettext_lazy("Life project submitted for decision"),
+        gettext_lazy("The life project of file %(number)s was submitted for your decision."),
+    ),
+    "return": (
+        gettext_lazy("Life project returned to the centre"),
+        gettext_lazy("The life project of file %(number)s was returned to the centre."),
+    ),
+    "reject": (
+        gettext_lazy("Life project rejected"),
+        gettext_lazy("The life project of file %(number)s was rejected."),
+    ),
+    "approve": (
+        gettext_lazy("Life project approved"),
+        gettext_lazy("The life project of file %(number)s was approved."),
+    ),
+    "fund": (
+        gettext_lazy("Life project funded"),
+        gettext_lazy("The life project of file %(number)s was funded: it can be handed over."),
+    ),
+    "awaiting_national": (
+        gettext_lazy("Life project awaiting national approval"),
+        gettext_lazy("The life project of file %(number)s awaits national approval."),
+    ),
+}
+
+
+def register_notifications() -> None:
+    for action, (label, message) in NOTIFICATIONS.items():
+        notifications.register(f"project.{action}", label=label, message=message)
+
 
 def notify(project: LifeProject, action: str, actor: User) -> None:
-    """Tell the people who act next, through the outbox, in the decision's transaction: a mail
-    server that is down delays the message, never the decision, and loses nothing."""
+    """Tell the people who act next, in their inbox and (if they asked) by e-mail through the
+    outbox, in the decision's transaction: a mail server that is down delays the message, never
+    the decision, and loses nothing."""
     centre = Centre.objects.select_related("province").get(pk=project.beneficiary.centre_id)
     if project.status == Status.AWAITING_NATIONAL:
         recipients = User.objects.filter(role=Role.NATIONAL)
+        action = "awaiting_national"
     elif action in TO_CENTRE:
         recipients = User.objects.filter(role=Role.COORDINATOR, centre=centre)
     elif action in TO_DECIDERS:
         recipients = User.objects.filter(role=Role.REGIONAL, region=centre.province.region_id)
     else:
         return
-    number = project.beneficiary.file_number
-    for user in recipients.filter(is_active=True).exclude(pk=actor.pk).exclude(email=""):
-        with translation.override(user.language):
-            status = project.get_status_display()
-            subject = _("Life project %(number)s: %(status)s") % {
-                "number": number,
-                "status": status,
-            }
-            body = _("The project “%(title)s” of file %(number)s is now %(status)s.") % {
-                "title": project.title,
-                "number": number,
-                "status": status,
-            }
-        outbox.email(to=user, subject=subject, body=body, reason=f"project.{action}")
+    notifications.notify(
+        recipients.filter(is_active=True),
+        kind=f"project.{action}",
+        url=reverse("project_detail", args=[project.pk]),
+        params={"number": project.beneficiary.file_number},
+        by=actor,
+    )
 
 
 # --- Reminders -----------------------------------------------------------------------------

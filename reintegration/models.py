@@ -169,6 +169,11 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    email_notifications = models.BooleanField(
+        _("e-mail me a copy of my notifications"),
+        default=True,
+        help_text=_("Every notification stays in the application's inbox either way."),
+    )
 
     objects = ReintegrationUserManager()
 
@@ -460,3 +465,53 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.bucket} {self.window:%Y-%m-%d %H:%M}: {self.hits}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something that happened which concerns one member of staff, in their in-app inbox
+    (``reintegration/notifications.py``). The text is not stored: the kind's registered message
+    is rendered with ``params`` in the language the reader is using when they read it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    # Where the notification leads: a path inside the application.
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read on"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.kind}"

@@ -40,6 +40,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     "reintegration.apps.ReintegrationConfig",
     "beneficiaries.apps.BeneficiariesConfig",
+    "casework.apps.CaseworkConfig",
     "projects.apps.ProjectsConfig",
     "partners.apps.PartnersConfig",
     "ceremonies.apps.CeremoniesConfig",

@@ -9,6 +9,7 @@ from django.utils import translation
 from projects import services
 from projects.models import Decision, FollowUpVisit, LifeProject, Status
 from projects.tests.factories import charge, decide, equipped, fund, make_project
+from reintegration import notifications
 from reintegration.concurrency import ConcurrentEdit
 from reintegration.models import AuditEntry, OutboxMessage, User
 from reintegration.refusals import Refused
@@ -173,13 +174,19 @@ def test_the_centre_is_told_by_mail_through_the_outbox(project, users, run_jobs)
     step(project, users["regional"], "return", comment="devis manquant")
     # Written with the decision, sent by the worker.
     message = OutboxMessage.objects.get(to="samira@example.org")
-    assert (message.reason, message.status) == ("project.return", "pending")
+    assert (message.reason, message.status) == ("notification.project.return", "pending")
     assert mail.outbox == []
     run_jobs()
     assert [m.to for m in mail.outbox] == [["samira@example.org"]]
-    assert mail.outbox[0].subject.startswith(f"Projet de vie {project.beneficiary.file_number}")
+    assert mail.outbox[0].subject == "Projet de vie renvoyé au centre"
+    assert f"Le projet de vie du dossier {project.beneficiary.file_number}" in mail.outbox[0].body
     message.refresh_from_db()
     assert message.status == "sent"
+    # The same event is in the coordinator's inbox, linking to the project, in any language.
+    [note] = notifications.inbox(users["coordinator"])
+    assert note.url == f"/projects/{project.pk}/"
+    with translation.override("ar"):
+        assert "أُعيد مشروع الحياة" in notifications.text(note)
 
 
 def test_a_decision_rolled_back_leaves_no_message(project, users):

@@ -12,7 +12,15 @@ import pytest
 from django.conf import settings
 
 # From the ground up (docs/architecture.md draws the same picture).
-FLOORS = ["reintegration", "beneficiaries", "partners", "projects", "ceremonies", "dashboard"]
+FLOORS = [
+    "reintegration",
+    "beneficiaries",
+    "casework",
+    "partners",
+    "projects",
+    "ceremonies",
+    "dashboard",
+]
 # Development only, beside the top floor: it may use every app but the top one, and no app
 # may use it (it is not installed in production).
 SAMPLEDATA = "sampledata"

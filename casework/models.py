@@ -1,0 +1,111 @@
+"""The work on a person's file: tasks for the people who follow them.
+
+A task belongs to a file (and, where it is about the life project, to the project). Staff write
+tasks themselves; the system writes one for each milestone that needs someone to act (a visit
+due, a project returned to the centre...), keyed by ``subject`` so that there is never more than
+one open task for the same milestone, and closes it when the milestone is settled.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.models import Beneficiary
+from reintegration.scoping import ScopedQuerySet
+
+
+class TaskQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "centre": "beneficiary__centre",
+        "region": "beneficiary__centre__province__region",
+    }
+
+    def open(self) -> TaskQuerySet:
+        return self.filter(status=Task.Status.OPEN)
+
+
+class Task(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("to do")
+        DONE = "done", _("done")
+        # Closed by the system: the milestone it was about was settled another way.
+        SETTLED = "settled", _("settled")
+
+    # "manual" for a task written by staff; otherwise the code of the milestone that made the
+    # system write it (registered by the app that knows the milestone).
+    MANUAL = "manual"
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("file")
+    )
+    project = models.ForeignKey(
+        "projects.LifeProject",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("life project"),
+    )
+    kind = models.CharField(_("kind"), max_length=40, default=MANUAL)
+    # For a system task, what it is about (e.g. "visit:42"): one open task per kind and subject.
+    subject = models.CharField(max_length=64, blank=True)
+    title = models.CharField(_("what to do"), max_length=300)
+    due_on = models.DateField(_("due on"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("assigned to"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    # The reason given the last time the task was postponed (each postponement is audited).
+    postponed_reason = models.CharField(_("reason for postponing"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject"],
+                condition=Q(status="open") & ~Q(subject=""),
+                name="one_open_task_per_milestone",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["assignee", "due_on"], condition=Q(status="open"), name="task_open_idx"
+            ),
+            models.Index(fields=["beneficiary", "status"], name="task_file_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
