@@ -18,7 +18,9 @@ from partners.models import Convention
 from projects import permissions, services
 from projects.forms import (
     ApproveForm,
+    BudgetFormSet,
     BudgetLineForm,
+    BudgetVersionForm,
     CloseForm,
     CommentForm,
     ProjectForm,
@@ -192,18 +194,73 @@ def budget_line(request, pk, line_pk=None):
                 version=form.cleaned_data["version"],
                 line=line,
             )
-            if project.over_ceiling:
-                messages.warning(
-                    request,
-                    _(
-                        "The budget now exceeds the ceiling of the programme track: a "
-                        "justification will be needed to submit it."
-                    ),
-                )
+            _warn_over_ceiling(request, project)
             return redirect("project_detail", pk=project.pk)
     return render(
         request, "projects/line_form.html", {"form": form, "project": project, "line": line}
     )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(permissions.can_view_projects)
+def budget_lines(request, pk):
+    """All the budget lines on one page: change several, add new ones, tick some to remove,
+    saved together. Removing asks first, on the same page with what was typed kept."""
+    project = _get_project(request, pk)
+    allow(permissions.can_edit_project, request.user, project)
+    data = request.POST if request.method == "POST" else None
+    version_form = BudgetVersionForm(data, initial={"version": project.version})
+    formset = BudgetFormSet(data, project=project, prefix="lines")
+    removal = None
+    if data is not None and version_form.is_valid() and formset.is_valid():
+        saved, removed = formset.changes()
+        if not saved and not removed:
+            messages.info(request, _("Nothing was changed in the budget."))
+            return redirect("project_detail", pk=project.pk)
+        if removed and request.POST.get("confirmed") != "1":
+            removal = {
+                "lines": removed,
+                "old": services.budget_total(project.lines.all()),
+                "new": services.budget_total(formset.kept()),
+            }
+        else:
+            with refusal_shown_on(version_form):
+                services.budget_lines_save(
+                    project=project,
+                    by=request.user,
+                    version=version_form.cleaned_data["version"],
+                    saved=saved,
+                    removed=removed,
+                )
+                messages.success(
+                    request,
+                    _("The budget was saved: %(total)s requested.")
+                    % {"total": format_mad(project.requested_total)},
+                )
+                _warn_over_ceiling(request, project)
+                return redirect("project_detail", pk=project.pk)
+    return render(
+        request,
+        "projects/budget_form.html",
+        {
+            "project": project,
+            "b": project.beneficiary,
+            "version_form": version_form,
+            "formset": formset,
+            "removal": removal,
+        },
+    )
+
+
+def _warn_over_ceiling(request, project) -> None:
+    if project.over_ceiling:
+        messages.warning(
+            request,
+            _(
+                "The budget now exceeds the ceiling of the programme track: a "
+                "justification will be needed to submit it."
+            ),
+        )
 
 
 def _line_delete_confirmation(project, line, version: int | None) -> Confirmation:
@@ -406,7 +463,15 @@ def visit_record(request, pk, visit_pk):
             messages.success(request, _("The visit was recorded."))
             return redirect("project_detail", pk=project.pk)
     return render(
-        request, "projects/visit_form.html", {"form": form, "project": project, "visit": visit}
+        request,
+        "projects/visit_form.html",
+        {
+            "form": form,
+            "project": project,
+            "visit": visit,
+            "b": project.beneficiary,
+            "last_visit": services.last_visit(project, before=visit),
+        },
     )
 
 

@@ -76,6 +76,8 @@ MATRIX = {
     "two_factor_verify": ("get", None, everyone(302)),
     "admin:index": ("get", None, only({"national"})),
     "beneficiary_list": ("get", None, only(READERS)),
+    # The top bar's search box: sends to the file found or to the list filtered.
+    "beneficiary_search": ("get", None, only(READERS, status=302)),
     "beneficiary_create": ("get", None, only(WRITERS)),
     "beneficiary_import": ("get", None, only(WRITERS)),
     "beneficiary_export": ("get", "csv", only(READERS)),
@@ -97,6 +99,7 @@ MATRIX = {
     "project_create": ("get", "newcomer", only(WRITERS)),
     "project_detail": ("get", "project", only(READERS)),
     "project_edit": ("get", "project", only(WRITERS)),
+    "budget_lines": ("get", "project", only(WRITERS)),
     "budget_line_add": ("get", "project", only(WRITERS)),
     "budget_line_edit": ("get", "line", only(WRITERS)),
     "budget_line_delete": ("get", "line", only(WRITERS)),
