@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.project_list, name="project_list"),
     path("inbox/", views.approval_inbox, name="approval_inbox"),
     path("visits/overdue/", views.overdue_visits, name="overdue_visits"),
+    path("file/<int:beneficiary_pk>/summary.pdf", views.file_summary, name="file_summary"),
     path("new/<int:beneficiary_pk>/", views.project_create, name="project_create"),
     path("<int:pk>/", views.project_detail, name="project_detail"),
     path("<int:pk>/edit/", views.project_edit, name="project_edit"),

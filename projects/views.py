@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from beneficiaries.models import Beneficiary
+from beneficiaries import permissions as file_permissions
+from beneficiaries.models import Beneficiary, DetentionRecord
 from partners import services as ledger
 from partners.models import Convention
-from projects import permissions, services
+from projects import permissions, services, summary
 from projects.forms import (
     ApproveForm,
     BudgetFormSet,
@@ -27,11 +28,14 @@ from projects.forms import (
     VisitForm,
 )
 from projects.models import LifeProject, Status
+from reintegration import access_log
+from reintegration.access_log import Kind
 from reintegration.concurrency import CONCURRENT_EDIT, posted_version
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
 from reintegration.models import Role
 from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
+from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
@@ -480,3 +484,34 @@ def overdue_visits(request):
     visits = services.overdue_visits(request.user)
     page = paginate(request, visits, per_page=WORKLIST_PAGE_SIZE)
     return render(request, "projects/overdue.html", {"page": page, "today": timezone.localdate()})
+
+
+@requires(file_permissions.can_view_beneficiaries)
+def file_summary(request, beneficiary_pk):
+    """The person's file on one printable page (PDF, Arabic first). The detention record is in
+    it only for the roles that may read one, and the access log says whether it was."""
+    beneficiary = get_visible_or_404(
+        Beneficiary.objects.select_related("centre", "track", "residence_province"),
+        request.user,
+        pk=beneficiary_pk,
+    )
+    detention = None
+    if file_permissions.can_view_detention(request.user):
+        detention = (
+            DetentionRecord.objects.visible_to(request.user)
+            .select_related("establishment")
+            .filter(beneficiary=beneficiary)
+            .first()
+        )
+    name = f"{beneficiary.file_number}-summary.pdf"
+    access_log.record(
+        Kind.FILE_SUMMARY,
+        by=request.user,
+        file_number=beneficiary.file_number,
+        reference=name,
+        detention_records=int(detention is not None),
+    )
+    context = summary.summary_context(beneficiary, detention=detention)
+    return pdf_response(
+        render_pdf("pdf/file_summary.html", context, language="ar"), name, inline=True
+    )

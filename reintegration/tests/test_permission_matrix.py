@@ -97,6 +97,9 @@ MATRIX = {
     "approval_inbox": ("get", None, only({"regional", "national"})),
     "overdue_visits": ("get", None, only(READERS)),
     "project_create": ("get", "newcomer", only(WRITERS)),
+    # The one-page summary of a file: whoever reads the file (without its detention record for
+    # the auditor, projects/tests/test_file_summary.py).
+    "file_summary": ("get", "newcomer", only(READERS)),
     "project_detail": ("get", "project", only(READERS)),
     "project_edit": ("get", "project", only(WRITERS)),
     "budget_lines": ("get", "project", only(WRITERS)),
