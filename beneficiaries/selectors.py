@@ -7,7 +7,8 @@ import re
 from django.db.models import Q
 
 from beneficiaries.forms import normalise_cin
-from beneficiaries.models import Beneficiary
+from beneficiaries.models import Beneficiary, DetentionRecord
+from beneficiaries.permissions import can_view_detention
 from reintegration.models import User
 from reintegration.text import fold
 
@@ -27,3 +28,16 @@ def file_named_by(user: User, text: str) -> int | None:
         .values_list("pk", flat=True)[:2]
     )
     return found[0] if len(found) == 1 else None
+
+
+def detention_for_reader(user: User, beneficiary: Beneficiary) -> DetentionRecord | None:
+    """The person's detention record for a document ``user`` prints about them: the record,
+    or None when there is none or ``user``'s role may not read one (nothing is then read)."""
+    if not can_view_detention(user):
+        return None
+    return (
+        DetentionRecord.objects.visible_to(user)
+        .select_related("establishment")
+        .filter(beneficiary=beneficiary)
+        .first()
+    )

@@ -432,14 +432,7 @@ def access_request(request, pk):
     """Everything held about one person, as one PDF (law 09-08 art. 7, right of access)."""
     beneficiary = _get_beneficiary(request, pk)
     allow(permissions.can_export_access_request, request.user, beneficiary)
-    detention = None
-    if permissions.can_view_detention(request.user):
-        detention = (
-            DetentionRecord.objects.visible_to(request.user)
-            .select_related("establishment")
-            .filter(beneficiary=beneficiary)
-            .first()
-        )
+    detention = selectors.detention_for_reader(request.user, beneficiary)
     name = f"{beneficiary.file_number}-access.pdf"
     access_log.record(
         Kind.ACCESS_REQUEST,

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from beneficiaries import permissions as file_permissions
-from beneficiaries.models import Beneficiary, DetentionRecord
+from beneficiaries.models import Beneficiary
+from beneficiaries.selectors import detention_for_reader
 from partners import services as ledger
 from partners.models import Convention
 from projects import permissions, services, summary
@@ -495,14 +496,7 @@ def file_summary(request, beneficiary_pk):
         request.user,
         pk=beneficiary_pk,
     )
-    detention = None
-    if file_permissions.can_view_detention(request.user):
-        detention = (
-            DetentionRecord.objects.visible_to(request.user)
-            .select_related("establishment")
-            .filter(beneficiary=beneficiary)
-            .first()
-        )
+    detention = detention_for_reader(request.user, beneficiary)
     name = f"{beneficiary.file_number}-summary.pdf"
     access_log.record(
         Kind.FILE_SUMMARY,
