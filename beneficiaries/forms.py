@@ -24,6 +24,7 @@ from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
 from reintegration.forms import DateInput
 from reintegration.models import Centre, Province, Role
 from reintegration.numbers import numbers_formfield
+from reintegration.text import fold
 
 # DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
 CIN_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
@@ -59,6 +60,23 @@ def normalise_phone(value: str) -> str:
             _("Enter a Moroccan phone number such as 0612345678 or +212612345678.")
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# What a phone number typed in a search may hold besides its digits: "06 61 23 45 67",
+# "06.61.23.45.67", "+212 (0)6 61 23 45 67".
+_TYPED_PHONE = re.compile(r"\+?[0-9][0-9 .\-()/]{7,20}")
+
+
+def typed_phone(text: str | None) -> str:
+    """The phone number (E.164) that ``text`` is in any usual way of writing it, or "" when
+    it is not one whole Moroccan number (a file number, a CIN, a part of a number)."""
+    text = fold(text)
+    if not _TYPED_PHONE.fullmatch(text):
+        return ""
+    try:
+        return normalise_phone(text.replace("(0)", ""))
+    except ValidationError:
+        return ""
 
 
 def not_in_future(value: datetime.date | None) -> None:
@@ -324,7 +342,11 @@ class SearchForm(forms.Form):
         from reintegration.text import search_terms
 
         data = self.cleaned_data if self.is_valid() else {}
-        terms = search_compounds(search_terms(data.get("q")))
+        phone = typed_phone(data.get("q"))
+        # A whole phone number, however it is spaced, finds the number stored (indexed).
+        terms = [] if phone else search_compounds(search_terms(data.get("q")))
+        if phone:
+            queryset = queryset.filter(phone=phone)
         keys = [search_term_key(term) for term in terms]
         for term, key in zip(terms, keys, strict=True):
             if not key and any(keys):

@@ -4,6 +4,7 @@ from beneficiaries import views
 
 urlpatterns = [
     path("", views.beneficiary_list, name="beneficiary_list"),
+    path("search/", views.beneficiary_search, name="beneficiary_search"),
     path("new/", views.beneficiary_create, name="beneficiary_create"),
     path("import/", views.beneficiary_import, name="beneficiary_import"),
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.beneficiary_export, name="beneficiary_export"),

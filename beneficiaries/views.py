@@ -1,4 +1,5 @@
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from beneficiaries import exporting, hooks, importing, permissions, services
+from beneficiaries import exporting, hooks, importing, permissions, selectors, services
 from beneficiaries import jobs as import_jobs
 from beneficiaries.access_request import sections as access_request_sections
 from beneficiaries.forms import (
@@ -115,6 +116,19 @@ def beneficiary_list(request):
             "can_import": permissions.can_import_beneficiaries(request.user),
         },
     )
+
+
+@requires(permissions.can_view_beneficiaries)
+def beneficiary_search(request):
+    """The search box of the top bar: a file number or a CIN typed whole opens that file;
+    anything else (a name in either script, a phone number, part of a number) lists the files
+    it finds."""
+    query = (request.GET.get("q") or "").strip()[: SearchForm.base_fields["q"].max_length]
+    found = selectors.file_named_by(request.user, query)
+    if found is not None:
+        return redirect("beneficiary_detail", pk=found)
+    url = reverse("beneficiary_list")
+    return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
 
 
 def _centre_for_new_file(request):
@@ -418,14 +432,7 @@ def access_request(request, pk):
     """Everything held about one person, as one PDF (law 09-08 art. 7, right of access)."""
     beneficiary = _get_beneficiary(request, pk)
     allow(permissions.can_export_access_request, request.user, beneficiary)
-    detention = None
-    if permissions.can_view_detention(request.user):
-        detention = (
-            DetentionRecord.objects.visible_to(request.user)
-            .select_related("establishment")
-            .filter(beneficiary=beneficiary)
-            .first()
-        )
+    detention = selectors.detention_for_reader(request.user, beneficiary)
     name = f"{beneficiary.file_number}-access.pdf"
     access_log.record(
         Kind.ACCESS_REQUEST,

@@ -28,13 +28,13 @@ from reintegration import audit
 from reintegration.formatting import format_date, format_mad, format_number, format_quantity
 from reintegration.jobs import Progress
 from reintegration.models import User
-from reintegration.pdf import render_pdf
+from reintegration.pdf import DOCUMENT_LANGUAGES, bilingual, render_pdf
 from reintegration.refusals import Refused
 
 # Unambiguous when read aloud or typed from paper: no 0/O, 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
-LANGUAGES = ("ar", "fr")
+LANGUAGES = DOCUMENT_LANGUAGES
 
 # Every fixed text of a certificate, printed in Arabic and in French.
 LABELS = {
@@ -82,15 +82,6 @@ LABELS = {
     "code": gettext_lazy("verification code"),
     "issued": gettext_lazy("Issued on"),
 }
-
-
-def bilingual(value: Any) -> dict[str, str]:
-    """A lazy translation in each document language."""
-    result = {}
-    for language in LANGUAGES:
-        with translation.override(language):
-            result[language] = str(value)
-    return result
 
 
 def initials(*names: str) -> str:

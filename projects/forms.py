@@ -12,6 +12,8 @@ from projects.services import LINE_FIELDS, PLAN_FIELDS
 from reintegration.formatting import format_mad
 from reintegration.numbers import AmountField, QuantityField, numbers_formfield
 
+# The prompt of a choice nothing is chosen in yet.
+BLANK_CHOICE = "---------"
 # The smallest amount or quantity above zero: AmountField says "greater than zero" for it.
 CENT = Decimal("0.01")
 
@@ -103,13 +105,72 @@ class BudgetLineForm(forms.ModelForm):
                 % {"price": format_mad(price), "limit": format_mad(settings.AMOUNT_CONFIRM_ABOVE)}
             )
         token = f"{quantity}x{price}"
-        if reasons and self.data.get("confirm") != token:
+        if reasons and self.data.get(self.add_prefix("confirm")) != token:
             self.confirmation = token
             reasons.append(
                 _("Check the quantity and the unit price: if they are right, choose “Save anyway”.")
             )
             self.add_error(None, ValidationError(" ".join(str(r) for r in reasons), code="confirm"))
         return cleaned
+
+
+class BudgetVersionForm(forms.Form):
+    """The version of the project the budget page was opened at: its lines are saved together,
+    under one version (reintegration.concurrency)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BudgetRowForm(BudgetLineForm):
+    """One line of the budget page. Its figures are confirmed line by line ("Save anyway"
+    becomes a box to tick on the line it concerns)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["version"]
+        self.fields["designation"].widget.attrs["dir"] = "auto"
+
+
+class BaseBudgetFormSet(forms.BaseModelFormSet):
+    def __init__(self, *args, project, **kwargs):
+        self.project = project
+        super().__init__(
+            *args, queryset=project.lines.all(), form_kwargs={"project": project}, **kwargs
+        )
+
+    def changes(self) -> tuple[list[tuple[BudgetLine | None, dict]], list[BudgetLine]]:
+        """What the service saves and removes: the lines new or changed, the lines ticked."""
+        saved, removed = [], []
+        for form in self.forms:
+            if form.instance.pk and self._should_delete_form(form):
+                removed.append(form.instance)
+            elif form.has_changed() and not self._should_delete_form(form):
+                saved.append((form.instance if form.instance.pk else None, form.cleaned_data))
+        return saved, removed
+
+    def kept(self) -> list[BudgetLine]:
+        """The lines the budget will hold once saved, with the figures typed (unsaved)."""
+        return [
+            BudgetLine(
+                quantity=form.cleaned_data["quantity"], unit_price=form.cleaned_data["unit_price"]
+            )
+            for form in self.forms
+            if (form.instance.pk or form.has_changed()) and not self._should_delete_form(form)
+        ]
+
+
+# Two empty rows to type new lines in: without scripts, saving brings two more; with them,
+# "Add a line" adds one row at a time (static/js/formset.js).
+BudgetFormSet = forms.modelformset_factory(
+    BudgetLine,
+    form=BudgetRowForm,
+    formset=BaseBudgetFormSet,
+    fields=LINE_FIELDS,
+    extra=2,
+    can_delete=True,
+    max_num=200,
+    validate_max=True,
+)
 
 
 class CommentForm(forms.Form):
@@ -136,12 +197,37 @@ class CloseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class YesNoField(forms.TypedChoiceField):
+    """A required yes or no that starts empty: the visitor chooses, nothing is preselected
+    (a select of "unknown, yes, no" opened on "unknown" that the form then refused)."""
+
+    CHOICES = {"true": True, "false": False}
+
+    def __init__(self, **kwargs):
+        kwargs.pop("choices", None)
+        kwargs.pop("coerce", None)
+        kwargs.pop("empty_value", None)
+        super().__init__(
+            choices=[("", BLANK_CHOICE), ("true", _("yes")), ("false", _("no"))],
+            coerce=self.CHOICES.get,
+            empty_value=None,
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        # A recorded visit shows its answer selected again.
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value
+
+
 class VisitForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = FollowUpVisit
         formfield_callback = numbers_formfield
+        field_classes = {"business_active": YesNoField, "equipment_in_use": YesNoField}
         fields = [
             "done_on",
             "kind",
@@ -165,6 +251,8 @@ class VisitForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("done_on", "kind", "business_active", "equipment_in_use"):
             self.fields[name].required = True
+        # The kind starts on the blank prompt, never on a preselected answer.
+        self.fields["kind"].choices = [("", BLANK_CHOICE), *FollowUpVisit.Kind.choices]
         self.fields["done_on"].initial = timezone.localdate()
         self.fields["monthly_income"].min_value = Decimal(0)
         self.fields["version"].initial = self.instance.version

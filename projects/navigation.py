@@ -6,5 +6,5 @@ from reintegration.navigation import NavItem
 ITEMS = [
     NavItem("project_list", _("Life projects"), can_view_projects, order=20),
     NavItem("approval_inbox", _("Approvals"), can_use_inbox, order=30),
-    NavItem("overdue_visits", _("Overdue visits"), can_view_projects, order=40, in_menu=False),
+    NavItem("overdue_visits", _("Overdue visits"), can_view_projects, order=40),
 ]

@@ -136,7 +136,78 @@ def _refresh_total(project: LifeProject) -> None:
     project.save(update_fields=["requested_total", "updated_at"])
 
 
+def _check_line(line: BudgetLine, *, among_several: bool) -> None:
+    """A line is worth at least a centime once rounded (0,01 x 0,01 is not an expense), and no
+    more than a money column is meant to hold."""
+    if line.total <= 0:
+        reason = _("This line comes to %(total)s: check the quantity and the unit price.") % {
+            "total": format_mad(line.total)
+        }
+    elif line.total > MAX_AMOUNT:
+        reason = _("This line comes to %(total)s, more than the %(limit)s an amount can hold.") % {
+            "total": format_mad(line.total),
+            "limit": format_mad(MAX_AMOUNT),
+        }
+    else:
+        return
+    if among_several:
+        # Saved with others, the line is named: the reason shows above them all.
+        reason = _("“%(designation)s”: %(reason)s") % {
+            "designation": line.designation,
+            "reason": reason,
+        }
+    raise Refused(reason)
+
+
 @transaction.atomic
+def budget_lines_save(
+    *,
+    project: LifeProject,
+    by: User,
+    version: int,
+    saved: Sequence[tuple[BudgetLine | None, dict[str, Any]]] = (),
+    removed: Sequence[BudgetLine] = (),
+) -> list[BudgetLine]:
+    """Save several budget lines of ``project`` at once (``saved``: the line, or None for a new
+    one, with its fields) and remove others, all or nothing: one version of the project, one
+    new requested total, an audit entry per line in the same transaction. Returns the saved
+    lines."""
+    locked = _lock_editable(project, by)
+    _bump(locked, version)
+    lines = []
+    for line, data in saved:
+        if line is not None and line.project_id != locked.pk:
+            raise Refused(_("This budget line belongs to another project."))
+        line = line or BudgetLine(project=locked)
+        for field in LINE_FIELDS:
+            setattr(line, field, data.get(field, getattr(line, field)))
+        _check_line(line, among_several=len(saved) + len(removed) > 1)
+        line.save()
+        lines.append(line)
+    designations = []
+    for line in removed:
+        if BudgetLine.objects.filter(pk=line.pk, project=locked).delete()[0]:
+            designations.append(line.designation)
+    _refresh_total(locked)
+    total = str(locked.requested_total)
+    for line in lines:
+        audit.record(
+            "project.budget_changed",
+            actor=by,
+            target=locked,
+            changes={"line": line.designation, "total": total},
+        )
+    for designation in designations:
+        audit.record(
+            "project.budget_changed",
+            actor=by,
+            target=locked,
+            changes={"removed": designation, "total": total},
+        )
+    project.requested_total, project.version = locked.requested_total, locked.version
+    return lines
+
+
 def budget_line_save(
     *,
     project: LifeProject,
@@ -145,48 +216,11 @@ def budget_line_save(
     version: int,
     line: BudgetLine | None = None,
 ) -> BudgetLine:
-    locked = _lock_editable(project, by)
-    _bump(locked, version)
-    line = line or BudgetLine(project=locked)
-    for field in LINE_FIELDS:
-        setattr(line, field, data.get(field, getattr(line, field)))
-    # A line is worth at least a centime once rounded (0,01 x 0,01 is not an expense), and no
-    # more than a money column is meant to hold.
-    if line.total <= 0:
-        raise Refused(
-            _("This line comes to %(total)s: check the quantity and the unit price.")
-            % {"total": format_mad(line.total)}
-        )
-    if line.total > MAX_AMOUNT:
-        raise Refused(
-            _("This line comes to %(total)s, more than the %(limit)s an amount can hold.")
-            % {"total": format_mad(line.total), "limit": format_mad(MAX_AMOUNT)}
-        )
-    line.save()
-    _refresh_total(locked)
-    audit.record(
-        "project.budget_changed",
-        actor=by,
-        target=locked,
-        changes={"line": line.designation, "total": str(locked.requested_total)},
-    )
-    project.requested_total, project.version = locked.requested_total, locked.version
-    return line
+    return budget_lines_save(project=project, by=by, version=version, saved=[(line, data)])[0]
 
 
-@transaction.atomic
 def budget_line_delete(*, project: LifeProject, by: User, line: BudgetLine, version: int) -> None:
-    locked = _lock_editable(project, by)
-    _bump(locked, version)
-    designation = line.designation
-    BudgetLine.objects.filter(pk=line.pk, project=locked).delete()
-    _refresh_total(locked)
-    audit.record(
-        "project.budget_changed",
-        actor=by,
-        target=locked,
-        changes={"removed": designation, "total": str(locked.requested_total)},
-    )
+    budget_lines_save(project=project, by=by, version=version, removed=[line])
 
 
 # --- Transitions ---------------------------------------------------------------------------
@@ -516,6 +550,17 @@ def visit_record(
         },
     )
     return locked
+
+
+def last_visit(
+    project: LifeProject, *, before: FollowUpVisit | None = None
+) -> FollowUpVisit | None:
+    """The latest visit recorded for ``project`` (other than ``before``, the one being
+    recorded): what the visitor needs to know before going."""
+    visits = project.visits.filter(done_on__isnull=False)
+    if before is not None:
+        visits = visits.exclude(pk=before.pk)
+    return visits.order_by("-done_on", "-pk").first()
 
 
 def overdue_visits(user: User, today: datetime.date | None = None) -> QuerySet[FollowUpVisit]:

@@ -6,9 +6,11 @@ urlpatterns = [
     path("", views.project_list, name="project_list"),
     path("inbox/", views.approval_inbox, name="approval_inbox"),
     path("visits/overdue/", views.overdue_visits, name="overdue_visits"),
+    path("file/<int:beneficiary_pk>/summary.pdf", views.file_summary, name="file_summary"),
     path("new/<int:beneficiary_pk>/", views.project_create, name="project_create"),
     path("<int:pk>/", views.project_detail, name="project_detail"),
     path("<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("<int:pk>/budget/", views.budget_lines, name="budget_lines"),
     path("<int:pk>/lines/new/", views.budget_line, name="budget_line_add"),
     path("<int:pk>/lines/<int:line_pk>/", views.budget_line, name="budget_line_edit"),
     path(

@@ -12,24 +12,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from beneficiaries import permissions as file_permissions
 from beneficiaries.models import Beneficiary
+from beneficiaries.selectors import detention_for_reader
 from partners import services as ledger
 from partners.models import Convention
-from projects import permissions, services
+from projects import permissions, services, summary
 from projects.forms import (
     ApproveForm,
+    BudgetFormSet,
     BudgetLineForm,
+    BudgetVersionForm,
     CloseForm,
     CommentForm,
     ProjectForm,
     VisitForm,
 )
 from projects.models import LifeProject, Status
+from reintegration import access_log
+from reintegration.access_log import Kind
 from reintegration.concurrency import CONCURRENT_EDIT, posted_version
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
 from reintegration.models import Role
 from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
+from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
@@ -192,18 +199,73 @@ def budget_line(request, pk, line_pk=None):
                 version=form.cleaned_data["version"],
                 line=line,
             )
-            if project.over_ceiling:
-                messages.warning(
-                    request,
-                    _(
-                        "The budget now exceeds the ceiling of the programme track: a "
-                        "justification will be needed to submit it."
-                    ),
-                )
+            _warn_over_ceiling(request, project)
             return redirect("project_detail", pk=project.pk)
     return render(
         request, "projects/line_form.html", {"form": form, "project": project, "line": line}
     )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(permissions.can_view_projects)
+def budget_lines(request, pk):
+    """All the budget lines on one page: change several, add new ones, tick some to remove,
+    saved together. Removing asks first, on the same page with what was typed kept."""
+    project = _get_project(request, pk)
+    allow(permissions.can_edit_project, request.user, project)
+    data = request.POST if request.method == "POST" else None
+    version_form = BudgetVersionForm(data, initial={"version": project.version})
+    formset = BudgetFormSet(data, project=project, prefix="lines")
+    removal = None
+    if data is not None and version_form.is_valid() and formset.is_valid():
+        saved, removed = formset.changes()
+        if not saved and not removed:
+            messages.info(request, _("Nothing was changed in the budget."))
+            return redirect("project_detail", pk=project.pk)
+        if removed and request.POST.get("confirmed") != "1":
+            removal = {
+                "lines": removed,
+                "old": services.budget_total(project.lines.all()),
+                "new": services.budget_total(formset.kept()),
+            }
+        else:
+            with refusal_shown_on(version_form):
+                services.budget_lines_save(
+                    project=project,
+                    by=request.user,
+                    version=version_form.cleaned_data["version"],
+                    saved=saved,
+                    removed=removed,
+                )
+                messages.success(
+                    request,
+                    _("The budget was saved: %(total)s requested.")
+                    % {"total": format_mad(project.requested_total)},
+                )
+                _warn_over_ceiling(request, project)
+                return redirect("project_detail", pk=project.pk)
+    return render(
+        request,
+        "projects/budget_form.html",
+        {
+            "project": project,
+            "b": project.beneficiary,
+            "version_form": version_form,
+            "formset": formset,
+            "removal": removal,
+        },
+    )
+
+
+def _warn_over_ceiling(request, project) -> None:
+    if project.over_ceiling:
+        messages.warning(
+            request,
+            _(
+                "The budget now exceeds the ceiling of the programme track: a "
+                "justification will be needed to submit it."
+            ),
+        )
 
 
 def _line_delete_confirmation(project, line, version: int | None) -> Confirmation:
@@ -406,7 +468,15 @@ def visit_record(request, pk, visit_pk):
             messages.success(request, _("The visit was recorded."))
             return redirect("project_detail", pk=project.pk)
     return render(
-        request, "projects/visit_form.html", {"form": form, "project": project, "visit": visit}
+        request,
+        "projects/visit_form.html",
+        {
+            "form": form,
+            "project": project,
+            "visit": visit,
+            "b": project.beneficiary,
+            "last_visit": services.last_visit(project, before=visit),
+        },
     )
 
 
@@ -415,3 +485,27 @@ def overdue_visits(request):
     visits = services.overdue_visits(request.user)
     page = paginate(request, visits, per_page=WORKLIST_PAGE_SIZE)
     return render(request, "projects/overdue.html", {"page": page, "today": timezone.localdate()})
+
+
+@requires(file_permissions.can_view_beneficiaries)
+def file_summary(request, beneficiary_pk):
+    """The person's file on one printable page (PDF, Arabic first). The detention record is in
+    it only for the roles that may read one, and the access log says whether it was."""
+    beneficiary = get_visible_or_404(
+        Beneficiary.objects.select_related("centre", "track", "residence_province"),
+        request.user,
+        pk=beneficiary_pk,
+    )
+    detention = detention_for_reader(request.user, beneficiary)
+    name = f"{beneficiary.file_number}-summary.pdf"
+    access_log.record(
+        Kind.FILE_SUMMARY,
+        by=request.user,
+        file_number=beneficiary.file_number,
+        reference=name,
+        detention_records=int(detention is not None),
+    )
+    context = summary.summary_context(beneficiary, detention=detention)
+    return pdf_response(
+        render_pdf("pdf/file_summary.html", context, language="ar"), name, inline=True
+    )

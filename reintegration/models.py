@@ -296,6 +296,7 @@ class AccessEntry(AppendOnly):
         DOCUMENT = "document", _("document")
         CONSENT_SCAN = "consent_scan", _("signed consent")
         ACCESS_REQUEST = "access_request", _("right-of-access PDF")
+        FILE_SUMMARY = "file_summary", _("file summary PDF")
         CERTIFICATE = "certificate", _("handover certificate")
         EXPORT = "export", _("export")
 

@@ -32,7 +32,7 @@ class NavItem:
 
 ITEMS = [
     NavItem("centre_list", _("Centres"), can_view_centres, order=80, in_menu=False),
-    NavItem("audit_log", _("Audit log"), can_view_audit_log, order=90, in_menu=False),
+    NavItem("audit_log", _("Audit log"), can_view_audit_log, order=90),
     NavItem("access_log", _("Access log"), can_view_audit_log, order=91, in_menu=False),
     NavItem("outbox_failures", _("Unsent messages"), can_manage_outbox, order=95, in_menu=False),
     NavItem("admin:index", _("Administration"), can_use_admin, order=100, in_menu=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -21,6 +22,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 STATIC_SCHEME = "static:"
+# Official documents are Arabic first, with French beside (DOMAIN.md §5.5).
+DOCUMENT_LANGUAGES = ("ar", "fr")
 
 
 def find_static(name: str) -> Path | None:
@@ -71,3 +74,12 @@ def render_pdf(template: str, context: dict, language: str | None = None) -> byt
         html = render_to_string(template, context)
     document = HTML(string=html, url_fetcher=StaticOnlyFetcher(allowed_protocols={"file", "data"}))
     return document.write_pdf(font_config=font_config())
+
+
+def bilingual(value: Any) -> dict[str, str]:
+    """A lazy translation in each document language: ``{"ar": …, "fr": …}``."""
+    result = {}
+    for language in DOCUMENT_LANGUAGES:
+        with translation.override(language):
+            result[language] = str(value)
+    return result

@@ -196,19 +196,25 @@ def seed(**context) -> dict:
             kit = KITS[trade.code]
             if stop == "awaiting_national":
                 kit = [*kit, ("معدات إضافية", "equipment", 1, "28000.00")]
-            for designation, category, quantity, price in kit:
-                services.budget_line_save(
-                    project=project,
-                    by=coordinator,
-                    version=project.version,
-                    data={
-                        "designation": designation,
-                        "category": category,
-                        "quantity": Decimal(quantity),
-                        "unit_price": Decimal(price),
-                        "supplier": "مورد محلي",
-                    },
-                )
+            # The whole kit typed on the budget page and saved at once.
+            services.budget_lines_save(
+                project=project,
+                by=coordinator,
+                version=project.version,
+                saved=[
+                    (
+                        None,
+                        {
+                            "designation": designation,
+                            "category": category,
+                            "quantity": Decimal(quantity),
+                            "unit_price": Decimal(price),
+                            "supplier": "مورد محلي",
+                        },
+                    )
+                    for designation, category, quantity, price in kit
+                ],
+            )
             if project.over_ceiling:
                 services.project_update(
                     project=project,

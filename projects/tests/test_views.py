@@ -260,3 +260,54 @@ def test_a_line_typed_on_a_stale_page_is_kept_and_saved_when_sent_again(
     assert carried == str(project.version) != str(opened)
     assert client.post(url, {**line, "version": carried}).status_code == 302
     assert BudgetLine.objects.get().designation == "فرن"
+
+
+def test_the_visit_form_starts_empty_and_shows_the_person_and_the_last_visit(
+    client, users, person, english
+):
+    project = equipped(
+        make_project(person, users["coordinator"]),
+        users,
+        timezone.localdate() - datetime.timedelta(days=200),
+    )
+    first, second = project.visits.order_by("milestone_months")[:2]
+    client.force_login(users["coordinator"])
+    url = f"/projects/{project.pk}/visits/{first.pk}/"
+    html = client.get(url).content.decode()
+    # Nothing preselected: every choice opens on the blank prompt, none on "unknown".
+    for name in ("kind", "business_active", "equipment_in_use"):
+        select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+        assert re.search(r'<option value="" selected>---------</option>', select), name
+        assert "Unknown" not in select
+    assert person.full_name_latin in html and person.phone in html
+    assert "No visit recorded yet." in html
+
+    # Sent as it opened, the form says what is missing on each field and saves nothing.
+    empty = client.post(url, {"done_on": timezone.localdate().isoformat()})
+    assert empty.status_code == 200
+    assert empty.context["form"].errors.keys() == {"kind", "business_active", "equipment_in_use"}
+    first.refresh_from_db()
+    assert first.done_on is None
+
+    done_on = timezone.localdate() - datetime.timedelta(days=3)
+    data = {
+        "done_on": done_on.isoformat(),
+        "kind": "workplace",
+        "business_active": "true",
+        "equipment_in_use": "false",
+        "monthly_income": "2 500,50",
+    }
+    assert client.post(url, data).status_code == 302
+    first.refresh_from_db()
+    assert (first.business_active, first.equipment_in_use) == (True, False)
+
+    # Corrected later, the recorded answers come back selected.
+    again = client.get(url).content.decode()
+    assert re.search(r'<option value="true" selected>yes</option>', again)
+    assert re.search(r'<option value="false" selected>no</option>', again)
+
+    # The next visit's form shows this one as the last.
+    last = client.get(f"/projects/{project.pk}/visits/{second.pk}/").context
+    assert last["last_visit"] == first
+    html = client.get(f"/projects/{project.pk}/visits/{second.pk}/").content.decode()
+    assert "workplace visit" in html and "business active" in html and "2.500,50" in html

@@ -76,6 +76,8 @@ MATRIX = {
     "two_factor_verify": ("get", None, everyone(302)),
     "admin:index": ("get", None, only({"national"})),
     "beneficiary_list": ("get", None, only(READERS)),
+    # The top bar's search box: sends to the file found or to the list filtered.
+    "beneficiary_search": ("get", None, only(READERS, status=302)),
     "beneficiary_create": ("get", None, only(WRITERS)),
     "beneficiary_import": ("get", None, only(WRITERS)),
     "beneficiary_export": ("get", "csv", only(READERS)),
@@ -95,8 +97,12 @@ MATRIX = {
     "approval_inbox": ("get", None, only({"regional", "national"})),
     "overdue_visits": ("get", None, only(READERS)),
     "project_create": ("get", "newcomer", only(WRITERS)),
+    # The one-page summary of a file: whoever reads the file (without its detention record for
+    # the auditor, projects/tests/test_file_summary.py).
+    "file_summary": ("get", "newcomer", only(READERS)),
     "project_detail": ("get", "project", only(READERS)),
     "project_edit": ("get", "project", only(WRITERS)),
+    "budget_lines": ("get", "project", only(WRITERS)),
     "budget_line_add": ("get", "project", only(WRITERS)),
     "budget_line_edit": ("get", "line", only(WRITERS)),
     "budget_line_delete": ("get", "line", only(WRITERS)),
