@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reintegration", "0007_rate_counters"),
+        ("reintegration", "0008_notifications"),
     ]
 
     operations = [
