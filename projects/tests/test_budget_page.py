@@ -228,7 +228,7 @@ def test_the_service_saves_all_the_lines_or_none(users, draft):
                 (None, {**good, "designation": "قلم", "unit_price": Decimal("0.001")}),
             ],
         )
-    assert "“قلم”" in refused.value.message
+    assert "«قلم»" in refused.value.message
     assert not draft.lines.filter(designation="مقعد").exists()
     draft.refresh_from_db()
     assert draft.version == opened
