@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from beneficiaries import exporting, hooks, importing, permissions, services
+from beneficiaries import exporting, hooks, importing, permissions, services, texting
 from beneficiaries import jobs as import_jobs
 from beneficiaries.access_request import sections as access_request_sections
 from beneficiaries.forms import (
@@ -213,6 +213,8 @@ def beneficiary_detail(request, pk):
             "can_archive": permissions.can_archive_beneficiary(user, beneficiary),
             "can_restore": permissions.can_restore_beneficiary(user, beneficiary),
             "can_access_request": permissions.can_export_access_request(user, beneficiary),
+            "text_messages": texting.recent(beneficiary),
+            "can_text": permissions.can_text_beneficiary(user, beneficiary),
             **{
                 key: value
                 for extra in hooks.FILE_PAGE_CONTEXT

@@ -28,3 +28,6 @@ class ProjectsConfig(AppConfig):
         hooks.FILE_PAGE_CONTEXT.append(file_page)
         hooks.ANONYMISERS.append(services.project_records_anonymise)
         hooks.ACCESS_REQUEST_SECTIONS.append(project_sections)
+        from projects import texting
+
+        hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})
