@@ -68,6 +68,19 @@ def is_mobile(phone: str) -> bool:
     return phonenumbers.number_type(number) in MOBILE_TYPES
 
 
+def number_for_text(phone: str) -> str:
+    """A phone number to print inside a text message: one run of digits in the national form
+    (0539334455). In Arabic text the phone's bidirectional layout would reorder groups split by
+    spaces ("0539 33 44 55" reads "55 44 33 0539") and move a leading "+" to the end."""
+    try:
+        number = phonenumbers.parse(phone, "MA")
+    except phonenumbers.NumberParseException:
+        return "".join(c for c in phone if c.isdigit())
+    if number.country_code == 212:
+        return f"0{number.national_number}"
+    return f"00{number.country_code}{number.national_number}"
+
+
 def refusal(beneficiary: Beneficiary) -> str:
     """Why the person cannot be texted now ("" when they can)."""
     if beneficiary.is_archived:

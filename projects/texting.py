@@ -38,7 +38,11 @@ def next_visit(beneficiary: Beneficiary) -> FollowUpVisit | None:
 
 def visit_text(beneficiary: Beneficiary, visit: FollowUpVisit) -> str:
     centre = beneficiary.centre
-    values = {"centre": centre.name, "date": format_date(visit.due_on), "phone": centre.phone}
+    values = {
+        "centre": centre.name,
+        "date": format_date(visit.due_on),
+        "phone": texting.number_for_text(centre.phone),
+    }
     if centre.phone:
         return (
             _(

@@ -119,7 +119,7 @@ def test_the_message_is_written_in_the_persons_language(followed, users, centre)
     french = texting.text_draft(beneficiary=followed, kind="visit_reminder")
     assert french.text == (
         "Rappel : le CAR TNG vous rendra visite le 10 avril 2026 pour le suivi de votre "
-        "projet. Questions : 0539 33 44 55"
+        "projet. Questions : 0539334455"
     )
     assert (french.length.encoding, french.length.segments) == ("gsm7", 1)
 
@@ -127,9 +127,16 @@ def test_the_message_is_written_in_the_persons_language(followed, users, centre)
     arabic = texting.text_draft(beneficiary=followed, kind="visit_reminder")
     # Maghrebi month names, no direction isolates (the phone lays out the digits itself).
     assert arabic.text == (
-        "تذكير: سيزوركم مركز TNG يوم 10 أبريل 2026 لتتبع مشروعكم. للاستفسار: 0539 33 44 55"
+        "تذكير: سيزوركم مركز TNG يوم 10 أبريل 2026 لتتبع مشروعكم. للاستفسار: 0539334455"
     )
     assert (arabic.length.encoding, arabic.length.segments) == ("ucs2", 2)
+
+
+def test_a_number_in_a_message_is_one_run_of_digits():
+    # Spaces or a leading "+" would let an Arabic message show the number out of order.
+    assert texting.number_for_text("0539 33 44 55") == "0539334455"
+    assert texting.number_for_text("+212 5 39-33-44-55") == "0539334455"
+    assert texting.number_for_text("+33 1 23 45 67 89") == "0033123456789"
 
 
 def test_only_the_messages_that_apply_are_offered(person, users, convention):
