@@ -119,9 +119,13 @@ def ceremony_remind(*, ceremony: Ceremony, by: User) -> int:
 
 
 def ceremony_texts(ceremony: Ceremony) -> list[TextMessage]:
-    """The reminders of this ceremony sent so far, with their delivery status."""
+    """The reminders of this ceremony sent so far (from its page or from a person's file), with
+    their delivery status."""
     return list(
-        TextMessage.objects.filter(key__startswith=f"ceremony:{ceremony.pk}:")
+        TextMessage.objects.filter(
+            kind=TextMessage.Kind.CEREMONY_REMINDER,
+            beneficiary__projects__handover__ceremony=ceremony,
+        )
         .select_related("beneficiary", "message", "sent_by")
         .order_by("-created_at", "-pk")
     )

@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from ceremonies import permissions, texting
 from ceremonies.models import Ceremony
-from reintegration.confirmation import Confirmation, codes, pending
+from reintegration.confirmation import Confirmation, pending
 from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
@@ -19,11 +19,13 @@ def _reminder(ceremony, audience) -> Confirmation:
     count = len(audience.recipients)
     consequences = [
         ngettext(
-            "%(count)s beneficiary will receive this text message: %(numbers)s.",
-            "%(count)s beneficiaries will receive this text message: %(numbers)s.",
+            "%(count)s beneficiary will receive this text message:",
+            "%(count)s beneficiaries will receive this text message:",
             count,
         )
-        % {"count": count, "numbers": codes(p.file_number for p in audience.recipients)},
+        % {"count": count},
+        # Who, in the fingerprint: the page lists them by file number.
+        " ".join(p.file_number for p in audience.recipients),
         *(draft.text for _language, draft in sorted(audience.drafts.items())),
     ]
     return Confirmation(
