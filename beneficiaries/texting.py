@@ -162,7 +162,7 @@ def text_send(
     if reason := refusal(person):
         raise Refused(reason)
     if key is not None and TextMessage.objects.filter(key=key).exists():
-        raise Refused(_("This reminder was already sent to the person today."))
+        raise Refused(_("This reminder was already sent to the person."))
     draft = text_draft(beneficiary=person, kind=kind, about=about)
     if expected is not None and draft.text != expected:
         raise Refused(_("The message changed since you read it: read it again before sending."))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from beneficiaries import permissions, texting
 from beneficiaries.forms import TextContactForm
 from beneficiaries.models import Beneficiary
-from reintegration.confirmation import Confirmation, code, pending, person_name
+from reintegration.confirmation import Confirmation, pending
 from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
@@ -61,16 +61,10 @@ def _preview(beneficiary, kind: str, kinds) -> Confirmation:
             "No message applies to this person now: there is no follow-up visit to come, "
             "planned ceremony or approved project to tell them about."
         )
-    consequences = []
-    if draft is not None:
-        consequences = [
-            _("A text message will be sent to %(name)s on %(phone)s:")
-            % {"name": person_name(beneficiary), "phone": code(draft.phone)},
-            draft.text,
-        ]
     return Confirmation(
         title=_("Send a text message to the person?"),
-        consequences=consequences,
+        # What the page shows and the fingerprint signs: the number and the exact text.
+        consequences=[draft.phone, draft.text] if draft is not None else [],
         confirm_label=_("Send the text message"),
         cancel_url=back,
         destructive=False,
