@@ -146,6 +146,9 @@ def sections(beneficiary: Beneficiary, *, detention: DetentionRecord | None) -> 
                 "archived_at",
                 "archive_reason",
                 "anonymised_at",
+                "message_language",
+                "sms_consent_at",
+                "sms_consent_by",
             ),
             [beneficiary],
             labels={
@@ -201,6 +204,16 @@ def sections(beneficiary: Beneficiary, *, detention: DetentionRecord | None) -> 
             labels={"uploaded_at": gettext_lazy("Added"), "uploaded_by": gettext_lazy("Added by")},
         ),
     ]
+    found.append(
+        Section(
+            gettext_lazy("Text messages"),
+            beneficiary.text_messages.model,
+            ("created_at", "kind", "language", "message", "sent_by"),
+            list(beneficiary.text_messages.select_related("message", "sent_by")),
+            table=True,
+            labels={"message": gettext_lazy("Number and text")},
+        )
+    )
     for extra in hooks.ACCESS_REQUEST_SECTIONS:
         found += extra(beneficiary)
     return found

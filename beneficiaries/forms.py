@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import (
+    MESSAGE_LANGUAGES,
     Beneficiary,
     Consent,
     ConsentText,
@@ -242,6 +243,24 @@ class DocumentForm(forms.ModelForm):
         if upload:
             sniff_upload(upload)
         return upload
+
+
+class TextContactForm(forms.Form):
+    """The person's language for text messages and their agreement to receive them."""
+
+    message_language = forms.ChoiceField(
+        label=_("Language of text messages"),
+        choices=MESSAGE_LANGUAGES,
+        widget=forms.RadioSelect,
+    )
+    sms_consent = forms.BooleanField(
+        label=_(
+            "The person agrees to receive text messages from the centre on this number "
+            "(reminders and confirmations)"
+        ),
+        required=False,
+        help_text=_("Untick to record that the person withdrew their agreement."),
+    )
 
 
 class ArchiveForm(forms.Form):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from beneficiaries.access_request import Section
     from beneficiaries.models import Beneficiary
+    from beneficiaries.texting import TextKind
     from reintegration.models import User
 
 # Reasons a file may not be archived now: each returns the refusal for the user, or "".
@@ -27,3 +28,8 @@ ANONYMISERS: list[Callable[[Beneficiary], dict[str, list[int]]]] = []
 # projects, handovers): every field those apps keep about the person is printed or excluded
 # with a reason (beneficiaries/tests/test_access_request.py).
 ACCESS_REQUEST_SECTIONS: list[Callable[[Beneficiary], list[Section]]] = []
+
+# What a text message to the person may be about, by kind (``TextMessage.Kind``): the apps
+# that hold it (a follow-up visit, a ceremony, an approved project) say when it applies and
+# write its text (beneficiaries/texting.py).
+TEXT_KINDS: dict[str, TextKind] = {}

@@ -6,13 +6,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reintegration.models import BilingualNameMixin, Centre, Province, Role
+from reintegration.models import BilingualNameMixin, Centre, OutboxMessage, Province, Role
 from reintegration.money import MoneyField
 from reintegration.scoping import ScopedQuerySet
 
 # Roles that may see a detention record (ARCHITECTURE.md, role table): never officials, never
 # auditors.
 DETENTION_READER_ROLES = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL)
+# The languages a person may be written to in (text messages).
+MESSAGE_LANGUAGES = [("ar", _("Arabic")), ("fr", _("French"))]
 
 
 class ProgrammeTrack(BilingualNameMixin):
@@ -170,6 +172,24 @@ class Beneficiary(models.Model):
     archived_at = models.DateTimeField(_("archived on"), null=True, blank=True)
     archive_reason = models.CharField(_("reason for archiving"), max_length=300, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # Text messages (beneficiaries/texting.py): written in this language, and sent only while
+    # the person's agreement to receive them is on record (law 09-08: the purpose the number
+    # was given for). Withdrawing it clears both fields; the audit log keeps the history.
+    message_language = models.CharField(
+        _("language of text messages"),
+        max_length=2,
+        choices=MESSAGE_LANGUAGES,
+        default="ar",
+    )
+    sms_consent_at = models.DateTimeField(_("agreed to text messages on"), null=True, blank=True)
+    sms_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("agreement to text messages recorded by"),
+    )
 
     objects = BeneficiaryQuerySet.as_manager()
 
@@ -370,3 +390,45 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class TextMessage(models.Model):
+    """A text message sent to the person: what it was about, and the outbox message that carries
+    it (the number, the exact text and its delivery status). The texts of each kind are written
+    by the apps that hold what they are about (``hooks.TEXT_KINDS``)."""
+
+    class Kind(models.TextChoices):
+        VISIT_REMINDER = "visit_reminder", _("reminder of a follow-up visit")
+        CEREMONY_REMINDER = "ceremony_reminder", _("reminder of the handover ceremony")
+        PROJECT_APPROVED = "project_approved", _("confirmation: project approved")
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="text_messages"
+    )
+    message = models.OneToOneField(
+        OutboxMessage, on_delete=models.PROTECT, related_name="+", verbose_name=_("message")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=2, choices=MESSAGE_LANGUAGES)
+    # Automatic reminders name what they remind of and the day ("visit:12:2026-03-10"): the
+    # database refuses the same reminder twice, whatever runs at the same moment. NULL for a
+    # message a coordinator chose to send.
+    key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("sent by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        indexes = [models.Index(fields=["beneficiary", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id} {self.kind}"

@@ -37,6 +37,12 @@ def can_record_consent(user, beneficiary) -> bool:
     return can_edit_beneficiary(user, beneficiary)
 
 
+def can_text_beneficiary(user, beneficiary) -> bool:
+    """Send the person a text message, or change their agreement to receive them: the centre
+    that follows them (and headquarters)."""
+    return can_edit_beneficiary(user, beneficiary)
+
+
 def can_attach_document(user, beneficiary) -> bool:
     return can_edit_beneficiary(user, beneficiary)
 

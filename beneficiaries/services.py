@@ -25,7 +25,7 @@ from beneficiaries.models import (
 from beneficiaries.names import name_key, name_search_words
 from reintegration import audit, protected_records
 from reintegration.concurrency import ConcurrentEdit
-from reintegration.models import Centre
+from reintegration.models import Centre, OutboxMessage
 from reintegration.refusals import Refused
 from reintegration.text import clean_text, fold
 
@@ -436,6 +436,10 @@ def anonymise_archived(*, years: int, dry_run: bool = False) -> int:
             person.commune = ""
             person.notes = ""
             person.archive_reason = ""
+            # The number each text message went to (their texts name no one).
+            OutboxMessage.objects.filter(pk__in=person.text_messages.values("message_id")).update(
+                to=ANONYMOUS
+            )
             person.search_text = fold(person.file_number)
             person.name_key = person.name_key_ar = ""
             person.anonymised_at = timezone.now()

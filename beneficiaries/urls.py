@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from beneficiaries import views
+from beneficiaries import views, views_texting
 
 urlpatterns = [
     path("", views.beneficiary_list, name="beneficiary_list"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.beneficiary_edit, name="beneficiary_edit"),
     path("<int:pk>/detention/", views.detention_edit, name="detention_edit"),
     path("<int:pk>/consent/", views.consent_add, name="consent_add"),
+    path("<int:pk>/sms/", views_texting.text_preview, name="text_preview"),
+    path("<int:pk>/sms/contact/", views_texting.text_contact_edit, name="text_contact_edit"),
     path("<int:pk>/documents/", views.document_add, name="document_add"),
     path(
         "<int:pk>/documents/<int:document_pk>/",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from beneficiaries import exporting, hooks, importing, permissions, selectors, services
+from beneficiaries import exporting, hooks, importing, permissions, selectors, services, texting
 from beneficiaries import jobs as import_jobs
 from beneficiaries.access_request import sections as access_request_sections
 from beneficiaries.forms import (
@@ -45,7 +45,9 @@ def _get_beneficiary(request, pk, *, detention_flag: bool = False) -> Beneficiar
     """The file in the user's scope (404 outside it). ``detention_flag`` adds
     ``has_detention``, read in the same query, so that the file page can offer to show a
     record without reading it."""
-    files = Beneficiary.objects.select_related("centre", "track", "residence_province")
+    files = Beneficiary.objects.select_related(
+        "centre", "track", "residence_province", "sms_consent_by"
+    )
     if detention_flag:
         files = files.annotate(
             has_detention=Exists(DetentionRecord.objects.filter(beneficiary=OuterRef("pk")))
@@ -227,6 +229,8 @@ def beneficiary_detail(request, pk):
             "can_archive": permissions.can_archive_beneficiary(user, beneficiary),
             "can_restore": permissions.can_restore_beneficiary(user, beneficiary),
             "can_access_request": permissions.can_export_access_request(user, beneficiary),
+            "text_messages": texting.recent(beneficiary),
+            "can_text": permissions.can_text_beneficiary(user, beneficiary),
             **{
                 key: value
                 for extra in hooks.FILE_PAGE_CONTEXT

@@ -14,3 +14,6 @@ class CeremoniesConfig(AppConfig):
         from ceremonies.access_request import handover_sections
 
         hooks.ACCESS_REQUEST_SECTIONS.append(handover_sections)
+        from ceremonies import texting
+
+        hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})

@@ -69,5 +69,14 @@ def can_reprint_certificate(user, certificate) -> bool:
     return can_print_certificates(user) and (certificate.is_current or can_read_cancelled(user))
 
 
+# Text the beneficiaries: those who may write to the people's files (ARCHITECTURE.md).
+TEXTERS = (Role.COORDINATOR, Role.NATIONAL)
+
+
+def can_remind_ceremony(user, ceremony) -> bool:
+    """Text every beneficiary of a planned ceremony a reminder of it."""
+    return has_role(user, TEXTERS) and _status(ceremony, "planned")
+
+
 def can_print_attendance(user) -> bool:
     return has_role(user, PRINTERS)

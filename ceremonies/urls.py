@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from ceremonies import views
+from ceremonies import views, views_texting
 
 ceremony_patterns = [
     path("", views.ceremony_list, name="ceremony_list"),
@@ -18,6 +18,7 @@ ceremony_patterns = [
         r"^(?P<pk>[0-9]+)/(?P<action>hold|close)/$", views.ceremony_action, name="ceremony_action"
     ),
     path("<int:pk>/cancel/", views.ceremony_cancel, name="ceremony_cancel"),
+    path("<int:pk>/sms/", views_texting.ceremony_text, name="ceremony_text"),
     path("<int:pk>/attendance.pdf", views.ceremony_attendance, name="ceremony_attendance"),
     path("<int:pk>/certificates/issue/", views.certificates_issue, name="certificates_issue"),
     path("<int:pk>/certificates.pdf", views.ceremony_batch, name="ceremony_batch"),

@@ -147,6 +147,7 @@ def ceremony_detail(request, pk):
             "can_correct": permissions.can_correct_certificates(user, ceremony),
             "can_print": can_print,
             "can_attendance": permissions.can_print_attendance(user),
+            "can_remind": permissions.can_remind_ceremony(user, ceremony),
             "reason_form": ReasonForm(),
             "issuing": ceremony_jobs.issuing_shown(ceremony, user),
             "batch_direct": len(current) <= certificates.BATCH_DIRECT_MAX,

@@ -29,3 +29,6 @@ class ProjectsConfig(AppConfig):
         hooks.ANONYMISERS.append(services.project_records_anonymise)
         hooks.ACCESS_REQUEST_SECTIONS.append(project_sections)
         services.register_notifications()
+        from projects import texting
+
+        hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})

@@ -50,6 +50,11 @@ SENTENCES = {
     "beneficiary.access_exported": _(
         "%(actor)s exported everything held about %(target)s (right of access)."
     ),
+    "beneficiary.text_contact": _(
+        "%(actor)s changed the agreement of %(target)s to text messages, or their language."
+    ),
+    "beneficiary.texted": _("%(actor)s sent a text message to %(target)s."),
+    "beneficiary.reminded": _("An automatic reminder was texted to %(target)s."),
     "detention.created": _("%(actor)s recorded the detention record of %(target)s."),
     "detention.updated": _("%(actor)s edited the detention record of %(target)s."),
     "detention.viewed": _("%(actor)s viewed the detention record of %(target)s."),

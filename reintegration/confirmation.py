@@ -42,6 +42,10 @@ class Confirmation:
     refused: str = ""
     # Said above the figures when they changed since the page was opened.
     notice: str = ""
+    # A page that shows more than sentences and rows (an SMS as it will read) extends
+    # confirm.html; ``context`` is what it shows besides.
+    template: str = "confirm.html"
+    context: dict[str, object] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
@@ -61,7 +65,8 @@ def is_confirmed(request) -> bool:
 
 
 def ask(request, confirmation: Confirmation, *, status: int = 200):
-    return render(request, "confirm.html", {"confirmation": confirmation}, status=status)
+    context = {**confirmation.context, "confirmation": confirmation}
+    return render(request, confirmation.template, context, status=status)
 
 
 def pending(request, confirmation: Confirmation):

@@ -405,6 +405,7 @@ class OutboxMessage(models.Model):
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("to send")
@@ -435,6 +436,8 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The SMS gateway's id of the message, to trace it with the operator.
+    gateway_id = models.CharField(_("gateway reference"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -443,7 +446,7 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"{self.to}: {self.subject}"
+        return f"{self.to}: {self.subject or self.body}"
 
 
 class RateCounter(models.Model):

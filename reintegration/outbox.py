@@ -1,12 +1,13 @@
 """Every outgoing message goes through the outbox.
 
-``email(...)`` writes an ``OutboxMessage`` row in the transaction of the change that causes it
-and queues its delivery in that same transaction: if the change is rolled back, no message
-leaves; if it is saved, the message is in the database even when the mail server is down. A
-worker sends it with a timeout (``EMAIL_TIMEOUT``); a failure is recorded with its error and
-tried again later, waiting twice as long each time, until ``OUTBOX_MAX_ATTEMPTS``; then the
-message is marked failed and headquarters sees it in the list of failures, with a button to try
-again (``outbox_retry``).
+``email(...)`` (and ``reintegration.sms.sms(...)`` for text messages) writes an
+``OutboxMessage`` row in the transaction of the change that causes it and queues its delivery
+in that same transaction: if the change is rolled back, no message leaves; if it is saved, the
+message is in the database even when the mail server or the SMS gateway is down. A worker sends
+it through its channel with a timeout (``EMAIL_TIMEOUT``, ``SMS_TIMEOUT``); a failure is
+recorded with its error and tried again later, waiting twice as long each time, until
+``OUTBOX_MAX_ATTEMPTS``; then the message is marked failed and headquarters sees it in the list
+of failures, with a button to try again (``outbox_retry``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -60,7 +62,9 @@ def _claim(message_id: int) -> OutboxMessage | None:
     """The message, if it is still to send and due; it is leased for the time of one attempt
     so that a second delivery of the same task does not send it twice."""
     now = timezone.now()
-    lease = now + datetime.timedelta(seconds=settings.EMAIL_TIMEOUT * 3 + 30)
+    # An SMTP exchange may wait up to three times the timeout (connect, send, quit).
+    longest = max(settings.EMAIL_TIMEOUT * 3, settings.SMS_TIMEOUT)
+    lease = now + datetime.timedelta(seconds=longest + 30)
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimed = OutboxMessage.objects.filter(
         due, pk=message_id, status=OutboxMessage.Status.PENDING
@@ -68,11 +72,18 @@ def _claim(message_id: int) -> OutboxMessage | None:
     return OutboxMessage.objects.get(pk=message_id) if claimed else None
 
 
-@task()
-def deliver(message_id: int) -> None:
-    message = _claim(message_id)
-    if message is None:
-        return
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt to send a message gave: the id the far end gave it, or the error and
+    whether trying again can help (an SMS gateway that refuses the number will refuse it
+    again)."""
+
+    gateway_id: str = ""
+    error: str = ""
+    permanent: bool = False
+
+
+def _send_email(message: OutboxMessage) -> Outcome:
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
     mail = EmailMessage(
         message.subject,
@@ -84,22 +95,55 @@ def deliver(message_id: int) -> None:
     try:
         mail.send(fail_silently=False)
     except (OSError, smtplib.SMTPException) as error:
-        _failed(message, f"{type(error).__name__}: {error}")
+        return Outcome(error=f"{type(error).__name__}: {error}")
+    return Outcome()
+
+
+def _send_sms(message: OutboxMessage) -> Outcome:
+    # Imported here: reintegration.sms queues its messages through this module.
+    from reintegration import sms
+
+    return sms.get_backend().send(message)
+
+
+# How each channel sends a message.
+CHANNELS = {
+    OutboxMessage.Channel.EMAIL: _send_email,
+    OutboxMessage.Channel.SMS: _send_sms,
+}
+
+
+@task()
+def deliver(message_id: int) -> None:
+    message = _claim(message_id)
+    if message is None:
+        return
+    outcome = CHANNELS[OutboxMessage.Channel(message.channel)](message)
+    if outcome.error:
+        _failed(message, outcome.error, permanent=outcome.permanent)
     else:
         message.status = OutboxMessage.Status.SENT
         message.sent_at = timezone.now()
         message.attempts += 1
         message.next_attempt_at = None
         message.last_error = ""
+        message.gateway_id = outcome.gateway_id
         message.save(
-            update_fields=["status", "sent_at", "attempts", "next_attempt_at", "last_error"]
+            update_fields=[
+                "status",
+                "sent_at",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+                "gateway_id",
+            ]
         )
 
 
-def _failed(message: OutboxMessage, error: str) -> None:
+def _failed(message: OutboxMessage, error: str, *, permanent: bool = False) -> None:
     message.attempts += 1
     message.last_error = error[:2000]
-    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+    if permanent or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         message.status = OutboxMessage.Status.FAILED
         message.next_attempt_at = None
         logger.error("Gave up sending message %s to %s: %s", message.pk, message.to, error)

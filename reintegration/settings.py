@@ -288,6 +288,24 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_FIRST_RETRY_SECONDS = env.int("OUTBOX_FIRST_RETRY_SECONDS", default=60)
 
+# Text messages to beneficiaries (reintegration/sms.py, docs/operations.md): printed by the
+# worker in development, posted to the operator's HTTP gateway in production.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="reintegration.sms.GatewayBackend"
+    if PRODUCTION
+    else "reintegration.sms.ConsoleBackend",
+)
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_KEY = env.str("SMS_GATEWAY_KEY", default="")
+# The sender name the gateway shows (registered with the operator), e.g. FM6R.
+SMS_SENDER = env.str("SMS_SENDER", default="FM6R")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+# Where reintegration.sms.FileBackend writes each message.
+SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(BASE_DIR / "sms")))
+# The daily reminders text the beneficiaries whose follow-up visit is due within this many days.
+SMS_VISIT_REMINDER_DAYS = env.int("SMS_VISIT_REMINDER_DAYS", default=2)
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ADMINS = [("Administrators", a) for a in env.list("ADMIN_EMAILS", default=[])]
 

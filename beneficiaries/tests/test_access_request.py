@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from pypdf import PdfReader
 
-from beneficiaries import access_request, services
+from beneficiaries import access_request, services, texting
 from beneficiaries.models import Beneficiary, ConsentText, DetentionRecord
 from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory, detention_for
 from ceremonies import certificates
@@ -57,6 +57,11 @@ EXCLUDED = {
         "content_type": "the file's format (PDF, JPEG or PNG), checked when it was attached",
         "size": "the file's size in bytes",
     },
+    "beneficiaries.textmessage": {
+        "id": ROW,
+        "beneficiary": IN_FILE,
+        "key": "a code naming an automatic reminder and its day, so that it is not sent twice",
+    },
     "projects.lifeproject": {"id": ROW, "beneficiary": IN_FILE, "version": EDITS},
     "projects.budgetline": {"id": ROW, "project": IN_PROJECT},
     "projects.decision": {
@@ -90,6 +95,7 @@ EXPECTED = {
     "beneficiaries.detentionrecord",
     "beneficiaries.consent",
     "beneficiaries.document",
+    "beneficiaries.textmessage",
     "projects.lifeproject",
     "projects.budgetline",
     "projects.decision",
@@ -176,6 +182,9 @@ def everything(users, centre, convention, monkeypatch):
             HandoverItemSerial.objects.create(
                 item=item, handover=item.handover, unit=unit, serial=f"SN-ACCESS-000{unit}"
             )
+        # A text message: the reminder of the next follow-up visit, in French.
+        texting.text_contact_update(beneficiary=person, by=coordinator, language="fr", consent=True)
+        texting.text_send(beneficiary=person, kind="visit_reminder", by=coordinator)
         ceremony = project.handover.ceremony
         issued = certificates.certificates_issue(ceremony=ceremony, by=coordinator)[0]
         # A corrected certificate: the cancelled one carries who cancelled it, when and why.

@@ -30,7 +30,9 @@ def test_each_coordinator_hears_of_the_visits_late_or_due_this_week_once_a_day(
     call_command("send_visit_reminders", stdout=output)  # the same day: nothing
     assert output.getvalue().splitlines() == [
         "Reminders queued for 1 coordinator(s).",
+        "Text reminders queued for 0 beneficiary(ies).",
         "Reminders queued for 0 coordinator(s).",
+        "Text reminders queued for 0 beneficiary(ies).",
     ]
 
     [message] = OutboxMessage.objects.filter(reason="visits.reminder")

@@ -85,6 +85,10 @@ MATRIX = {
     "beneficiary_edit": ("get", "person", only(WRITERS)),
     "detention_edit": ("get", "person", only(WRITERS)),
     "consent_add": ("get", "person", only(WRITERS)),
+    # Text messages: the centre that writes to the file (and headquarters) texts the person;
+    # the page shows the message before it is sent (CONFIRMED below sends it).
+    "text_preview": ("get", "texted", only(WRITERS)),
+    "text_contact_edit": ("get", "person", only(WRITERS)),
     "document_add": ("get", "person", only(WRITERS)),
     "document_download": ("get", "document", only(READERS)),
     "consent_scan": ("get", "consent", only(READERS)),
@@ -128,6 +132,7 @@ MATRIX = {
     "handover_remove": ("get", "handover", only(PREPARERS)),
     "ceremony_action": ("get", "hold", only({"regional", "national"})),
     "ceremony_cancel": ("get", "ceremony", only(PREPARERS)),
+    "ceremony_text": ("get", "reminded", only(WRITERS)),
     "ceremony_attendance": ("get", "ceremony", only(PRINTERS)),
     "certificates_issue": ("post", "held", only(WRITERS, status=302)),
     "ceremony_batch": ("get", "held", only(PRINTERS)),
@@ -145,6 +150,8 @@ DECIDERS = {"regional", "national"}
 CONFIRMED = [
     ("beneficiary_archive", "person", "post", {"reason": "moved"}, only(WRITERS, status=302)),
     ("budget_line_delete", "line", "post", {}, only(WRITERS, status=302)),
+    ("text_preview", "texted", "post", {}, only(WRITERS, status=302)),
+    ("ceremony_text", "reminded", "post", {}, only(WRITERS, status=302)),
     ("handover_remove", "handover", "post", {}, only(PREPARERS, status=302)),
     ("ceremony_action", "hold", "post", {}, only(DECIDERS, status=302)),
     ("ceremony_cancel", "ceremony", "post", {"reason": "report"}, only(PREPARERS, status=302)),
@@ -168,6 +175,32 @@ def builders(users, centre, convention) -> dict:
 
     def person():
         return BeneficiaryFactory(centre=centre, by=coordinator)
+
+    def texted():
+        """A file whose person agreed to text messages, with a follow-up visit to come."""
+        from beneficiaries import texting
+
+        file = person()
+        texting.text_contact_update(beneficiary=file, by=coordinator, language="ar", consent=True)
+        equipped(make_project(file, coordinator), users, timezone.localdate())
+        return {"pk": file.pk}
+
+    def reminded():
+        """A ceremony to come whose beneficiary agreed to text messages."""
+        import datetime
+
+        from beneficiaries import texting
+        from ceremonies.services import ceremony_add_projects
+        from ceremonies.tests.factories import plan_ceremony
+        from projects.tests.factories import approved
+
+        file = person()
+        texting.text_contact_update(beneficiary=file, by=coordinator, language="fr", consent=True)
+        project = approved(make_project(file, coordinator), users)
+        later = timezone.localdate() + datetime.timedelta(days=5)
+        planned = plan_ceremony(coordinator, held_on=later)
+        ceremony_add_projects(ceremony=planned, by=coordinator, project_ids=[project.pk])
+        return {"pk": planned.pk}
 
     def archived():
         file = person()
@@ -271,6 +304,8 @@ def builders(users, centre, convention) -> dict:
         None: dict,
         "csv": lambda: {"fmt": "csv"},
         "person": lambda: {"pk": person().pk},
+        "texted": texted,
+        "reminded": reminded,
         "archived": archived,
         "document": document,
         "consent": consent,
@@ -484,6 +519,8 @@ def test_a_confirmed_action_outside_the_scope_is_not_found(
         if about
         in (
             "person",
+            "texted",
+            "reminded",
             "archived",
             "document",
             "consent",
