@@ -44,7 +44,7 @@ def _get_beneficiary(request, pk, *, detention_flag: bool = False) -> Beneficiar
     """The file in the user's scope (404 outside it). ``detention_flag`` adds
     ``has_detention``, read in the same query, so that the file page can offer to show a
     record without reading it."""
-    files = Beneficiary.objects.select_related("centre", "track", "residence_province")
+    files = Beneficiary.objects.select_related("centre", "track", "residence_province", "referent")
     if detention_flag:
         files = files.annotate(
             has_detention=Exists(DetentionRecord.objects.filter(beneficiary=OuterRef("pk")))

@@ -8,6 +8,8 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries import hooks
+        from casework import caseload
+        from projects import caseload as project_figures
         from projects import permissions, services
         from projects.access_request import project_sections
         from projects.models import OPEN_STATUSES
@@ -29,3 +31,4 @@ class ProjectsConfig(AppConfig):
         hooks.ANONYMISERS.append(services.project_records_anonymise)
         hooks.ACCESS_REQUEST_SECTIONS.append(project_sections)
         services.register_notifications()
+        caseload.FIGURES.extend(project_figures.FIGURES)
