@@ -12,6 +12,7 @@ from beneficiaries.models import Beneficiary
 from casework import caseload
 from casework.transfer_forms import ReassignForm
 from casework.transfer_permissions import can_reassign_referents, can_view_caseload
+from reintegration.confirmation import code
 from reintegration.models import Centre, Role
 from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
 from reintegration.permissions import allow, requires
@@ -78,7 +79,7 @@ def caseload_centre(request, centre_pk):
                         changed,
                     )
                     % {
-                        "count": changed,
+                        "count": code(changed),
                         "name": form.cleaned_data["to"].get_full_name(),
                     },
                 )

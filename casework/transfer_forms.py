@@ -29,7 +29,7 @@ class TransferRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.centres = {centre.pk: centre for centre in centres}
         field = self.fields["to_centre"]
-        field.choices = [("", "—")] + [(centre.pk, centre.name) for centre in centres]  # type: ignore[attr-defined]
+        field.choices = [("", "—")] + [(centre.pk, centre.name) for centre in centres]
 
     def centre(self) -> Centre:
         return self.centres[self.cleaned_data["to_centre"]]
@@ -70,7 +70,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, files, candidates, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["files"].queryset = files  # type: ignore[attr-defined]
+        self.fields["files"].queryset = files
         to = self.fields["to"]
-        to.queryset = candidates  # type: ignore[attr-defined]
-        to.label_from_instance = lambda user: user.get_full_name() or user.get_username()  # type: ignore[attr-defined]
+        to.queryset = candidates
+        to.label_from_instance = lambda user: user.get_full_name() or user.get_username()

@@ -209,7 +209,7 @@ def test_the_file_history_keeps_both_centres(client, person, users, casa):
     client.force_login(casa["coordinator"])
     text = client.get(f"/beneficiaries/{person.pk}/").content.decode()
     # The centres by their Arabic names, the language of the reader.
-    assert "مركز TNG → مركز CAS" in text
+    assert "من مركز TNG إلى مركز CAS" in text
     assert text.count('id="transfer-history"') == 1
     actions = list(
         AuditEntry.objects.filter(target_id=str(person.pk)).values_list("action", flat=True)
