@@ -184,3 +184,29 @@ def test_the_transfer_list_reads_a_constant_number_of_queries(
 def test_a_coordinator_is_sent_to_their_centre(client, centre, users):
     client.force_login(users["coordinator"])
     assert client.get("/caseload/")["Location"] == f"/caseload/{centre.pk}/"
+
+
+def test_files_opened_before_referents_get_their_creator_when_still_a_coordinator_there(
+    centre, users, elsewhere
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("casework.migrations.0003_referents_from_creators")
+    by_coordinator = BeneficiaryFactory(centre=centre, by=users["coordinator"])
+    by_national = BeneficiaryFactory(centre=centre, by=users["national"])
+    moved_away = UserFactory(coordinator=True, centre=centre)
+    by_moved = BeneficiaryFactory(centre=centre, by=moved_away)
+    moved_away.centre = elsewhere["centre"]
+    moved_away.save(update_fields=["centre"])
+    Beneficiary.objects.update(referent=None)
+
+    migration.referents_from_creators(apps, None)
+
+    referents = dict(Beneficiary.objects.values_list("pk", "referent"))
+    assert referents == {
+        by_coordinator.pk: users["coordinator"].pk,
+        by_national.pk: None,
+        by_moved.pk: None,
+    }
