@@ -9,6 +9,7 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from beneficiaries import hooks
         from casework import transfer_permissions, transfers
+        from casework.access_request import transfer_sections
 
         def transfer_context(user, beneficiary) -> dict:
             return {
@@ -23,3 +24,4 @@ class CaseworkConfig(AppConfig):
         transfers.register_notifications()
         hooks.FILE_PAGE_CONTEXT.append(transfer_context)
         hooks.ANONYMISERS.append(transfers.transfers_anonymise)
+        hooks.ACCESS_REQUEST_SECTIONS.append(transfer_sections)
