@@ -85,7 +85,7 @@ def referents_assign(*, beneficiaries: Iterable[Beneficiary], to: User, by: User
         raise Refused(_("Tick the files to hand over."))
     files = list(
         Beneficiary.objects.visible_to(by)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(pk__in=ids)
         .select_related("referent")
         .order_by("pk")

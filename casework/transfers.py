@@ -94,7 +94,7 @@ def _lock_file(beneficiary: Beneficiary, by: User) -> Beneficiary:
     here, so two answers to one request, or a request racing an acceptance, see each other."""
     locked = (
         Beneficiary.objects.visible_to(by)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(pk=beneficiary.pk)
         .select_related("centre", "referent")
         .first()
@@ -106,11 +106,11 @@ def _lock_file(beneficiary: Beneficiary, by: User) -> Beneficiary:
 
 def _lock_transfer(transfer: TransferRequest, by: User) -> tuple[TransferRequest, Beneficiary]:
     """The file, then the request, both locked and read again."""
-    file = Beneficiary.objects.select_for_update().select_related("centre", "referent")
+    file = Beneficiary.objects.select_for_update(of=("self",)).select_related("centre", "referent")
     locked_file = file.get(pk=transfer.beneficiary_id)
     locked = (
         TransferRequest.objects.visible_to(by)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("from_centre", "to_centre", "requested_by")
         .filter(pk=transfer.pk)
         .first()
