@@ -13,8 +13,8 @@ on a planned ceremony of the sending centre must be removed from it first)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
@@ -126,20 +126,6 @@ def _lock_transfer(transfer: TransferRequest, by: User) -> tuple[TransferRequest
     return locked, locked_file
 
 
-def _detail_url(transfer: TransferRequest) -> str:
-    return reverse("transfer_detail", args=[transfer.pk])
-
-
-def _params(transfer: TransferRequest, file: Beneficiary) -> dict[str, str]:
-    # Centres by code: the message is rendered later, in the reader's language, and a code
-    # reads the same in both.
-    return {
-        "number": file.file_number,
-        "from": transfer.from_centre.code,
-        "to": transfer.to_centre.code,
-    }
-
-
 @transaction.atomic
 def transfer_request(
     *, beneficiary: Beneficiary, to_centre: Centre, reason: str, by: User
@@ -170,19 +156,7 @@ def transfer_request(
         reason=reason,
         requested_by=by,
     )
-    audit.record(
-        "beneficiary.transfer_requested",
-        actor=by,
-        target=file,
-        changes={"from": file.centre.code, "to": to_centre.code},
-    )
-    notifications.notify(
-        centre_coordinators(to_centre.pk),
-        kind="transfer.requested",
-        url=_detail_url(transfer),
-        params=_params(transfer, file),
-        by=by,
-    )
+    _record("requested", transfer, file, by, to=centre_coordinators(to_centre.pk))
     return transfer
 
 
@@ -215,20 +189,15 @@ def transfer_accept(*, transfer: TransferRequest, by: User) -> TransferRequest:
     transfer.answered_by = by
     transfer.answered_at = now
     transfer.save(update_fields=["status", "answered_by", "answered_at"])
-    audit.record(
-        "beneficiary.transfer_accepted",
-        actor=by,
-        target=file,
-        changes={
-            "centre": [transfer.from_centre.code, transfer.to_centre.code],
-            "referent": [
-                file.referent.get_username() if file.referent else "",
-                referent.get_username() if referent else "",
-            ],
-            "open_tasks_moved": tasks,
-        },
-    )
-    _tell_requesters(transfer, file, "transfer.accepted", by)
+    changes = {
+        "centre": [transfer.from_centre.code, transfer.to_centre.code],
+        "referent": [
+            file.referent.get_username() if file.referent else "",
+            referent.get_username() if referent else "",
+        ],
+        "open_tasks_moved": tasks,
+    }
+    _record("accepted", transfer, file, by, to=_requesters(transfer), changes=changes)
     return transfer
 
 
@@ -242,13 +211,7 @@ def transfer_decline(*, transfer: TransferRequest, by: User, reason: str) -> Tra
     if not reason:
         raise Refused(_("Say why the transfer is declined: the requesting centre will read it."))
     _close(transfer, TransferRequest.Status.DECLINED, by, reason)
-    audit.record(
-        "beneficiary.transfer_declined",
-        actor=by,
-        target=file,
-        changes={"from": transfer.from_centre.code, "to": transfer.to_centre.code},
-    )
-    _tell_requesters(transfer, file, "transfer.declined", by)
+    _record("declined", transfer, file, by, to=_requesters(transfer))
     return transfer
 
 
@@ -259,19 +222,7 @@ def transfer_cancel(*, transfer: TransferRequest, by: User) -> TransferRequest:
     if not can_cancel_transfer(by, transfer):
         raise Refused(_("Only the centre that asked for the transfer may withdraw it."))
     _close(transfer, TransferRequest.Status.CANCELLED, by, "")
-    audit.record(
-        "beneficiary.transfer_cancelled",
-        actor=by,
-        target=file,
-        changes={"from": transfer.from_centre.code, "to": transfer.to_centre.code},
-    )
-    notifications.notify(
-        centre_coordinators(transfer.to_centre_id),
-        kind="transfer.cancelled",
-        url=_detail_url(transfer),
-        params=_params(transfer, file),
-        by=by,
-    )
+    _record("cancelled", transfer, file, by, to=centre_coordinators(transfer.to_centre_id))
     return transfer
 
 
@@ -283,12 +234,39 @@ def _close(transfer: TransferRequest, status: str, by: User, reason: str) -> Non
     transfer.save(update_fields=["status", "answered_by", "answered_at", "answer_reason"])
 
 
-def _tell_requesters(transfer: TransferRequest, file: Beneficiary, kind: str, by: User) -> None:
+def _requesters(transfer: TransferRequest) -> list[User]:
     """The person who asked and the coordinators of the centre that asked."""
-    recipients = list(centre_coordinators(transfer.from_centre_id))
-    recipients.append(transfer.requested_by)
+    return [*centre_coordinators(transfer.from_centre_id), transfer.requested_by]
+
+
+def _record(
+    event: str,
+    transfer: TransferRequest,
+    file: Beneficiary,
+    by: User,
+    *,
+    to: Iterable[User],
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """The event in the file's history and in the inboxes of ``to``, in the caller's
+    transaction. Centres by code: the notification is rendered later in the reader's language,
+    and a code reads the same in both."""
+    audit.record(
+        f"beneficiary.transfer_{event}",
+        actor=by,
+        target=file,
+        changes=changes or {"from": transfer.from_centre.code, "to": transfer.to_centre.code},
+    )
     notifications.notify(
-        recipients, kind=kind, url=_detail_url(transfer), params=_params(transfer, file), by=by
+        to,
+        kind=f"transfer.{event}",
+        url=reverse("transfer_detail", args=[transfer.pk]),
+        params={
+            "number": file.file_number,
+            "from": transfer.from_centre.code,
+            "to": transfer.to_centre.code,
+        },
+        by=by,
     )
 
 
