@@ -80,7 +80,8 @@ def caseload_centre(request, centre_pk):
                     )
                     % {
                         "count": code(changed),
-                        "name": form.cleaned_data["to"].get_full_name(),
+                        "name": form.cleaned_data["to"].get_full_name()
+                        or form.cleaned_data["to"].get_username(),
                     },
                 )
                 return redirect(request.get_full_path())
