@@ -138,6 +138,7 @@ def sections(beneficiary: Beneficiary, *, detention: DetentionRecord | None) -> 
                 "family_situation",
                 "dependants",
                 "track",
+                "referent",
                 "status",
                 "notes",
                 "created_at",

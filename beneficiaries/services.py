@@ -25,7 +25,7 @@ from beneficiaries.models import (
 from beneficiaries.names import name_key, name_search_words
 from reintegration import audit, protected_records
 from reintegration.concurrency import ConcurrentEdit
-from reintegration.models import Centre, OutboxMessage
+from reintegration.models import Centre, OutboxMessage, Role
 from reintegration.refusals import Refused
 from reintegration.text import clean_text, fold
 
@@ -169,6 +169,9 @@ def beneficiary_create(
     """Open a file. ``different_from`` lists the file numbers of the likely duplicates the
     user was shown and declared to be other people: that choice is recorded with the file."""
     beneficiary = Beneficiary(centre=centre, created_by=by)
+    if by.role == Role.COORDINATOR and by.centre_id == centre.pk:
+        # Whoever opens the file follows the person until someone else is named (casework).
+        beneficiary.referent = by
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(beneficiary, field, data[field])

@@ -46,7 +46,7 @@ def _get_beneficiary(request, pk, *, detention_flag: bool = False) -> Beneficiar
     ``has_detention``, read in the same query, so that the file page can offer to show a
     record without reading it."""
     files = Beneficiary.objects.select_related(
-        "centre", "track", "residence_province", "sms_consent_by"
+        "centre", "track", "residence_province", "sms_consent_by", "referent"
     )
     if detention_flag:
         files = files.annotate(

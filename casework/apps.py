@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class CaseworkConfig(AppConfig):
     name = "casework"
     verbose_name = _("Casework")
+
+    def ready(self) -> None:
+        from beneficiaries import hooks
+        from casework import transfer_permissions, transfers
+        from casework.access_request import transfer_sections
+
+        def transfer_context(user, beneficiary) -> dict:
+            return {
+                "can_request_transfer": transfer_permissions.can_request_transfer(
+                    user, beneficiary
+                ),
+                "transfers": beneficiary.transfers.select_related(
+                    "from_centre", "to_centre", "requested_by", "answered_by"
+                ),
+            }
+
+        transfers.register_notifications()
+        hooks.FILE_PAGE_CONTEXT.append(transfer_context)
+        hooks.ANONYMISERS.append(transfers.transfers_anonymise)
+        hooks.ACCESS_REQUEST_SECTIONS.append(transfer_sections)

@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary
-from reintegration.scoping import ScopedQuerySet
+from reintegration.models import Centre, Role
+from reintegration.scoping import NATIONWIDE_ROLES, ScopedQuerySet
 
 
 class TaskQuerySet(ScopedQuerySet):
@@ -109,3 +110,105 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TransferRequestQuerySet(models.QuerySet):
+    """Transfers are seen from both ends: a coordinator sees those of their centre, asked or
+    received; regional staff those touching their region; headquarters and auditors all;
+    provincial officials none (they see no personal file)."""
+
+    def visible_to(self, user) -> TransferRequestQuerySet:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in NATIONWIDE_ROLES:
+            return self.all()
+        if user.role == Role.COORDINATOR and user.centre_id:
+            return self.filter(Q(from_centre=user.centre_id) | Q(to_centre=user.centre_id))
+        if user.role == Role.REGIONAL and user.region_id:
+            return self.filter(
+                Q(from_centre__province__region=user.region_id)
+                | Q(to_centre__province__region=user.region_id)
+            )
+        return self.none()
+
+    def pending(self) -> TransferRequestQuerySet:
+        return self.filter(status=TransferRequest.Status.REQUESTED)
+
+
+class TransferRequest(models.Model):
+    """A centre asks another to take over a person's file (the person settled elsewhere). The
+    file moves only when the other centre accepts; every request stays, answered or not, so the
+    file keeps both centres in its history."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("awaiting an answer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("cancelled")
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("file")
+    )
+    from_centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="+", verbose_name=_("from centre")
+    )
+    to_centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="+", verbose_name=_("to centre")
+    )
+    reason = models.TextField(_("reason for the transfer"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested on"), auto_now_add=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered on"), null=True, blank=True)
+    answer_reason = models.TextField(_("reason given with the answer"), blank=True)
+
+    objects = TransferRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        constraints = [
+            # Two centres cannot both be asked for the same person at the same time.
+            models.UniqueConstraint(
+                fields=["beneficiary"],
+                condition=Q(status="requested"),
+                name="one_pending_transfer_per_file",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_centre=models.F("to_centre")),
+                name="transfer_between_two_centres",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["to_centre"], condition=Q(status="requested"), name="transfer_incoming_idx"
+            ),
+            models.Index(
+                fields=["from_centre"],
+                condition=Q(status="requested"),
+                name="transfer_outgoing_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id}: {self.from_centre_id} → {self.to_centre_id}"
+
+    @property
+    def audit_label(self) -> str:
+        return self.beneficiary.file_number

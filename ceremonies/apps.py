@@ -10,10 +10,13 @@ class CeremoniesConfig(AppConfig):
         # Declares the app's kinds of job in every process: the page that follows a job asks
         # who besides its requester may see it (``reintegration.jobs.can_follow``).
         from beneficiaries import hooks
+        from casework import transfers
         from ceremonies import jobs  # noqa: F401
         from ceremonies.access_request import handover_sections
+        from ceremonies.services import planned_ceremony_refusal
 
         hooks.ACCESS_REQUEST_SECTIONS.append(handover_sections)
         from ceremonies import texting
 
         hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})
+        transfers.TRANSFER_CHECKS.append(planned_ceremony_refusal)

@@ -14,6 +14,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries.models import Beneficiary
 from ceremonies import permissions
 from ceremonies.models import Ceremony, Handover, HandoverItem, HandoverItemSerial
 from partners import services as money
@@ -23,7 +24,7 @@ from projects.models import BudgetLine, LifeProject
 from projects.permissions import CHARGED
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEdit
-from reintegration.formatting import format_mad, format_number
+from reintegration.formatting import format_date, format_mad, format_number
 from reintegration.models import Centre, User
 from reintegration.money import MoneyField
 from reintegration.refusals import Refused
@@ -209,6 +210,26 @@ def hold_refusal(ceremony: Ceremony) -> str | None:
             "number": empty.project.beneficiary.file_number
         }
     return None
+
+
+def planned_ceremony_refusal(beneficiary: Beneficiary) -> str:
+    """Why the person's file cannot move to another centre now ("" when it can): a planned
+    ceremony is the sending centre's, in its province, and prepared with its conventions. The
+    person is removed from it (or it is held) before the file moves."""
+    handover = (
+        Handover.objects.filter(
+            project__beneficiary=beneficiary, ceremony__status=Ceremony.Status.PLANNED
+        )
+        .select_related("ceremony")
+        .first()
+    )
+    if handover is None:
+        return ""
+    ceremony = handover.ceremony
+    return _(
+        "This person is on the ceremony planned on %(date)s at %(place)s: remove them from it, "
+        "or hold it, before the file moves to another centre."
+    ) % {"date": format_date(ceremony.held_on), "place": ceremony.place}
 
 
 # --- Planning ------------------------------------------------------------------------------

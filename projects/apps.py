@@ -8,6 +8,8 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries import hooks
+        from casework import caseload
+        from projects import caseload as project_figures
         from projects import permissions, services
         from projects.access_request import project_sections
         from projects.models import OPEN_STATUSES
@@ -32,3 +34,4 @@ class ProjectsConfig(AppConfig):
         from projects import texting
 
         hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})
+        caseload.FIGURES.extend(project_figures.FIGURES)

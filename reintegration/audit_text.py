@@ -55,6 +55,17 @@ SENTENCES = {
     ),
     "beneficiary.texted": _("%(actor)s sent a text message to %(target)s."),
     "beneficiary.reminded": _("An automatic reminder was texted to %(target)s."),
+    "beneficiary.transfer_requested": _(
+        "%(actor)s asked another centre to take over the file %(target)s."
+    ),
+    "beneficiary.transfer_accepted": _(
+        "%(actor)s accepted the transfer of the file %(target)s: it moved to their centre."
+    ),
+    "beneficiary.transfer_declined": _("%(actor)s declined the transfer of the file %(target)s."),
+    "beneficiary.transfer_cancelled": _(
+        "%(actor)s withdrew the request to transfer the file %(target)s."
+    ),
+    "beneficiary.referent_changed": _("%(actor)s changed the referent of the file %(target)s."),
     "detention.created": _("%(actor)s recorded the detention record of %(target)s."),
     "detention.updated": _("%(actor)s edited the detention record of %(target)s."),
     "detention.viewed": _("%(actor)s viewed the detention record of %(target)s."),

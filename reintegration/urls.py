@@ -21,6 +21,8 @@ urlpatterns = [
     path("outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("projects/", include("projects.urls")),
+    path("transfers/", include("casework.transfer_urls")),
+    path("caseload/", include("casework.caseload_urls")),
     path("conventions/", include("partners.urls")),
     path("", include("ceremonies.urls")),
     path("language/", pages.set_language, name="set_language"),

@@ -129,7 +129,11 @@ def _person(rng: random.Random, today: datetime.date) -> dict:
 
 def seed(**context) -> dict:
     centres = context["centres"]
-    coordinators = {u.centre_id: u for u in context["users"] if u.role == Role.COORDINATOR}
+    # The first coordinator of each centre opens its files (a centre may have two).
+    coordinators: dict = {}
+    for user in context["users"]:
+        if user.role == Role.COORDINATOR:
+            coordinators.setdefault(user.centre_id, user)
     national = next(u for u in context["users"] if u.role == Role.NATIONAL)
     establishments = seed_establishments()
     tracks = list(ProgrammeTrack.objects.order_by("pk"))

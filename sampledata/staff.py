@@ -22,6 +22,8 @@ CENTRES = [
 ACCOUNTS = [
     ("coordinator", "Samira", "El Idrissi", Role.COORDINATOR, "centre", "TNG"),
     ("coordinator.casa", "Youssef", "Benjelloun", Role.COORDINATOR, "centre", "CAS"),
+    # A second coordinator in Tanger: the caseload page shares the centre's files between them.
+    ("coordinator.tng2", "Omar", "Zyani", Role.COORDINATOR, "centre", "TNG"),
     ("regional", "Karim", "Amrani", Role.REGIONAL, "region", "01"),
     ("official", "Nadia", "Tazi", Role.OFFICIAL, "province", "01.511"),
     ("national", "Hicham", "Alaoui", Role.NATIONAL, None, None),

@@ -39,6 +39,7 @@ SLOWEST_FIRST = [
     "test_phone_tables",
     "test_projects",
     "test_ceremonies",
+    "test_transfers",
     "test_confirmations",
     "test_duplicates",
     "test_beneficiaries",

@@ -48,6 +48,7 @@ EXCLUDED = {
         "version": EDITS,
     },
     "beneficiaries.detentionrecord": {"id": ROW, "beneficiary": IN_FILE},
+    "casework.transferrequest": {"id": ROW, "beneficiary": IN_FILE},
     "beneficiaries.consent": {"id": ROW, "beneficiary": IN_FILE},
     "beneficiaries.document": {
         "id": ROW,
@@ -106,6 +107,7 @@ EXPECTED = {
     "partners.handoveritem",
     "partners.handoveritemserial",
     "partners.certificate",
+    "casework.transferrequest",
 }
 
 
@@ -177,6 +179,14 @@ def everything(users, centre, convention, monkeypatch):
             kind="release",
         )
         project = equipped(make_project(person, coordinator), users, timezone.localdate())
+        from casework.transfers import transfer_decline, transfer_request
+        from reintegration.tests.factories import CentreFactory, UserFactory
+
+        sale = CentreFactory(code="SLE", province__code="04.441")
+        asked = transfer_request(beneficiary=person, to_centre=sale, reason="Salé", by=coordinator)
+        transfer_decline(
+            transfer=asked, by=UserFactory(coordinator=True, centre=sale), reason="Pas de place"
+        )
         item = HandoverItem.objects.get(handover__project=project)  # two sewing machines
         for unit in (1, 2):
             HandoverItemSerial.objects.create(

@@ -226,12 +226,12 @@ def test_the_file_page_costs_a_fixed_number_of_queries(
     client.get(f"/beneficiaries/{person.pk}/")  # the first request of a session records its time
     # session, user, the file (with whether it has a detention record), the access entry's
     # INSERT, projects, whether one is open (may a project start), the user's centre,
-    # consents, documents, text messages, timeline. Recording the view adds its INSERT and
-    # nothing else.
-    with django_assert_num_queries(11):
+    # consents, documents, text messages, transfers between centres, timeline. Recording the
+    # view adds its INSERT and nothing else.
+    with django_assert_num_queries(12):
         assert client.get(f"/beneficiaries/{person.pk}/").status_code == 200
     # Shown: the record itself; its entry goes in the same INSERT as the file page's.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(f"/beneficiaries/{person.pk}/?show=detention").status_code == 200
     assert AccessEntry.objects.count() == 4
 

@@ -80,6 +80,19 @@ def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys, n
     output = capsys.readouterr().out
     assert "  coordinator        Centre coordinator       CAR Tanger" in output
     assert "  auditor            Auditor                  all of Morocco" in output
+    # Caseloads and transfers: Tanger's files shared by its two coordinators, one file moved to
+    # Casablanca with both centres in its history, one request waiting for Tanger.
+    from beneficiaries.models import Beneficiary
+    from casework.models import TransferRequest
+
+    transfers = TransferRequest.objects.values_list(
+        "from_centre__code", "to_centre__code", "status"
+    )
+    assert sorted(transfers) == [("CAS", "TNG", "requested"), ("TNG", "CAS", "accepted")]
+    moved = TransferRequest.objects.get(status="accepted").beneficiary
+    assert (moved.centre.code, moved.referent.username) == ("CAS", "coordinator.casa")
+    referents = Beneficiary.objects.filter(centre__code="TNG").values_list("referent__username")
+    assert set(referents) == {("coordinator",), ("coordinator.tng2",)}
     counts = (User.objects.count(), Centre.objects.count(), AuditEntry.objects.count())
     passwords = list(User.objects.order_by("pk").values_list("password", flat=True))
     call_command("seed_demo")

@@ -141,6 +141,18 @@ MATRIX = {
     "certificate_correct": ("post", "certificate", only(WRITERS, status=302)),
     "certificate_verify_form": ("get", None, everyone(200, anonymous=200)),
     "certificate_verify": ("get", "code", everyone(200, anonymous=200)),
+    # Transfers between centres: the centres ask and answer for their own files, headquarters
+    # may do all, regional staff and auditors read, officials see none. "transfer" was asked by
+    # the users' centre (Tanger) of Salé, "incoming" by Salé of Tanger.
+    "transfer_list": ("get", None, only(READERS)),
+    "transfer_detail": ("get", "transfer", only(READERS)),
+    "transfer_request": ("get", "movable", only(WRITERS)),
+    "transfer_accept": ("get", "incoming", only(WRITERS)),
+    "transfer_decline": ("get", "incoming", only(WRITERS)),
+    "transfer_cancel": ("get", "transfer", only(WRITERS)),
+    # Caseloads: read like files; coordinators go straight to their own centre's.
+    "caseload": ("get", None, {**only(READERS), "coordinator": 302}),
+    "caseload_centre": ("get", "centre", only(READERS)),
 }
 
 DECIDERS = {"regional", "national"}
@@ -157,7 +169,27 @@ CONFIRMED = [
     ("ceremony_cancel", "ceremony", "post", {"reason": "report"}, only(PREPARERS, status=302)),
     ("project_action", "reject", "get", None, only(DECIDERS)),
     ("project_action", "reject", "post", {"comment": "non"}, only(DECIDERS, status=302)),
+    (
+        "transfer_request",
+        "movable",
+        "post",
+        {"to_centre": lambda: Centre.objects.get(code="SLE").pk, "reason": "installé à Salé"},
+        only(WRITERS, status=302),
+    ),
+    ("transfer_accept", "incoming", "post", {}, only(WRITERS, status=302)),
+    ("transfer_decline", "incoming", "post", {"reason": "non"}, only(WRITERS, status=302)),
+    ("transfer_cancel", "transfer", "post", {}, only(WRITERS, status=302)),
+    # The bulk change of referents: the centre's coordinators and headquarters (an empty form is
+    # shown again with what is missing).
+    ("caseload_centre", "centre", "post", {}, only(WRITERS)),
 ]
+
+
+def make_sale():
+    """Salé's centre, in another region than Tanger's and Casablanca's."""
+    from reintegration.tests.factories import CentreFactory
+
+    return CentreFactory(code="SLE", province__code="04.441")
 
 
 def builders(users, centre, convention) -> dict:
@@ -300,8 +332,23 @@ def builders(users, centre, convention) -> dict:
         project = make_project(person(), coordinator)
         return {"pk": project.pk, "line_pk": project.lines.get().pk}
 
+    def transfer(incoming=False):
+        from casework.transfers import transfer_request
+        from reintegration.tests.factories import UserFactory
+
+        sale = make_sale()
+        if incoming:
+            theirs = UserFactory(coordinator=True, centre=sale)
+            file = BeneficiaryFactory(centre=sale, by=theirs)
+            return transfer_request(beneficiary=file, to_centre=centre, reason="x", by=theirs)
+        return transfer_request(beneficiary=person(), to_centre=sale, reason="x", by=coordinator)
+
     builders = {
         None: dict,
+        "transfer": lambda: {"pk": transfer().pk},
+        "incoming": lambda: {"pk": transfer(incoming=True).pk},
+        "movable": lambda: {"beneficiary_pk": person().pk},
+        "centre": lambda: {"centre_pk": centre.pk},
         "csv": lambda: {"fmt": "csv"},
         "person": lambda: {"pk": person().pk},
         "texted": texted,
@@ -478,6 +525,8 @@ def test_permission_matrix(client, world, objects, url_name, visitor):
 
 
 def confirm(client, url, method, data):
+    # A value known only once the world is built (a centre's id) is given as a function.
+    data = {key: value() if callable(value) else value for key, value in (data or {}).items()}
     return client.get(url) if method == "get" else confirming.confirm(client, url, data)
 
 
@@ -536,6 +585,10 @@ def test_a_confirmed_action_outside_the_scope_is_not_found(
             "certificate",
             "issuing_job",
             "batch_job",
+            "transfer",
+            "incoming",
+            "movable",
+            "centre",
         )
     ),
 )

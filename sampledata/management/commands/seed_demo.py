@@ -21,6 +21,7 @@ class Command(BaseCommand):
         "sampledata.life_projects",
         "sampledata.handovers",
         "sampledata.texting",
+        "sampledata.transfers",
     ]
 
     def handle(self, *args, **options):
