@@ -10,7 +10,14 @@ class CeremoniesConfig(AppConfig):
         # Declares the app's kinds of job in every process: the page that follows a job asks
         # who besides its requester may see it (``reintegration.jobs.can_follow``).
         from beneficiaries import hooks
-        from ceremonies import jobs  # noqa: F401
+        from ceremonies import (
+            jobs,  # noqa: F401
+            services,
+        )
         from ceremonies.access_request import handover_sections
+        from reintegration import notifications
 
         hooks.ACCESS_REQUEST_SECTIONS.append(handover_sections)
+        notifications.register(
+            services.PLANNED, label=services.PLANNED_LABEL, message=services.PLANNED_MESSAGE
+        )

@@ -290,11 +290,7 @@ def certificates_issue(
     time of sixty renderings; a second click finds the certificates already there. A job runs
     it (``ceremonies.jobs.issue_certificates``) and follows it through ``progress``."""
     issued = []
-    missing = list(
-        _handovers(ceremony)
-        .exclude(certificates__status=Certificate.Status.CURRENT)
-        .values_list("pk", flat=True)
-    )
+    missing = list(_handovers(ceremony).without_certificate().values_list("pk", flat=True))
     if progress:
         progress(0, len(missing))
     for done, handover_id in enumerate(missing, start=1):
@@ -302,12 +298,7 @@ def certificates_issue(
             locked = _lock_held(ceremony)
             if not permissions.can_issue_certificates(by, locked):
                 raise Refused(_("Your role does not allow issuing certificates."))
-            handover = (
-                _handovers(locked)
-                .exclude(certificates__status="current")
-                .filter(pk=handover_id)
-                .first()
-            )
+            handover = _handovers(locked).without_certificate().filter(pk=handover_id).first()
             if handover is not None:  # unless a colleague's click issued it meanwhile
                 certificate = _issue(handover, by)
                 audit.record("certificate.issued", actor=by, target=certificate)
