@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from ceremonies import permissions
 from ceremonies import services as ceremonies
-from ceremonies.models import Ceremony, Certificate, CertificateCounter, Handover
+from ceremonies.models import Ceremony, Certificate, CertificateCounter, Handover, HandoverQuerySet
 from ceremonies.words import amount_in_arabic, amount_in_french
 from reintegration import audit
 from reintegration.formatting import format_date, format_mad, format_number, format_quantity
@@ -270,7 +270,7 @@ def _lock_held(ceremony: Ceremony, statuses: tuple[str, ...] = (Ceremony.Status.
     return locked
 
 
-def _handovers(ceremony: Ceremony) -> QuerySet[Handover]:
+def _handovers(ceremony: Ceremony) -> HandoverQuerySet:
     return ceremony.handovers.select_related(
         "ceremony__centre",
         "ceremony__province",

@@ -570,7 +570,7 @@ def handover_save(
         }
         for data in items:
             # The formset gives the item itself, a posted form its primary key.
-            item = existing.get(getattr(data.get("id"), "pk", data.get("id")))  # type: ignore[arg-type]
+            item = existing.get(getattr(data.get("id"), "pk", data.get("id")))
             if item is None:
                 raise Refused(_("Items cannot be added after the ceremony."))
             item.designation = data["designation"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
@@ -216,19 +217,20 @@ def certificates_to_issue(user: User) -> Block:
         Ceremony.objects.filter(pk__in=missing.values("ceremony"))
         .annotate(missing=Subquery(per_ceremony))
         .order_by("held_on", "pk")
+        .values("pk", "place", "held_on", "missing")
     )
 
-    def item(ceremony: Ceremony) -> Item:
+    def item(ceremony: dict[str, Any]) -> Item:
         return Item(
-            title=ceremony.place,
-            code=format_date(ceremony.held_on, style="short"),
+            title=ceremony["place"],
+            code=format_date(ceremony["held_on"], style="short"),
             note=ngettext(
                 "%(count)s certificate to issue",
                 "%(count)s certificates to issue",
-                ceremony.missing,
+                ceremony["missing"],
             )
-            % {"count": _number(ceremony.missing)},
-            url=reverse("ceremony_detail", args=[ceremony.pk]),
+            % {"count": _number(ceremony["missing"])},
+            url=reverse("ceremony_detail", args=[ceremony["pk"]]),
         )
 
     items = [item(ceremony) for ceremony in ceremonies[:FIRST_FEW]] if count else []
