@@ -20,6 +20,7 @@ class Command(BaseCommand):
         "sampledata.funding",
         "sampledata.life_projects",
         "sampledata.handovers",
+        "sampledata.today",
     ]
 
     def handle(self, *args, **options):
