@@ -93,6 +93,15 @@ def _name(person: Beneficiary) -> str:
     return person.full_name_latin
 
 
+def _project_item(project: LifeProject, note: str) -> Item:
+    return Item(
+        title=_name(project.beneficiary),
+        code=project.beneficiary.file_number,
+        note=note,
+        url=reverse("project_detail", args=[project.pk]),
+    )
+
+
 def _days_late(due_on: datetime.date, today: datetime.date) -> str:
     days = (today - due_on).days
     if days > 0:
@@ -132,12 +141,7 @@ def returned_projects(user: User) -> Block:
         "returned",
         _("Projects returned to the centre"),
         rows,
-        lambda project: Item(
-            title=_name(project.beneficiary),
-            code=project.beneficiary.file_number,
-            note=project.title,
-            url=reverse("project_detail", args=[project.pk]),
-        ),
+        lambda project: _project_item(project, project.title),
         empty=_("No project is waiting for corrections."),
         see_all=reverse("project_list") + f"?status={Status.RETURNED}",
     )
@@ -192,12 +196,7 @@ def projects_awaiting_ceremony(user: User) -> Block:
         "ceremony_wait",
         _("Approved projects waiting for a ceremony"),
         rows,
-        lambda project: Item(
-            title=_name(project.beneficiary),
-            code=project.beneficiary.file_number,
-            note=project.get_status_display(),
-            url=reverse("project_detail", args=[project.pk]),
-        ),
+        lambda project: _project_item(project, project.get_status_display()),
         empty=_("No approved project is waiting for a ceremony."),
         see_all=reverse("ceremony_list"),
         see_all_label=_("Ceremonies"),
@@ -277,12 +276,10 @@ def approvals_waiting(user: User, today: datetime.date) -> Block:
     def item(project: LifeProject) -> Item:
         submitted = timezone.localdate(project.submitted_at) if project.submitted_at else today
         days = (today - submitted).days
-        return Item(
-            title=_name(project.beneficiary),
-            code=project.beneficiary.file_number,
-            note=ngettext("waiting for %(days)s day", "waiting for %(days)s days", days)
+        return _project_item(
+            project,
+            ngettext("waiting for %(days)s day", "waiting for %(days)s days", days)
             % {"days": _number(days)},
-            url=reverse("project_detail", args=[project.pk]),
         )
 
     national = user.role == Role.NATIONAL

@@ -50,9 +50,9 @@ def record_serials(handover, *, by, prefix: str, brands=()) -> None:
     ceremonies.handover_save(handover=handover, by=by, items=items, version=handover.version)
 
 
-def hand_over(project, *, by, holder, held_on: datetime.date) -> Ceremony:
-    """A ceremony for ``project`` on ``held_on``, held by ``holder``, its certificate issued and,
-    when it is more than a month old, its paperwork closed."""
+def hand_over(project, *, by, holder, held_on: datetime.date, certify: bool = True) -> Ceremony:
+    """A ceremony for ``project`` on ``held_on``, held by ``holder``, its certificate issued
+    (unless ``certify`` is false) and, when it is more than a month old, its paperwork closed."""
     centre = project.beneficiary.centre
     place, authority = PLACES.get(centre.code, (f"مقر عمالة {centre.province.name_ar}", "العامل"))
     conventions = list(
@@ -77,10 +77,29 @@ def hand_over(project, *, by, holder, held_on: datetime.date) -> Ceremony:
     handover = ceremony.handovers.get()
     record_serials(handover, by=by, prefix=f"SN{held_on:%y}{handover.pk:05d}")
     ceremonies.ceremony_hold(ceremony=ceremony, by=holder)
+    if not certify:
+        return ceremony
     certificates.certificates_issue(ceremony=ceremony, by=by)
     if held_on < timezone.localdate() - datetime.timedelta(days=30):
         ceremonies.ceremony_close(ceremony=ceremony, by=holder)
     return ceremony
+
+
+def add_lines(project, *, by, lines, supplier: str = "") -> None:
+    """The budget lines (designation, category, quantity, unit price) of ``project``."""
+    for designation, category, quantity, price in lines:
+        project_services.budget_line_save(
+            project=project,
+            by=by,
+            version=project.version,
+            data={
+                "designation": designation,
+                "category": category,
+                "quantity": Decimal(quantity),
+                "unit_price": Decimal(price),
+                "supplier": supplier,
+            },
+        )
 
 
 def approved_sewing_project(person, *, coordinator, approver, convention, stock_price: str):
@@ -97,22 +116,15 @@ def approved_sewing_project(person, *, coordinator, approver, convention, stock_
             "market_fit": "طلب محلي",
         },
     )
-    for designation, category, quantity, price in (
-        ("ماكينة خياطة صناعية", "equipment", "2", "6800.00"),
-        ("ماكينة سورجي", "equipment", "1", "5400.00"),
-        ("أقمشة وخيوط", "stock", "1", stock_price),
-    ):
-        project_services.budget_line_save(
-            project=project,
-            by=coordinator,
-            version=project.version,
-            data={
-                "designation": designation,
-                "category": category,
-                "quantity": Decimal(quantity),
-                "unit_price": Decimal(price),
-            },
-        )
+    add_lines(
+        project,
+        by=coordinator,
+        lines=[
+            ("ماكينة خياطة صناعية", "equipment", "2", "6800.00"),
+            ("ماكينة سورجي", "equipment", "1", "5400.00"),
+            ("أقمشة وخيوط", "stock", "1", stock_price),
+        ],
+    )
     project_services.project_submit(project=project, by=coordinator)
     project.refresh_from_db()
     project_services.project_approve(

@@ -17,37 +17,11 @@ from ceremonies.models import Ceremony
 from partners.models import Convention
 from projects.models import LifeProject, Status
 from reintegration.models import Notification, OutboxMessage
-from sampledata.handovers import approved_sewing_project, record_serials
+from sampledata.handovers import approved_sewing_project, hand_over
 
 PLANNED_PLACE = "دار الثقافة بطنجة"
 # Each demo user keeps this many of their latest notifications unread.
 UNREAD = 3
-
-
-def _hold_without_certificates(project, *, coordinator, holder, held_on) -> Ceremony:
-    """A ceremony held for ``project`` whose certificates nobody issued yet."""
-    conventions = list(
-        Convention.objects.filter(
-            allocations__project=project, allocations__released_at__isnull=True
-        ).distinct()
-    )
-    ceremony = ceremonies.ceremony_save(
-        by=coordinator,
-        data={
-            "centre": project.beneficiary.centre,
-            "held_on": held_on,
-            "place": "مقر باشوية أصيلة",
-            "presided_by": "باشا مدينة أصيلة",
-            "authority": Ceremony.Authority.OTHER,
-            "authority_other": "الباشا",
-            "conventions": conventions,
-        },
-    )
-    ceremonies.ceremony_add_projects(ceremony=ceremony, by=coordinator, project_ids=[project.pk])
-    handover = ceremony.handovers.get()
-    record_serials(handover, by=coordinator, prefix=f"AS{held_on:%y}{handover.pk:05d}")
-    ceremonies.ceremony_hold(ceremony=ceremony, by=holder)
-    return ceremony
 
 
 def seed(**context) -> dict:
@@ -64,11 +38,12 @@ def seed(**context) -> dict:
         beneficiary__centre=centre, status=Status.FUNDED, handover__isnull=True
     ).first()
     if funded is not None:
-        _hold_without_certificates(
+        hand_over(
             funded,
-            coordinator=coordinator,
+            by=coordinator,
             holder=regional,
             held_on=today - datetime.timedelta(days=5),
+            certify=False,
         )
 
     # A ceremony planned in twelve days with one of two newly approved projects; the other
