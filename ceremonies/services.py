@@ -118,7 +118,7 @@ def awaiting_ceremony(user: User) -> QuerySet[LifeProject]:
 
 
 def ceremonies_to_hold(user: User) -> QuerySet[Ceremony]:
-    """Planned ceremonies of the user's territory, the next first."""
+    """Planned ceremonies of the user's territory."""
     return Ceremony.objects.visible_to(user).filter(status=Ceremony.Status.PLANNED)
 
 
@@ -136,6 +136,7 @@ def eligible_projects(ceremony: Ceremony, user: User) -> QuerySet[LifeProject]:
         awaiting_ceremony(user)
         .filter(
             beneficiary__centre=ceremony.centre_id,
+            allocations__released_at__isnull=True,
             allocations__convention__in=conventions,
         )
         .exclude(pk__in=charged_elsewhere(conventions))
