@@ -82,6 +82,13 @@ class BeneficiaryQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 
+    # A file's consent holds while one given consent is not withdrawn (law 09-08 art. 4).
+    def consented(self):
+        return self.filter(pk__in=Consent.objects.filter(withdrawn_on=None).values("beneficiary"))
+
+    def without_consent(self):
+        return self.exclude(pk__in=Consent.objects.filter(withdrawn_on=None).values("beneficiary"))
+
 
 class Beneficiary(models.Model):
     class Sex(models.TextChoices):

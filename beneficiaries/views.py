@@ -102,9 +102,9 @@ def beneficiary_list(request):
     rows = queryset.in_bulk(list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list]
     consented = set(
-        Beneficiary.objects.filter(
-            pk__in=[b.pk for b in page.object_list], consents__withdrawn_on__isnull=True
-        ).values_list("pk", flat=True)
+        Beneficiary.objects.filter(pk__in=[b.pk for b in page.object_list])
+        .consented()
+        .values_list("pk", flat=True)
     )
     return render(
         request,

@@ -11,12 +11,18 @@ class CeremoniesConfig(AppConfig):
         # who besides its requester may see it (``reintegration.jobs.can_follow``).
         from beneficiaries import hooks
         from casework import transfers
-        from ceremonies import jobs  # noqa: F401
+        from ceremonies import (
+            jobs,  # noqa: F401
+            services,
+            texting,
+        )
         from ceremonies.access_request import handover_sections
         from ceremonies.services import planned_ceremony_refusal
+        from reintegration import notifications
 
         hooks.ACCESS_REQUEST_SECTIONS.append(handover_sections)
-        from ceremonies import texting
-
         hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})
         transfers.TRANSFER_CHECKS.append(planned_ceremony_refusal)
+        notifications.register(
+            services.PLANNED, label=services.PLANNED_LABEL, message=services.PLANNED_MESSAGE
+        )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from ceremonies import permissions
 from ceremonies import services as ceremonies
-from ceremonies.models import Ceremony, Certificate, CertificateCounter, Handover
+from ceremonies.models import Ceremony, Certificate, CertificateCounter, Handover, HandoverQuerySet
 from ceremonies.words import amount_in_arabic, amount_in_french
 from reintegration import audit
 from reintegration.formatting import format_date, format_mad, format_number, format_quantity
@@ -261,7 +261,7 @@ def _lock_held(ceremony: Ceremony, statuses: tuple[str, ...] = (Ceremony.Status.
     return locked
 
 
-def _handovers(ceremony: Ceremony) -> QuerySet[Handover]:
+def _handovers(ceremony: Ceremony) -> HandoverQuerySet:
     return ceremony.handovers.select_related(
         "ceremony__centre",
         "ceremony__province",
@@ -281,11 +281,7 @@ def certificates_issue(
     time of sixty renderings; a second click finds the certificates already there. A job runs
     it (``ceremonies.jobs.issue_certificates``) and follows it through ``progress``."""
     issued = []
-    missing = list(
-        _handovers(ceremony)
-        .exclude(certificates__status=Certificate.Status.CURRENT)
-        .values_list("pk", flat=True)
-    )
+    missing = list(_handovers(ceremony).without_certificate().values_list("pk", flat=True))
     if progress:
         progress(0, len(missing))
     for done, handover_id in enumerate(missing, start=1):
@@ -293,12 +289,7 @@ def certificates_issue(
             locked = _lock_held(ceremony)
             if not permissions.can_issue_certificates(by, locked):
                 raise Refused(_("Your role does not allow issuing certificates."))
-            handover = (
-                _handovers(locked)
-                .exclude(certificates__status="current")
-                .filter(pk=handover_id)
-                .first()
-            )
+            handover = _handovers(locked).without_certificate().filter(pk=handover_id).first()
             if handover is not None:  # unless a colleague's click issued it meanwhile
                 certificate = _issue(handover, by)
                 audit.record("certificate.issued", actor=by, target=certificate)

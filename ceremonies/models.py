@@ -99,6 +99,13 @@ class Ceremony(models.Model):
         return str(self.get_authority_display())
 
 
+class HandoverQuerySet(models.QuerySet):
+    def without_certificate(self) -> HandoverQuerySet:
+        """Handovers with no current certificate: never issued, or cancelled and not yet
+        replaced."""
+        return self.exclude(certificates__status="current")
+
+
 class Handover(models.Model):
     """What one beneficiary received at a ceremony. Prepared from the approved budget, edited at
     the ceremony, and fixed in value once the ceremony is held (the money has moved)."""
@@ -120,6 +127,8 @@ class Handover(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+
+    objects = HandoverQuerySet.as_manager()
 
     class Meta:
         app_label = "partners"

@@ -11,8 +11,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Beneficiary
 from ceremonies import permissions
@@ -22,10 +24,10 @@ from partners.models import Allocation, Convention
 from projects import services as project_services
 from projects.models import BudgetLine, LifeProject
 from projects.permissions import CHARGED
-from reintegration import audit
+from reintegration import audit, notifications
 from reintegration.concurrency import ConcurrentEdit
 from reintegration.formatting import format_date, format_mad, format_number
-from reintegration.models import Centre, User
+from reintegration.models import Centre, Role, User
 from reintegration.money import MoneyField
 from reintegration.refusals import Refused
 
@@ -110,16 +112,31 @@ def charged_elsewhere(conventions: Iterable[Convention]) -> QuerySet[Allocation,
     )
 
 
+def awaiting_ceremony(user: User) -> QuerySet[LifeProject]:
+    """Approved projects, charged to conventions, visible to the user, whose equipment is not
+    yet given to a ceremony."""
+    return LifeProject.objects.visible_to(user).filter(status__in=CHARGED, handover__isnull=True)
+
+
+def ceremonies_to_hold(user: User) -> QuerySet[Ceremony]:
+    """Planned ceremonies of the user's territory."""
+    return Ceremony.objects.visible_to(user).filter(status=Ceremony.Status.PLANNED)
+
+
+def certificates_missing(user: User) -> QuerySet[Handover]:
+    """Handovers of the user's held ceremonies that still have no current certificate."""
+    held = Ceremony.objects.visible_to(user).filter(status=Ceremony.Status.HELD)
+    return Handover.objects.filter(ceremony__in=held.values("pk")).without_certificate()
+
+
 def eligible_projects(ceremony: Ceremony, user: User) -> QuerySet[LifeProject]:
     """Approved projects of the ceremony's centre, charged to its conventions only, visible to
     the user and not yet given to a ceremony."""
     conventions = ceremony.conventions.all()
     return (
-        LifeProject.objects.visible_to(user)
+        awaiting_ceremony(user)
         .filter(
-            status__in=CHARGED,
             beneficiary__centre=ceremony.centre_id,
-            handover__isnull=True,
             allocations__released_at__isnull=True,
             allocations__convention__in=conventions,
         )
@@ -291,8 +308,11 @@ def ceremony_save(
             raise ConcurrentEdit(ceremony)
         ceremony.version += 1
         action = "ceremony.updated"
+    changed = set()
     for field in CEREMONY_FIELDS:
         if field in data:
+            if getattr(ceremony, field) != data[field]:
+                changed.add(field)
             setattr(ceremony, field, data[field])
     _check_conventions(ceremony, conventions)
     if action == "ceremony.created":
@@ -315,7 +335,38 @@ def ceremony_save(
                 % {"number": stranded.project.beneficiary.file_number}
             )
     audit.record(action, actor=by, target=ceremony)
+    if action == "ceremony.created" or "held_on" in changed:
+        _notify_planned(ceremony, by)
     return ceremony
+
+
+# Registered in CeremoniesConfig.ready.
+PLANNED = "ceremony.planned"
+PLANNED_LABEL = gettext_lazy("Handover ceremony planned in your province")
+PLANNED_MESSAGE = gettext_lazy(
+    "A handover ceremony is planned on %(date)s at %(place)s (%(centre)s)."
+)
+
+
+def _notify_planned(ceremony: Ceremony, by: User) -> None:
+    """The province's officials (the governor's staff prepare it) and the coordinators of its
+    centres hear of a ceremony planned, or moved to another day, in the same transaction."""
+    province = ceremony.province_id
+    recipients = User.objects.filter(is_active=True).filter(
+        Q(role=Role.OFFICIAL, province=province)
+        | Q(role=Role.COORDINATOR, centre__province=province)
+    )
+    notifications.notify(
+        recipients,
+        kind=PLANNED,
+        url=reverse("ceremony_detail", args=[ceremony.pk]),
+        params={
+            "date": f"{ceremony.held_on:%d/%m/%Y}",
+            "place": ceremony.place,
+            "centre": ceremony.centre.code,
+        },
+        by=by,
+    )
 
 
 def _prefill(handover: Handover, project: LifeProject) -> None:
@@ -541,7 +592,7 @@ def handover_save(
         }
         for data in items:
             # The formset gives the item itself, a posted form its primary key.
-            item = existing.get(getattr(data.get("id"), "pk", data.get("id")))  # type: ignore[arg-type]
+            item = existing.get(getattr(data.get("id"), "pk", data.get("id")))
             if item is None:
                 raise Refused(_("Items cannot be added after the ceremony."))
             item.designation = data["designation"]
@@ -699,7 +750,7 @@ def ceremony_hold(*, ceremony: Ceremony, by: User) -> Ceremony:
 def ceremony_close(*, ceremony: Ceremony, by: User) -> Ceremony:
     locked = _lock(ceremony, statuses=(Ceremony.Status.HELD,))
     _allowed(permissions.can_close_ceremony(by, locked))
-    missing = locked.handovers.exclude(certificates__status="current").count()
+    missing = locked.handovers.without_certificate().count()
     if missing:
         raise Refused(
             _("Issue the certificates first: %(count)s handovers have none.") % {"count": missing}

@@ -17,6 +17,7 @@ from dashboard import jobs as report_jobs
 from dashboard.forms import DashboardFilterForm
 from dashboard.reports import convention_report
 from dashboard.selectors import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard, scope_of
+from dashboard.today import today_panel
 from partners.models import Convention
 from partners.permissions import can_view_conventions
 from reintegration import access_log, jobs
@@ -45,6 +46,8 @@ def home(request):
         {
             "form": form,
             "dashboard": dashboard,
+            # Live on every request, outside the figures' cache: what waits for the user now.
+            "today": today_panel(request.user),
             "summary_job": jobs.latest_job(report_jobs.dashboard_summary, summary, request.user),
             "query": request.GET.urlencode(),
             "currency": CURRENCY_SUFFIX[resolve_language()],

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -563,14 +563,43 @@ def last_visit(
     return visits.order_by("-done_on", "-pk").first()
 
 
-def overdue_visits(user: User, today: datetime.date | None = None) -> QuerySet[FollowUpVisit]:
+def open_visits(visits: QuerySet[FollowUpVisit] | None = None) -> QuerySet[FollowUpVisit]:
+    """Visits still to make (among ``visits``, all by default): not recorded, of a project
+    still followed (a closed or abandoned project leaves its remaining visits undone, and
+    nobody owes them)."""
+    visits = FollowUpVisit.objects.all() if visits is None else visits
+    return visits.filter(done_on__isnull=True, project__status__in=permissions.FOLLOWED)
+
+
+def visits_due(
+    user: User, *, today: datetime.date | None = None, within_days: int = 0
+) -> QuerySet[FollowUpVisit]:
+    """The user's visits to make that were due before today, or are due within
+    ``within_days`` days from today; the most overdue first."""
     today = today or timezone.localdate()
+    if within_days:
+        due = Q(due_on__lte=today + datetime.timedelta(days=within_days))
+    else:
+        due = Q(due_on__lt=today)
     return (
-        FollowUpVisit.objects.visible_to(user)
-        .filter(done_on__isnull=True, due_on__lt=today, project__status__in=permissions.FOLLOWED)
+        open_visits(FollowUpVisit.objects.visible_to(user))
+        .filter(due)
         .select_related("project__beneficiary__centre", "project__trade")
         .order_by("due_on", "pk")
     )
+
+
+def overdue_visits(user: User, today: datetime.date | None = None) -> QuerySet[FollowUpVisit]:
+    return visits_due(user, today=today)
+
+
+def approval_waiting(user: User) -> QuerySet[LifeProject]:
+    """What waits for this approver's decision: submitted projects of the region for regional
+    staff, projects above the regional ceiling for headquarters."""
+    waiting = LifeProject.objects.visible_to(user)
+    if user.role == Role.NATIONAL:
+        return waiting.filter(status=Status.AWAITING_NATIONAL)
+    return waiting.filter(status=Status.SUBMITTED)
 
 
 # --- Notifications -------------------------------------------------------------------------
@@ -647,10 +676,8 @@ def visit_reminders_send(*, today: datetime.date | None = None) -> int:
     Returns how many coordinators were written to."""
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=REMINDER_DAYS_AHEAD)
-    open_visits = FollowUpVisit.objects.filter(
-        done_on__isnull=True, due_on__lte=soon, project__status__in=permissions.FOLLOWED
-    )
-    centres = set(open_visits.values_list("project__beneficiary__centre", flat=True))
+    to_make = open_visits().filter(due_on__lte=soon)
+    centres = set(to_make.values_list("project__beneficiary__centre", flat=True))
     written = 0
     coordinators = (
         User.objects.filter(role=Role.COORDINATOR, is_active=True, centre__in=centres)
@@ -665,7 +692,7 @@ def visit_reminders_send(*, today: datetime.date | None = None) -> int:
         if already.exists():
             continue
         visits = (
-            open_visits.filter(project__beneficiary__centre=coordinator.centre_id)
+            to_make.filter(project__beneficiary__centre=coordinator.centre_id)
             .select_related("project__beneficiary")
             .order_by("due_on", "pk")
         )

@@ -34,7 +34,6 @@ from reintegration.access_log import Kind
 from reintegration.concurrency import CONCURRENT_EDIT, posted_version
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_mad
-from reintegration.models import Role
 from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import allow, requires
@@ -79,13 +78,7 @@ def project_list(request):
 @requires(permissions.can_use_inbox)
 def approval_inbox(request):
     """What waits for this approver, oldest first."""
-    waiting = LifeProject.objects.visible_to(request.user).select_related(
-        "beneficiary__centre", "trade"
-    )
-    if request.user.role == Role.NATIONAL:
-        waiting = waiting.filter(status=Status.AWAITING_NATIONAL)
-    else:
-        waiting = waiting.filter(status=Status.SUBMITTED)
+    waiting = services.approval_waiting(request.user).select_related("beneficiary__centre", "trade")
     # Paginate on primary keys, then load the page's rows with their joins: counting and
     # ordering then read indexes only, not the region's files (docs/benchmarks.md).
     ordered = waiting.order_by("submitted_at", "pk").values_list("pk", flat=True)

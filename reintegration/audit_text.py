@@ -26,6 +26,9 @@ SENTENCES = {
     "auth.password_reset_requested": _("A password reset link was sent to %(target)s."),
     "auth.password_reset_done": _("%(actor)s chose a new password through a reset link."),
     "user.language_changed": _("%(actor)s switched the interface to %(target)s."),
+    "user.notification_preference": _(
+        "%(actor)s changed whether they receive their notifications by e-mail."
+    ),
     "user.two_factor_reset": _("%(actor)s reset the two-factor sign-in of %(target)s."),
     "user.password_reset_forced": _(
         "%(actor)s forced a password reset for %(target)s: their password no longer works."

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import phonenumbers
 from django.utils import timezone, translation
 
 LRI = "\u2066"
@@ -187,3 +188,18 @@ def format_datetime(value: dt.datetime | None, language: str | None = None) -> s
     if code == "ar":
         clock = ltr(clock)
     return f"{_long_date(local.date(), code)} {clock}"
+
+
+def format_phone(value: str | None) -> str:
+    """A phone stored in international form (+212612345678) as Moroccans write it
+    (06 12 34 56 78); anything that does not parse is shown as stored. Digits read left to right
+    in any language: isolate it (``ltr``) inside Arabic text."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "MA")
+    except phonenumbers.NumberParseException:
+        return value
+    if number.country_code != 212:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

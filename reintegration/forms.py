@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reintegration import passwords
 from reintegration.audit_text import FAMILIES
-from reintegration.models import AccessEntry
+from reintegration.models import AccessEntry, User
 from reintegration.network import client_ip
 
 
@@ -155,3 +155,12 @@ class PasswordResetRequestForm(PasswordResetForm):
             email=self.cleaned_data["email"],
             client_address=client_ip(request) if request is not None else None,
         )
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    """The account page's choice of an e-mail copy of each notification; saved by
+    ``notifications.preference_set``, not by the form."""
+
+    class Meta:
+        model = User
+        fields = ["email_notifications"]

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from reintegration import outbox
+from reintegration import audit, outbox
 from reintegration.formatting import ltr
 from reintegration.models import Notification, User
 
@@ -132,3 +132,21 @@ def mark_read(*, user: User, notification_id: int | None = None) -> int:
     if notification_id is not None:
         mine = mine.filter(pk=notification_id)
     return mine.update(read_at=timezone.now())
+
+
+def preference_set(*, by: User, email: bool) -> User:
+    """Receive an e-mail copy of each notification, or not: each person chooses for their own
+    account, since the copies go to their own address."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=by.pk)
+        if locked.email_notifications != email:
+            audit.record(
+                "user.notification_preference",
+                actor=by,
+                target=locked,
+                changes={"email_notifications": [locked.email_notifications, email]},
+            )
+            locked.email_notifications = email
+            locked.save(update_fields=["email_notifications"])
+    by.email_notifications = email
+    return locked

@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.context_processors.navigation",
                 "reintegration.context_processors.second_factor",
+                "reintegration.context_processors.unread_notifications",
             ],
         },
     }

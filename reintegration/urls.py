@@ -3,7 +3,7 @@ from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
 from reintegration.admin import admin_site
-from reintegration.views import auth, jobs, logs, outbox, pages, two_factor
+from reintegration.views import auth, jobs, logs, notifications, outbox, pages, two_factor
 
 admin.autodiscover()
 
@@ -19,6 +19,15 @@ urlpatterns = [
     path("jobs/<int:pk>/result/", jobs.job_result, name="job_result"),
     path("outbox/", outbox.outbox_failures, name="outbox_failures"),
     path("outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path(
+        "notifications/<int:pk>/open/",
+        notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/read/", notifications.notifications_read_all, name="notifications_read_all"
+    ),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("projects/", include("projects.urls")),
     path("transfers/", include("casework.transfer_urls")),
@@ -54,6 +63,11 @@ urlpatterns = [
     path("accounts/two-factor/", two_factor.account, name="two_factor"),
     path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     path("accounts/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path(
+        "accounts/notifications/",
+        notifications.notification_preference,
+        name="notification_preference",
+    ),
     path("admin/", admin_site.urls),
 ]
 

@@ -50,9 +50,9 @@ def record_serials(handover, *, by, prefix: str, brands=()) -> None:
     ceremonies.handover_save(handover=handover, by=by, items=items, version=handover.version)
 
 
-def hand_over(project, *, by, holder, held_on: datetime.date) -> Ceremony:
-    """A ceremony for ``project`` on ``held_on``, held by ``holder``, its certificate issued and,
-    when it is more than a month old, its paperwork closed."""
+def hand_over(project, *, by, holder, held_on: datetime.date, certify: bool = True) -> Ceremony:
+    """A ceremony for ``project`` on ``held_on``, held by ``holder``, its certificate issued
+    (unless ``certify`` is false) and, when it is more than a month old, its paperwork closed."""
     centre = project.beneficiary.centre
     place, authority = PLACES.get(centre.code, (f"مقر عمالة {centre.province.name_ar}", "العامل"))
     conventions = list(
@@ -77,10 +77,67 @@ def hand_over(project, *, by, holder, held_on: datetime.date) -> Ceremony:
     handover = ceremony.handovers.get()
     record_serials(handover, by=by, prefix=f"SN{held_on:%y}{handover.pk:05d}")
     ceremonies.ceremony_hold(ceremony=ceremony, by=holder)
+    if not certify:
+        return ceremony
     certificates.certificates_issue(ceremony=ceremony, by=by)
     if held_on < timezone.localdate() - datetime.timedelta(days=30):
         ceremonies.ceremony_close(ceremony=ceremony, by=holder)
     return ceremony
+
+
+def add_lines(project, *, by, lines, supplier: str = "") -> None:
+    """The budget lines (designation, category, quantity, unit price) of ``project``, typed on
+    the budget page and saved at once."""
+    project_services.budget_lines_save(
+        project=project,
+        by=by,
+        version=project.version,
+        saved=[
+            (
+                None,
+                {
+                    "designation": designation,
+                    "category": category,
+                    "quantity": Decimal(quantity),
+                    "unit_price": Decimal(price),
+                    "supplier": supplier,
+                },
+            )
+            for designation, category, quantity, price in lines
+        ],
+    )
+
+
+def approved_sewing_project(person, *, coordinator, approver, convention, stock_price: str):
+    """A sewing workshop for ``person``, submitted by the centre and approved on
+    ``convention``: ready to be given to a ceremony."""
+    project = project_services.project_create(
+        beneficiary=person,
+        by=coordinator,
+        data={
+            "title": "ورشة خياطة",
+            "trade": Trade.objects.get(code="sewing"),
+            "skills": "خياطة",
+            "needs": "آلات",
+            "market_fit": "طلب محلي",
+        },
+    )
+    add_lines(
+        project,
+        by=coordinator,
+        lines=[
+            ("ماكينة خياطة صناعية", "equipment", "2", "6800.00"),
+            ("ماكينة سورجي", "equipment", "1", "5400.00"),
+            ("أقمشة وخيوط", "stock", "1", stock_price),
+        ],
+    )
+    project_services.project_submit(project=project, by=coordinator)
+    project.refresh_from_db()
+    project_services.project_approve(
+        project=project, by=approver, allocations=[(convention, project.requested_total)]
+    )
+    project.refresh_from_db()
+    return project
 
 
 def seed(**context) -> dict:
@@ -91,45 +148,17 @@ def seed(**context) -> dict:
     coordinator, regional, national = users["coordinator"], users["regional"], users["national"]
     busy = LifeProject.objects.values("beneficiary")
     people = Beneficiary.objects.filter(centre=centre).exclude(pk__in=busy).order_by("pk")[:6]
-    sewing = Trade.objects.get(code="sewing")
-    projects = []
-    for index, person in enumerate(people):
-        project = project_services.project_create(
-            beneficiary=person,
-            by=coordinator,
-            data={
-                "title": "ورشة خياطة",
-                "trade": sewing,
-                "skills": "خياطة",
-                "needs": "آلات",
-                "market_fit": "طلب محلي",
-            },
+    convention = Convention.objects.get(reference="CPDH-TNG-2024-01")
+    projects = [
+        approved_sewing_project(
+            person,
+            coordinator=coordinator,
+            approver=regional,
+            convention=convention,
+            stock_price=f"{3000 + 150 * index}.50",
         )
-        for designation, category, quantity, price in (
-            ("ماكينة خياطة صناعية", "equipment", "2", "6800.00"),
-            ("ماكينة سورجي", "equipment", "1", "5400.00"),
-            ("أقمشة وخيوط", "stock", "1", f"{3000 + 150 * index}.50"),
-        ):
-            project_services.budget_line_save(
-                project=project,
-                by=coordinator,
-                version=project.version,
-                data={
-                    "designation": designation,
-                    "category": category,
-                    "quantity": Decimal(quantity),
-                    "unit_price": Decimal(price),
-                },
-            )
-        project_services.project_submit(project=project, by=coordinator)
-        project.refresh_from_db()
-        convention = Convention.objects.get(reference="CPDH-TNG-2024-01")
-        project_services.project_approve(
-            project=project,
-            by=regional,
-            allocations=[(convention, project.requested_total)],
-        )
-        projects.append(project)
+        for index, person in enumerate(people)
+    ]
     held_on = timezone.localdate() - datetime.timedelta(days=24)
     ceremony = ceremonies.ceremony_save(
         by=coordinator,

@@ -11,7 +11,7 @@ from beneficiaries.models import Beneficiary
 from partners.models import Convention
 from projects import services
 from projects.models import LifeProject, Trade
-from sampledata.handovers import hand_over
+from sampledata.handovers import add_lines, hand_over
 
 # (designation, category, quantity, unit price) per trade code: equipment people actually buy.
 KITS = {
@@ -196,25 +196,7 @@ def seed(**context) -> dict:
             kit = KITS[trade.code]
             if stop == "awaiting_national":
                 kit = [*kit, ("معدات إضافية", "equipment", 1, "28000.00")]
-            # The whole kit typed on the budget page and saved at once.
-            services.budget_lines_save(
-                project=project,
-                by=coordinator,
-                version=project.version,
-                saved=[
-                    (
-                        None,
-                        {
-                            "designation": designation,
-                            "category": category,
-                            "quantity": Decimal(quantity),
-                            "unit_price": Decimal(price),
-                            "supplier": "مورد محلي",
-                        },
-                    )
-                    for designation, category, quantity, price in kit
-                ],
-            )
+            add_lines(project, by=coordinator, lines=kit, supplier="مورد محلي")
             if project.over_ceiling:
                 services.project_update(
                     project=project,

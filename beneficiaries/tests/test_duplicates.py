@@ -518,8 +518,9 @@ def test_the_warning_costs_the_same_queries_whatever_the_number_of_candidates(
     data = typed(phone="")
     # session, user, centre; province and track read, then checked by the model; the
     # constraints (a savepoint, a query, its release); in a transaction rolled back, the
-    # centre locked, the candidates, those in scope; provinces and tracks rendered again
-    with django_assert_max_num_queries(18):
+    # centre locked, the candidates, those in scope; provinces and tracks rendered again; the
+    # top bar's unread notifications
+    with django_assert_max_num_queries(19):
         response = post(client, data)
     assert len(response.context["duplicates"].candidates) == min(similar, 20)
 

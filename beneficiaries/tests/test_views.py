@@ -106,8 +106,9 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_files(
         BeneficiaryFactory(centre=centre, by=users["coordinator"])
     client.force_login(users["national"])
     # session, user, the filter choices (centres, tracks, provinces), the count kept in the
-    # cache (a query with the default database cache), count, page ids, page rows, consents
-    with django_assert_max_num_queries(13):
+    # cache (a query with the default database cache), count, page ids, page rows, consents,
+    # the top bar's unread notifications
+    with django_assert_max_num_queries(14):
         assert client.get("/beneficiaries/?q=fatima").status_code == 200
 
 
@@ -226,12 +227,12 @@ def test_the_file_page_costs_a_fixed_number_of_queries(
     client.get(f"/beneficiaries/{person.pk}/")  # the first request of a session records its time
     # session, user, the file (with whether it has a detention record), the access entry's
     # INSERT, projects, whether one is open (may a project start), the user's centre,
-    # consents, documents, text messages, transfers between centres, timeline. Recording the
-    # view adds its INSERT and nothing else.
-    with django_assert_num_queries(12):
+    # consents, documents, text messages, transfers between centres, timeline, the top bar's
+    # unread notifications. Recording the view adds its INSERT and nothing else.
+    with django_assert_num_queries(13):
         assert client.get(f"/beneficiaries/{person.pk}/").status_code == 200
     # Shown: the record itself; its entry goes in the same INSERT as the file page's.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert client.get(f"/beneficiaries/{person.pk}/?show=detention").status_code == 200
     assert AccessEntry.objects.count() == 4
 

@@ -1,8 +1,9 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.models import BilingualNameMixin, Province, Region
@@ -65,6 +66,11 @@ class PartnerContact(models.Model):
         return self.name
 
 
+# Headquarters' home page lists the conventions past either mark (``needing_attention``).
+ALERT_CONSUMPTION = 90
+ALERT_DAYS_BEFORE_END = 60
+
+
 class ConventionQuerySet(ScopedQuerySet):
     # A convention covers one or more provinces; staff read those of their territory.
     scope_paths = {
@@ -79,6 +85,26 @@ class ConventionQuerySet(ScopedQuerySet):
 
     def covering(self, province_id):
         return self.filter(status=Convention.Status.ACTIVE, provinces=province_id)
+
+    def needing_attention(self, today):
+        """Active conventions whose envelope is nearly used up (ALERT_CONSUMPTION per cent
+        committed, as ``Convention.consumption`` counts it) or whose period ends within
+        ALERT_DAYS_BEFORE_END days (or has ended): a new convention or an amendment takes
+        months to sign."""
+        # Compared in whole centimes, multiplied rather than divided: no rounding at the mark.
+        return (
+            self.filter(status=Convention.Status.ACTIVE)
+            .alias(
+                used=ExpressionWrapper(F("committed") * 100, output_field=BigIntegerField()),
+                mark=ExpressionWrapper(
+                    F("envelope") * ALERT_CONSUMPTION, output_field=BigIntegerField()
+                ),
+            )
+            .filter(
+                Q(used__gte=F("mark"))
+                | Q(ends_on__lte=today + datetime.timedelta(days=ALERT_DAYS_BEFORE_END))
+            )
+        )
 
 
 class Convention(models.Model):

@@ -39,8 +39,8 @@ def test_the_inbox_lists_the_region_oldest_first_with_days_waiting(
     services.project_submit(project=foreign, by=elsewhere["coordinator"])
     client.force_login(users["regional"])
     # session, user, count, page ids, page rows (with centre and trade joined), plus the
-    # layout's few
-    with django_assert_max_num_queries(9):
+    # layout's few (the top bar's unread notifications among them)
+    with django_assert_max_num_queries(10):
         response = client.get("/projects/inbox/")
     rows = [(p.title, p.days_waiting) for p in response.context["page"].object_list]
     assert rows == [("old", 9), ("recent", 2)]

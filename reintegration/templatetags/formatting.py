@@ -16,6 +16,7 @@ from reintegration.formatting import (
     format_datetime,
     format_mad,
     format_number,
+    format_phone,
     format_quantity,
     ltr,
 )
@@ -64,3 +65,9 @@ def datetime_l(value: dt.datetime | None) -> str:
 def isolate(value) -> str:
     """Keeps a code such as 09-08 or 2026-01 in its order inside right-to-left text."""
     return ltr(value) if value not in (None, "") else ""
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """A stored phone as people dial it, isolated so that it reads left to right in Arabic."""
+    return ltr(format_phone(value)) if value else ""

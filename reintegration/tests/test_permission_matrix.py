@@ -54,6 +54,12 @@ MATRIX = {
     "job_result": ("get", "batch_job", only({"coordinator"}, denied=404)),
     "outbox_failures": ("get", None, only({"national"})),
     "outbox_retry": ("post", "failed_message", only({"national"}, status=302)),
+    # Everyone has an inbox; a notification opens (and leads to its link) for its recipient
+    # only, here the coordinator: for anyone else it does not exist.
+    "notification_list": ("get", None, everyone(200)),
+    "notification_open": ("get", "notification", only({"coordinator"}, status=302, denied=404)),
+    "notifications_read_all": ("post", None, everyone(302)),
+    "notification_preference": ("post", None, everyone(302)),
     "audit_log_export": ("get", None, only({"national", "auditor"})),
     # Who opened which person's data: read by the same two roles as the audit log.
     "access_log": ("get", None, only({"national", "auditor"})),
@@ -322,6 +328,14 @@ def builders(users, centre, convention) -> dict:
         )
         return {"pk": message.pk}
 
+    def notification():
+        from reintegration import notifications
+
+        [made] = notifications.notify(
+            [coordinator], kind="project.return", url="/projects/", params={"number": "TNG-1"}
+        )
+        return {"pk": made.pk}
+
     def submitted():
         from projects.services import project_submit
 
@@ -374,6 +388,7 @@ def builders(users, centre, convention) -> dict:
         "issuing_job": issuing_job,
         "batch_job": batch_job,
         "failed_message": failed_message,
+        "notification": notification,
         "reset_link": lambda: {"uidb64": "MQ", "token": "not-a-valid-token"},
     }
     return builders

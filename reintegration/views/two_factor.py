@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from reintegration import sign_in, two_factor
-from reintegration.forms import AppCodeForm, SecondFactorForm
+from reintegration.forms import AppCodeForm, NotificationPreferenceForm, SecondFactorForm
 from reintegration.permissions import requires, signed_in
 from reintegration.refusals import refusal_shown_on
 from reintegration.views.auth import locked_out
@@ -108,6 +108,7 @@ def account(request):
         "form": form,
         "left": two_factor.recovery_codes_left(user),
         "required": two_factor.required_for(user),
+        "preference_form": NotificationPreferenceForm(instance=user),
     }
     return render(request, "registration/two_factor.html", context)
 

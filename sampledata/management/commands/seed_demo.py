@@ -22,6 +22,7 @@ class Command(BaseCommand):
         "sampledata.handovers",
         "sampledata.texting",
         "sampledata.transfers",
+        "sampledata.today",
     ]
 
     def handle(self, *args, **options):
