@@ -3,7 +3,7 @@ so that this app never imports them (projects sits above beneficiaries)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,3 +27,17 @@ ANONYMISERS: list[Callable[[Beneficiary], dict[str, list[int]]]] = []
 # projects, handovers): every field those apps keep about the person is printed or excluded
 # with a reason (beneficiaries/tests/test_access_request.py).
 ACCESS_REQUEST_SECTIONS: list[Callable[[Beneficiary], list[Section]]] = []
+
+# Told which files a change touched, from inside the change's transaction: a file opened, its
+# consent recorded, a visit recorded, a project moved on, a ceremony planned or held. Casework
+# syncs those files' system tasks once the change commits (recording the visit settles the
+# task about it). Each receives the ids of the files.
+FILE_CHANGED: list[Callable[[Iterable[int]], None]] = []
+
+
+def files_changed(beneficiary_ids: Iterable[int]) -> None:
+    """Tell the apps above that something on these files changed (see ``FILE_CHANGED``)."""
+    ids = list(beneficiary_ids)
+    if ids:
+        for receiver in FILE_CHANGED:
+            receiver(ids)

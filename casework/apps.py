@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class CaseworkConfig(AppConfig):
     name = "casework"
     verbose_name = _("Casework")
+
+    def ready(self) -> None:
+        from beneficiaries import hooks
+        from casework import consent, presenting, services
+
+        hooks.FILE_CHANGED.append(services.sync_after_commit)
+        hooks.FILE_PAGE_CONTEXT.append(presenting.file_page)
+        hooks.ANONYMISERS.append(services.task_records_anonymise)
+        services.register_notifications()
+        consent.register()

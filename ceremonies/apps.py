@@ -10,7 +10,11 @@ class CeremoniesConfig(AppConfig):
         # Declares the app's kinds of job in every process: the page that follows a job asks
         # who besides its requester may see it (``reintegration.jobs.can_follow``).
         from beneficiaries import hooks
-        from ceremonies import jobs  # noqa: F401
+        from ceremonies import (
+            jobs,  # noqa: F401
+            milestones,
+        )
         from ceremonies.access_request import handover_sections
 
         hooks.ACCESS_REQUEST_SECTIONS.append(handover_sections)
+        milestones.register()

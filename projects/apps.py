@@ -8,7 +8,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries import hooks
-        from projects import permissions, services
+        from projects import milestones, permissions, services
         from projects.access_request import project_sections
         from projects.models import OPEN_STATUSES
 
@@ -29,3 +29,4 @@ class ProjectsConfig(AppConfig):
         hooks.ANONYMISERS.append(services.project_records_anonymise)
         hooks.ACCESS_REQUEST_SECTIONS.append(project_sections)
         services.register_notifications()
+        milestones.register()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from beneficiaries.models import Beneficiary
+from casework import presenting
 from partners import services as ledger
 from partners.models import Convention
 from projects import permissions, services
@@ -150,6 +151,7 @@ def _render_detail(request, project, *, decision_form=None, status=200):
             ),
             "close_form": CloseForm(),
             "today": timezone.localdate(),
+            **presenting.project_page(user, project),
         },
         status=status,
     )

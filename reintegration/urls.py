@@ -20,6 +20,7 @@ urlpatterns = [
     path("outbox/", outbox.outbox_failures, name="outbox_failures"),
     path("outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
     path("beneficiaries/", include("beneficiaries.urls")),
+    path("tasks/", include("casework.urls")),
     path("projects/", include("projects.urls")),
     path("conventions/", include("partners.urls")),
     path("", include("ceremonies.urls")),
