@@ -36,6 +36,9 @@ READERS = {"coordinator", "regional", "national", "auditor"}
 WRITERS = {"coordinator", "national"}
 PREPARERS = {"coordinator", "regional", "national"}
 PRINTERS = {"coordinator", "regional", "official", "national"}
+# Tasks: the centre's and the region's staff and headquarters work them, auditors read them,
+# officials see no file.
+TASK_WRITERS = {"coordinator", "regional", "national"}
 
 # url name -> (method, object the URL is about, expected status per visitor). POST entries send
 # an empty form. Objects belong to the users' own centre (see the ``objects`` fixture).
@@ -128,6 +131,12 @@ MATRIX = {
     "ceremony_batch_prepare": ("post", "held", only(PRINTERS, status=302)),
     "certificate_pdf": ("get", "certificate", only(PRINTERS)),
     "certificate_correct": ("post", "certificate", only(WRITERS, status=302)),
+    "task_list": ("get", None, only(READERS)),
+    "task_add": ("get", "newcomer", only(TASK_WRITERS)),
+    # Marking done cannot be taken back: a GET says what it does (CONFIRMED below).
+    "task_done": ("get", "task", only(TASK_WRITERS)),
+    "task_postpone": ("get", "task", only(TASK_WRITERS)),
+    "task_reassign": ("get", "task", only(TASK_WRITERS)),
     "certificate_verify_form": ("get", None, everyone(200, anonymous=200)),
     "certificate_verify": ("get", "code", everyone(200, anonymous=200)),
 }
@@ -144,6 +153,7 @@ CONFIRMED = [
     ("ceremony_cancel", "ceremony", "post", {"reason": "report"}, only(PREPARERS, status=302)),
     ("project_action", "reject", "get", None, only(DECIDERS)),
     ("project_action", "reject", "post", {"comment": "non"}, only(DECIDERS, status=302)),
+    ("task_done", "task", "post", {}, only(TASK_WRITERS, status=302)),
 ]
 
 
@@ -261,6 +271,18 @@ def builders(users, centre, convention) -> dict:
         project = make_project(person(), coordinator)
         return {"pk": project.pk, "line_pk": project.lines.get().pk}
 
+    def task():
+        from casework.services import task_create
+
+        written = task_create(
+            beneficiary=person(),
+            title="Appeler l'employeur",
+            due_on=timezone.localdate(),
+            assignee=coordinator,
+            by=coordinator,
+        )
+        return {"pk": written.pk}
+
     builders = {
         None: dict,
         "csv": lambda: {"fmt": "csv"},
@@ -270,6 +292,7 @@ def builders(users, centre, convention) -> dict:
         "consent": consent,
         "project": lambda: {"pk": make_project(person(), coordinator).pk},
         "line": line,
+        "task": task,
         "submit": lambda: {"pk": make_project(person(), coordinator).pk, "action": "submit"},
         "reject": lambda: {"pk": submitted().pk, "action": "reject"},
         "visit": visit,
@@ -493,6 +516,7 @@ def test_a_confirmed_action_outside_the_scope_is_not_found(
             "certificate",
             "issuing_job",
             "batch_job",
+            "task",
         )
     ),
 )

@@ -20,6 +20,8 @@ class Command(BaseCommand):
         "sampledata.funding",
         "sampledata.life_projects",
         "sampledata.handovers",
+        # Last: the system's tasks read every milestone the modules above created.
+        "sampledata.tasks",
     ]
 
     def handle(self, *args, **options):
