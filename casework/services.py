@@ -130,7 +130,7 @@ def task_create(
 def _lock(task: Task, by: User, version: int | None) -> Task:
     # Two colleagues acting on one task queue here; the second finds the new version.
     locked = (
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("beneficiary__centre__province", "assignee")
         .get(pk=task.pk)
     )
@@ -232,7 +232,7 @@ def tasks_move(*, beneficiary: Beneficiary, to: User | None, by: User | None) ->
     beneficiary = Beneficiary.objects.select_related("centre__province").get(pk=beneficiary.pk)
     _check_assignee(to, beneficiary)
     tasks = list(
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("beneficiary", "assignee")
         .filter(beneficiary=beneficiary, status=Task.Status.OPEN)
         .exclude(assignee=to)
