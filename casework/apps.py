@@ -9,9 +9,11 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from beneficiaries import hooks
         from casework import consent, presenting, services
+        from casework.access_request import task_sections
 
         hooks.FILE_CHANGED.append(services.sync_after_commit)
         hooks.FILE_PAGE_CONTEXT.append(presenting.file_page)
         hooks.ANONYMISERS.append(services.task_records_anonymise)
+        hooks.ACCESS_REQUEST_SECTIONS.append(task_sections)
         services.register_notifications()
         consent.register()
