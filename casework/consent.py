@@ -23,9 +23,7 @@ def files_without_consent(ids: Collection[int] | None, today: datetime.date) -> 
     """Open files with no consent in force. The consent is collected when the file is
     opened: the task is due that day."""
     given = Consent.objects.filter(beneficiary=OuterRef("pk"), withdrawn_on__isnull=True)
-    files = Beneficiary.objects.filter(archived_at__isnull=True).filter(~Exists(given))
-    if ids is not None:
-        files = files.filter(pk__in=ids)
+    files = milestones.of_open_files(Beneficiary.objects.filter(~Exists(given)), "", ids)
     for pk, created_at in files.values_list("pk", "created_at"):
         yield Milestone(
             kind=CONSENT_MISSING,

@@ -29,6 +29,7 @@ import datetime
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
@@ -83,6 +84,17 @@ def register(
     source = Source(kind=kind, label=label, title=title, find=find, link=link)
     SOURCES[kind] = source
     return source
+
+
+def of_open_files(rows: QuerySet, path: str, ids: Collection[int] | None) -> QuerySet:
+    """``rows`` of the files ``ids`` (None: all), archived files left out (their milestones
+    wait for them to be restored). ``path`` leads from the rows to the file ("project__
+    beneficiary"; "" for files themselves)."""
+    prefix = f"{path}__" if path else ""
+    rows = rows.filter(**{f"{prefix}archived_at__isnull": True})
+    if ids is not None:
+        rows = rows.filter(**{f"{prefix}pk__in": ids})
+    return rows
 
 
 def file_link(task: Task) -> str:

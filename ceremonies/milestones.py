@@ -20,11 +20,11 @@ CERTIFICATE_TO_ISSUE = "certificate_to_issue"
 
 def certificates_to_issue(ids: Collection[int] | None, today: datetime.date) -> Iterator[Milestone]:
     current = Certificate.objects.filter(handover=OuterRef("pk"), status=Certificate.Status.CURRENT)
-    handovers = Handover.objects.filter(ceremony__status=Ceremony.Status.HELD).filter(
-        ~Exists(current), project__beneficiary__archived_at__isnull=True
+    handovers = milestones.of_open_files(
+        Handover.objects.filter(ceremony__status=Ceremony.Status.HELD).filter(~Exists(current)),
+        "project__beneficiary",
+        ids,
     )
-    if ids is not None:
-        handovers = handovers.filter(project__beneficiary__in=ids)
     rows = handovers.values_list(
         "pk", "project_id", "project__beneficiary_id", "ceremony_id", "ceremony__held_on"
     )

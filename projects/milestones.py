@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterator
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,17 +30,10 @@ PROJECT_RETURNED = "project_returned"
 AWAITING_CEREMONY = "awaiting_ceremony"
 
 
-def _of(rows: QuerySet, path: str, ids: Collection[int] | None) -> QuerySet:
-    rows = rows.filter(**{f"{path}__archived_at__isnull": True})
-    if ids is not None:
-        rows = rows.filter(**{f"{path}__in": ids})
-    return rows
-
-
 def visits_due(ids: Collection[int] | None, today: datetime.date) -> Iterator[Milestone]:
     """Visits not recorded yet, overdue or due within the reminders' week."""
     soon = today + datetime.timedelta(days=REMINDER_DAYS_AHEAD)
-    visits = _of(
+    visits = milestones.of_open_files(
         FollowUpVisit.objects.filter(
             done_on__isnull=True, due_on__lte=soon, project__status__in=permissions.FOLLOWED
         ),
@@ -66,7 +59,9 @@ def _decided(
 ) -> Iterator[Milestone]:
     """Projects in ``status`` (and, for those waiting for a ceremony, in none yet), due
     ``days`` after the decision that put them there."""
-    projects = _of(LifeProject.objects.filter(status=status), "beneficiary", ids)
+    projects = milestones.of_open_files(
+        LifeProject.objects.filter(status=status), "beneficiary", ids
+    )
     if kind == AWAITING_CEREMONY:
         projects = projects.filter(handover__isnull=True)
     rows = projects.annotate(
