@@ -139,6 +139,7 @@ def sections(beneficiary: Beneficiary, *, detention: DetentionRecord | None) -> 
                 "dependants",
                 "track",
                 "status",
+                "referent",
                 "notes",
                 "created_at",
                 "created_by",

@@ -61,7 +61,8 @@ Finder = Callable[[Collection[int] | None, datetime.date], Iterable[Milestone]]
 @dataclasses.dataclass(frozen=True)
 class Source:
     kind: str
-    # What this kind of task is called (the filter of the list, the audit log).
+    # What this kind of task is called: for a panel that counts tasks by kind, and shown
+    # instead of a title that cannot be rendered.
     label: str | Promise
     # The task's title, with %(name)s placeholders filled from its params.
     title: str | Promise
@@ -97,10 +98,6 @@ def of_open_files(rows: QuerySet, path: str, ids: Collection[int] | None) -> Que
     return rows
 
 
-def file_link(task: Task) -> str:
-    return reverse("beneficiary_detail", args=[task.beneficiary_id])
-
-
 def title(task: Task) -> str:
     """The task's title in the active language: what staff typed, or the sentence of its
     milestone. A kind no longer registered still shows its code rather than failing a list."""
@@ -127,9 +124,4 @@ def link(task: Task) -> str:
         return source.link(task)
     if task.project_id:
         return reverse("project_detail", args=[task.project_id])
-    return file_link(task)
-
-
-def kind_label(kind: str) -> str:
-    source = SOURCES.get(kind)
-    return str(source.label) if source else kind
+    return reverse("beneficiary_detail", args=[task.beneficiary_id])

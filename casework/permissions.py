@@ -11,9 +11,6 @@ from reintegration.permissions import has_role
 READERS = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL, Role.AUDITOR)
 # Auditors read; officials have no file to work on.
 WRITERS = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL)
-# Who may be given a task on a file: the people of its centre and of its region (see
-# casework.selectors.assignable_people). Headquarters write tasks for them.
-ASSIGNEE_ROLES = (Role.COORDINATOR, Role.REGIONAL)
 
 
 def can_view_tasks(user) -> bool:
