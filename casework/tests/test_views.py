@@ -272,7 +272,7 @@ def test_a_system_task_offers_no_done_button_but_a_link_to_do_it(client, person,
     assert client.get(reverse("task_done", args=[task.pk])).status_code == 403
 
 
-def test_the_menu_offers_tasks_to_those_who_read_them(client, users):
+def test_the_home_page_offers_tasks_to_those_who_read_them(client, users):
     for role, shown in (("coordinator", True), ("auditor", True), ("official", False)):
         client.force_login(users[role])
         assert (reverse("task_list") in client.get(reverse("home")).content.decode()) == shown
