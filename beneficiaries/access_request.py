@@ -140,6 +140,7 @@ def sections(beneficiary: Beneficiary, *, detention: DetentionRecord | None) -> 
                 "track",
                 "referent",
                 "status",
+                "referent",
                 "notes",
                 "created_at",
                 "created_by",

@@ -3,7 +3,7 @@ so that this app never imports them (projects sits above beneficiaries)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,3 +33,16 @@ ACCESS_REQUEST_SECTIONS: list[Callable[[Beneficiary], list[Section]]] = []
 # that hold it (a follow-up visit, a ceremony, an approved project) say when it applies and
 # write its text (beneficiaries/texting.py).
 TEXT_KINDS: dict[str, TextKind] = {}
+# Told which files a change touched, from inside the change's transaction: a file opened, its
+# consent recorded, a visit recorded, a project moved on, a ceremony planned or held. Casework
+# syncs those files' system tasks once the change commits (recording the visit settles the
+# task about it). Each receives the ids of the files.
+FILE_CHANGED: list[Callable[[Iterable[int]], None]] = []
+
+
+def files_changed(beneficiary_ids: Iterable[int]) -> None:
+    """Tell the apps above that something on these files changed (see ``FILE_CHANGED``)."""
+    ids = list(beneficiary_ids)
+    if ids:
+        for receiver in FILE_CHANGED:
+            receiver(ids)

@@ -187,6 +187,7 @@ def beneficiary_create(
             target=beneficiary,
             changes={"candidates": sorted(different_from)},
         )
+    hooks.files_changed([beneficiary.pk])
     return beneficiary
 
 
@@ -265,6 +266,7 @@ def beneficiary_archive(*, beneficiary: Beneficiary, by: User, reason: str) -> N
         target=locked,
         changes={"reason": locked.archive_reason},
     )
+    hooks.files_changed([locked.pk])
 
 
 @transaction.atomic
@@ -276,6 +278,7 @@ def beneficiary_restore(*, beneficiary: Beneficiary, by: User) -> None:
     locked.archive_reason = ""
     locked.save(update_fields=["archived_at", "archive_reason"])
     audit.record("beneficiary.restored", actor=by, target=locked)
+    hooks.files_changed([locked.pk])
 
 
 @transaction.atomic
@@ -311,6 +314,7 @@ def consent_record(*, beneficiary: Beneficiary, by: User, data: dict[str, Any]) 
         target=beneficiary,
         changes={"text": consent.text.version, "language": consent.language},
     )
+    hooks.files_changed([beneficiary.pk])
     return consent
 
 

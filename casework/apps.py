@@ -8,8 +8,8 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries import hooks
-        from casework import transfer_permissions, transfers
-        from casework.access_request import transfer_sections
+        from casework import consent, presenting, services, transfer_permissions, transfers
+        from casework.access_request import task_sections, transfer_sections
 
         def transfer_context(user, beneficiary) -> dict:
             return {
@@ -25,3 +25,9 @@ class CaseworkConfig(AppConfig):
         hooks.FILE_PAGE_CONTEXT.append(transfer_context)
         hooks.ANONYMISERS.append(transfers.transfers_anonymise)
         hooks.ACCESS_REQUEST_SECTIONS.append(transfer_sections)
+        hooks.FILE_CHANGED.append(services.sync_after_commit)
+        hooks.FILE_PAGE_CONTEXT.append(presenting.file_page)
+        hooks.ANONYMISERS.append(services.task_records_anonymise)
+        hooks.ACCESS_REQUEST_SECTIONS.append(task_sections)
+        services.register_notifications()
+        consent.register()

@@ -17,6 +17,10 @@ from beneficiaries.models import Beneficiary
 from reintegration.models import Centre, Role
 from reintegration.scoping import NATIONWIDE_ROLES, ScopedQuerySet
 
+# The longest title and reason for postponing staff may type.
+TITLE_LENGTH = 300
+REASON_LENGTH = 300
+
 
 class TaskQuerySet(ScopedQuerySet):
     scope_paths = {
@@ -53,7 +57,11 @@ class Task(models.Model):
     kind = models.CharField(_("kind"), max_length=40, default=MANUAL)
     # For a system task, what it is about (e.g. "visit:42"): one open task per kind and subject.
     subject = models.CharField(max_length=64, blank=True)
-    title = models.CharField(_("what to do"), max_length=300)
+    # A task written by staff keeps the title they typed. A system task keeps its title empty
+    # and its ``params`` (e.g. {"visit": 42, "months": 6}): the title is rendered from its
+    # kind in the language of whoever reads it (casework.milestones.title).
+    title = models.CharField(_("what to do"), max_length=TITLE_LENGTH, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     due_on = models.DateField(_("due on"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -67,7 +75,9 @@ class Task(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     # The reason given the last time the task was postponed (each postponement is audited).
-    postponed_reason = models.CharField(_("reason for postponing"), max_length=300, blank=True)
+    postponed_reason = models.CharField(
+        _("reason for postponing"), max_length=REASON_LENGTH, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -109,7 +119,16 @@ class Task(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title or f"{self.kind}:{self.subject}"
+
+    @property
+    def audit_label(self) -> str:
+        # No title: staff may name the person in it, and the audit log is never rewritten.
+        return f"{self.beneficiary.file_number} #{self.pk}"
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind != self.MANUAL
 
 
 class TransferRequestQuerySet(models.QuerySet):

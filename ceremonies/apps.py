@@ -13,6 +13,7 @@ class CeremoniesConfig(AppConfig):
         from casework import transfers
         from ceremonies import (
             jobs,  # noqa: F401
+            milestones,
             services,
             texting,
         )
@@ -26,3 +27,4 @@ class CeremoniesConfig(AppConfig):
         notifications.register(
             services.PLANNED, label=services.PLANNED_LABEL, message=services.PLANNED_MESSAGE
         )
+        milestones.register()

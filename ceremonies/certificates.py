@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from beneficiaries import hooks
 from ceremonies import permissions
 from ceremonies import services as ceremonies
 from ceremonies.models import Ceremony, Certificate, CertificateCounter, Handover, HandoverQuerySet
@@ -293,6 +294,7 @@ def certificates_issue(
             if handover is not None:  # unless a colleague's click issued it meanwhile
                 certificate = _issue(handover, by)
                 audit.record("certificate.issued", actor=by, target=certificate)
+                hooks.files_changed([handover.project.beneficiary_id])
                 issued.append(certificate)
         if progress:
             progress(done, len(missing))

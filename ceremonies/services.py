@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from beneficiaries import hooks
 from beneficiaries.models import Beneficiary
 from ceremonies import permissions
 from ceremonies.models import Ceremony, Handover, HandoverItem, HandoverItemSerial
@@ -426,6 +427,7 @@ def ceremony_add_projects(*, ceremony: Ceremony, by: User, project_ids: Iterable
         target=locked,
         changes={"projects": [p.pk for p in chosen]},
     )
+    hooks.files_changed(p.beneficiary_id for p in chosen)
     return len(chosen)
 
 
@@ -440,6 +442,9 @@ def handover_remove(*, handover: Handover, by: User) -> None:
         actor=by,
         target=locked,
         changes={"project": handover.project_id},
+    )
+    hooks.files_changed(
+        LifeProject.objects.filter(pk=handover.project_id).values_list("beneficiary", flat=True)
     )
 
 
@@ -772,6 +777,7 @@ def ceremony_cancel(*, ceremony: Ceremony, by: User, reason: str) -> Ceremony:
     locked = _lock(ceremony)
     _allowed(permissions.can_prepare_ceremony(by, locked))
     released = list(locked.handovers.values_list("project_id", flat=True))
+    people = list(locked.handovers.values_list("project__beneficiary", flat=True))
     HandoverItem.objects.filter(handover__ceremony=locked).delete()
     locked.handovers.all().delete()
     locked.status = Ceremony.Status.CANCELLED
@@ -784,4 +790,5 @@ def ceremony_cancel(*, ceremony: Ceremony, by: User, reason: str) -> Ceremony:
         target=locked,
         changes={"reason": reason, "projects": released},
     )
+    hooks.files_changed(people)
     return locked

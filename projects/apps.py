@@ -10,7 +10,7 @@ class ProjectsConfig(AppConfig):
         from beneficiaries import hooks
         from casework import caseload
         from projects import caseload as project_figures
-        from projects import permissions, services
+        from projects import milestones, permissions, services
         from projects.access_request import project_sections
         from projects.models import OPEN_STATUSES
 
@@ -35,3 +35,4 @@ class ProjectsConfig(AppConfig):
 
         hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})
         caseload.FIGURES.extend(project_figures.FIGURES)
+        milestones.register()

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from beneficiaries import hooks
 from beneficiaries.models import Beneficiary
 from partners import services as partner_services
 from partners.models import Convention
@@ -294,6 +295,7 @@ def _decide(
         changes={"status": [old, to], **({"comment": comment} if comment else {})},
     )
     notify(locked, action, by)
+    hooks.files_changed([locked.beneficiary_id])
 
 
 def _required(comment: str) -> str:
@@ -549,6 +551,8 @@ def visit_record(
             ),
         },
     )
+    # The task about this visit is settled once the visit is saved.
+    hooks.files_changed([project.beneficiary_id])
     return locked
 
 

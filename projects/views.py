@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from beneficiaries import permissions as file_permissions
 from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import detention_for_reader
+from casework import presenting
 from partners import services as ledger
 from partners.models import Convention
 from projects import permissions, services, summary
@@ -150,6 +151,7 @@ def _render_detail(request, project, *, decision_form=None, status=200):
             ),
             "close_form": CloseForm(),
             "today": timezone.localdate(),
+            **presenting.project_page(user, project),
         },
         status=status,
     )

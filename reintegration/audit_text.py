@@ -103,6 +103,10 @@ SENTENCES = {
     "certificate.cancelled": _("%(actor)s cancelled the handover certificate %(target)s."),
     "project.visit_recorded": _("%(actor)s recorded a follow-up visit for %(target)s."),
     "outbox.retry": _("%(actor)s asked to send the message “%(target)s” again."),
+    "task.created": _("%(actor)s added the task %(target)s."),
+    "task.done": _("%(actor)s marked the task %(target)s done."),
+    "task.postponed": _("%(actor)s postponed the task %(target)s."),
+    "task.reassigned": _("%(actor)s reassigned the task %(target)s."),
 }
 
 
@@ -118,6 +122,7 @@ FAMILIES = [
     ("convention.", _("Conventions")),
     ("ceremony.", _("Ceremonies")),
     ("certificate.", _("Handover certificates")),
+    ("task.", _("Tasks")),
     ("outbox.", _("Outgoing messages")),
 ]
 

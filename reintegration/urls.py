@@ -29,6 +29,7 @@ urlpatterns = [
         "notifications/read/", notifications.notifications_read_all, name="notifications_read_all"
     ),
     path("beneficiaries/", include("beneficiaries.urls")),
+    path("tasks/", include("casework.urls")),
     path("projects/", include("projects.urls")),
     path("transfers/", include("casework.transfer_urls")),
     path("caseload/", include("casework.caseload_urls")),

@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from beneficiaries import access_request, services, texting
 from beneficiaries.models import Beneficiary, ConsentText, DetentionRecord
 from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory, detention_for
+from casework.services import task_create, task_done, task_postpone
 from ceremonies import certificates
 from ceremonies.models import Certificate, HandoverItem, HandoverItemSerial
 from projects.tests.factories import equipped, make_project
@@ -79,6 +80,16 @@ EXCLUDED = {
         "id": ROW,
         "handover": "a copy of the item's handover, kept for a database constraint",
     },
+    "casework.task": {
+        "id": ROW,
+        "beneficiary": IN_FILE,
+        "kind": "which milestone wrote a task of the system (a visit due, a consent...): its "
+        "title, printed, says it",
+        "subject": "the key of that milestone (which visit, which project), printed through the "
+        "title and the project",
+        "params": "the figures of a system task's title (the visit's month), printed in it",
+        "version": EDITS,
+    },
     "partners.certificate": {
         "id": ROW,
         "handover": IN_HANDOVER,
@@ -108,6 +119,7 @@ EXPECTED = {
     "partners.handoveritemserial",
     "partners.certificate",
     "casework.transferrequest",
+    "casework.task",
 }
 
 
@@ -187,6 +199,22 @@ def everything(users, centre, convention, monkeypatch):
         transfer_decline(
             transfer=asked, by=UserFactory(coordinator=True, centre=sale), reason="Pas de place"
         )
+        task = task_create(
+            beneficiary=person,
+            project=project,
+            title="الاتصال بالمشغل",
+            due_on=timezone.localdate(),
+            assignee=coordinator,
+            by=coordinator,
+        )
+        task = task_postpone(
+            task=task,
+            due_on=timezone.localdate() + dt.timedelta(days=3),
+            reason="المستفيد في سفر",
+            by=coordinator,
+            version=1,
+        )
+        task_done(task=task, by=coordinator, version=2)
         item = HandoverItem.objects.get(handover__project=project)  # two sewing machines
         for unit in (1, 2):
             HandoverItemSerial.objects.create(

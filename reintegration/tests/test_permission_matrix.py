@@ -36,6 +36,9 @@ READERS = {"coordinator", "regional", "national", "auditor"}
 WRITERS = {"coordinator", "national"}
 PREPARERS = {"coordinator", "regional", "national"}
 PRINTERS = {"coordinator", "regional", "official", "national"}
+# Tasks: the centre's and the region's staff and headquarters work them, auditors read them,
+# officials see no file.
+TASK_WRITERS = {"coordinator", "regional", "national"}
 
 # url name -> (method, object the URL is about, expected status per visitor). POST entries send
 # an empty form. Objects belong to the users' own centre (see the ``objects`` fixture).
@@ -145,6 +148,12 @@ MATRIX = {
     "ceremony_batch_prepare": ("post", "held", only(PRINTERS, status=302)),
     "certificate_pdf": ("get", "certificate", only(PRINTERS)),
     "certificate_correct": ("post", "certificate", only(WRITERS, status=302)),
+    "task_list": ("get", None, only(READERS)),
+    "task_add": ("get", "newcomer", only(TASK_WRITERS)),
+    # Marking done cannot be taken back: a GET says what it does (CONFIRMED below).
+    "task_done": ("get", "task", only(TASK_WRITERS)),
+    "task_postpone": ("get", "task", only(TASK_WRITERS)),
+    "task_reassign": ("get", "task", only(TASK_WRITERS)),
     "certificate_verify_form": ("get", None, everyone(200, anonymous=200)),
     "certificate_verify": ("get", "code", everyone(200, anonymous=200)),
     # Transfers between centres: the centres ask and answer for their own files, headquarters
@@ -188,6 +197,7 @@ CONFIRMED = [
     # The bulk change of referents: the centre's coordinators and headquarters (an empty form is
     # shown again with what is missing).
     ("caseload_centre", "centre", "post", {}, only(WRITERS)),
+    ("task_done", "task", "post", {}, only(TASK_WRITERS, status=302)),
 ]
 
 
@@ -357,6 +367,18 @@ def builders(users, centre, convention) -> dict:
             return transfer_request(beneficiary=file, to_centre=centre, reason="x", by=theirs)
         return transfer_request(beneficiary=person(), to_centre=sale, reason="x", by=coordinator)
 
+    def task():
+        from casework.services import task_create
+
+        written = task_create(
+            beneficiary=person(),
+            title="Appeler l'employeur",
+            due_on=timezone.localdate(),
+            assignee=coordinator,
+            by=coordinator,
+        )
+        return {"pk": written.pk}
+
     builders = {
         None: dict,
         "transfer": lambda: {"pk": transfer().pk},
@@ -372,6 +394,7 @@ def builders(users, centre, convention) -> dict:
         "consent": consent,
         "project": lambda: {"pk": make_project(person(), coordinator).pk},
         "line": line,
+        "task": task,
         "submit": lambda: {"pk": make_project(person(), coordinator).pk, "action": "submit"},
         "reject": lambda: {"pk": submitted().pk, "action": "reject"},
         "visit": visit,
@@ -604,6 +627,7 @@ def test_a_confirmed_action_outside_the_scope_is_not_found(
             "incoming",
             "movable",
             "centre",
+            "task",
         )
     ),
 )

@@ -23,6 +23,8 @@ class Command(BaseCommand):
         "sampledata.texting",
         "sampledata.transfers",
         "sampledata.today",
+        # Last: the system's tasks read every milestone the modules above created.
+        "sampledata.tasks",
     ]
 
     def handle(self, *args, **options):
