@@ -223,7 +223,6 @@ def task_reassign(*, task: Task, to: User | None, by: User, version: int) -> Tas
     return locked
 
 
-@transaction.atomic
 # --- The system's writes -------------------------------------------------------------------
 
 

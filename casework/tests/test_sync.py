@@ -56,11 +56,13 @@ def test_a_file_without_consent_gets_one_task_however_often_the_sync_runs(person
         None,
     )
     assert task.due_on == timezone.localdate(person.created_at)
-    # Nobody follows the person yet: the task waits for whoever takes it.
-    assert task.assignee is None
+    # The person's referent (the coordinator who opened the file) gets it.
+    assert task.assignee == person.referent is not None
     assert milestones.link(task) == reverse("consent_add", args=[person.pk])
     with translation.override("fr"):
-        assert milestones.title(task) == "Collect the person's consent and record it"
+        assert milestones.title(task) == (
+            "Recueillir le consentement de la personne et l'enregistrer"
+        )
 
 
 def test_recording_the_consent_settles_the_task_on_commit(

@@ -14,6 +14,18 @@ from reintegration.refusals import Refused
 from reintegration.tests.factories import UserFactory
 
 
+# The test commits, and the database is emptied after it: the reference data come back first,
+# before the package's fixtures build a centre and a convention on them.
+@pytest.fixture(autouse=True)
+def _convention(reference_data):
+    return None
+
+
+@pytest.fixture(autouse=True)
+def english(reference_data):
+    return None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_acceptance_and_a_refusal_at_once_leave_one_answer(reference_data, users, centre):
     from reintegration.tests.worlds import make_elsewhere
