@@ -170,7 +170,7 @@ def _timeline(beneficiary, projects):
     return AuditEntry.objects.filter(
         Q(target_type="beneficiaries.beneficiary", target_id=str(beneficiary.pk))
         | Q(target_type="projects.lifeproject", target_id__in=[str(p.pk) for p in projects])
-    )
+    ).select_related("actor")
 
 
 @requires(permissions.can_view_beneficiaries)

@@ -135,7 +135,7 @@ def _render_detail(request, project, *, decision_form=None, status=200):
             "lines": project.lines.all(),
             "allocations": project.allocations.select_related("convention"),
             "decisions": project.decisions.select_related("actor"),
-            "visits": project.visits.all(),
+            "visits": project.visits.select_related("recorded_by"),
             "handover": _handover(project),
             "actions": permissions.allowed_actions(user, project),
             "can_edit": permissions.can_edit_project(user, project),

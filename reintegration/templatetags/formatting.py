@@ -16,6 +16,7 @@ from reintegration.formatting import (
     format_datetime,
     format_mad,
     format_number,
+    format_phone,
     format_quantity,
     ltr,
 )
@@ -58,6 +59,11 @@ def shortdate(value: dt.date | None) -> str:
 @register.filter
 def datetime_l(value: dt.datetime | None) -> str:
     return "" if _is_blank(value) else format_datetime(value)
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    return "" if _is_blank(value) else format_phone(value)
 
 
 @register.filter
