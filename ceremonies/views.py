@@ -35,6 +35,7 @@ from reintegration.confirmation import (
     person_name,
 )
 from reintegration.formatting import format_mad, format_number
+from reintegration.languages import follows_browser_language
 from reintegration.network import client_ip
 from reintegration.pagination import paginate
 from reintegration.pdf import pdf_response, render_pdf
@@ -606,6 +607,7 @@ def _too_many(request) -> bool:
     return not ratelimit.allow("verify", bucket, limit=settings.VERIFY_RATE_LIMIT)
 
 
+@follows_browser_language
 def certificate_verify(request, code=None):
     if request.GET.get("code") and code is None:
         wanted = certificates.normalise_code(request.GET["code"])
