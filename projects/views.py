@@ -73,7 +73,7 @@ def project_list(request):
 def approval_inbox(request):
     """What waits for this approver, oldest first."""
     waiting = LifeProject.objects.visible_to(request.user).select_related(
-        "beneficiary__centre", "trade"
+        "beneficiary__centre", "beneficiary__track", "trade"
     )
     if request.user.role == Role.NATIONAL:
         waiting = waiting.filter(status=Status.AWAITING_NATIONAL)
