@@ -24,6 +24,7 @@ from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
 from reintegration.forms import DateInput
 from reintegration.models import Centre, Province, Role
 from reintegration.numbers import numbers_formfield
+from reintegration.territories import province_choices
 
 # DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
 CIN_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
@@ -96,10 +97,13 @@ class BeneficiaryForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["track"].queryset = ProgrammeTrack.objects.filter(active=True)
-        self.fields["residence_province"].queryset = Province.objects.order_by("name_fr")
+        if user is not None:
+            # For people choosing on the screen; an import row is only validated.
+            province = self.fields["residence_province"]
+            province.choices = [("", province.empty_label), *province_choices(user)]
         self.fields["cin"].help_text = _("Optional. Letters and digits, e.g. BE123456.")
         self.fields["phone"].help_text = _("Mobile or fixed, e.g. 0612345678.")
         if self.instance.pk:
@@ -294,7 +298,7 @@ class SearchForm(forms.Form):
     province = forms.ModelChoiceField(
         label=_("Province of residence"),
         required=False,
-        queryset=Province.objects.order_by("name_fr"),
+        queryset=Province.objects.all(),
         empty_label=_("all"),
         widget=ListSelect,
     )
@@ -312,6 +316,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         centres = Centre.objects.visible_to(user)
         self.fields["centre"].queryset = centres
+        self.fields["province"].choices = [("", _("all")), *province_choices(user)]
         self.several_centres = user.role != Role.COORDINATOR
         if not self.several_centres:
             del self.fields["centre"]

@@ -127,7 +127,7 @@ def _centre_for_new_file(request):
 
 @requires(permissions.can_create_beneficiary)
 def beneficiary_create(request):
-    form = BeneficiaryForm(request.POST or None)
+    form = BeneficiaryForm(request.POST or None, user=request.user)
     centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
     centre = _centre_for_new_file(request)
     found = None
@@ -226,7 +226,7 @@ def beneficiary_detail(request, pk):
 def beneficiary_edit(request, pk):
     beneficiary = _get_beneficiary(request, pk)
     allow(permissions.can_edit_beneficiary, request.user, beneficiary)
-    form = BeneficiaryForm(request.POST or None, instance=beneficiary)
+    form = BeneficiaryForm(request.POST or None, instance=beneficiary, user=request.user)
     if request.method == "POST" and form.is_valid():
         with refusal_shown_on(form):
             services.beneficiary_update(

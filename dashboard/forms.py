@@ -9,6 +9,7 @@ from beneficiaries.models import ProgrammeTrack
 from dashboard.selectors import Filters
 from projects.models import Sector
 from reintegration.models import Centre, Role
+from reintegration.territories import name_order
 
 
 class DashboardFilterForm(forms.Form):
@@ -86,4 +87,5 @@ class DashboardFilterForm(forms.Form):
 
 def _named(objects: dict, prefix: str = "") -> list[tuple[str, str]]:
     # Sorted by the name in the reader's language.
-    return sorted(((f"{prefix}{pk}", obj.name) for pk, obj in objects.items()), key=lambda c: c[1])
+    named = ((f"{prefix}{pk}", obj.name) for pk, obj in objects.items())
+    return sorted(named, key=lambda c: name_order(c[1]))

@@ -31,3 +31,38 @@ def load(region_model, province_model) -> tuple[int, int]:
             },
         )
     return len(regions), len(provinces)
+
+
+def name_order(name: str) -> str:
+    """How place names are sorted for the reader: case, accents and hamza folded
+    (``text.fold``), so "Écoles" sorts among the E and "أزيلال" among the alif."""
+    from reintegration.text import fold
+
+    return fold(name)
+
+
+def home_provinces(user) -> set[int]:
+    """The provinces a user works in, listed first wherever they choose one: their centre's,
+    their own (officials) or their region's."""
+    from reintegration.models import Province, Role
+
+    if user is None or not user.is_authenticated:
+        return set()
+    if user.role == Role.COORDINATOR and user.centre_id:
+        return {user.centre.province_id}
+    if user.role == Role.OFFICIAL and user.province_id:
+        return {user.province_id}
+    if user.role == Role.REGIONAL and user.region_id:
+        return set(Province.objects.filter(region=user.region_id).values_list("pk", flat=True))
+    return set()
+
+
+def province_choices(user) -> list[tuple[int, str]]:
+    """Every province for a choice list: the user's own first, then the others, each group
+    sorted by the name in the active language. The one helper every form with a province
+    uses."""
+    from reintegration.models import Province
+
+    home = home_provinces(user)
+    provinces = [(p.pk, p.name) for p in Province.objects.only("pk", "name_ar", "name_fr")]
+    return sorted(provinces, key=lambda c: (c[0] not in home, name_order(c[1]), c[0]))
