@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ceremonies import permissions
 from ceremonies.models import Ceremony, Handover, HandoverItem, HandoverItemSerial
@@ -23,7 +24,7 @@ from projects.models import BudgetLine, LifeProject
 from projects.permissions import CHARGED
 from reintegration import audit
 from reintegration.concurrency import ConcurrentEdit
-from reintegration.formatting import format_mad, format_number
+from reintegration.formatting import format_mad, format_number, ltr
 from reintegration.models import Centre, User
 from reintegration.money import MoneyField
 from reintegration.refusals import Refused
@@ -681,7 +682,12 @@ def ceremony_close(*, ceremony: Ceremony, by: User) -> Ceremony:
     missing = locked.handovers.exclude(certificates__status="current").count()
     if missing:
         raise Refused(
-            _("Issue the certificates first: %(count)s handovers have none.") % {"count": missing}
+            ngettext(
+                "Issue the certificates first: %(count)s handover has none.",
+                "Issue the certificates first: %(count)s handovers have none.",
+                missing,
+            )
+            % {"count": ltr(missing)}
         )
     locked.status = Ceremony.Status.CLOSED
     locked.version += 1

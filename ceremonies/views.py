@@ -34,7 +34,7 @@ from reintegration.confirmation import (
     pending,
     person_name,
 )
-from reintegration.formatting import format_mad, format_number
+from reintegration.formatting import format_mad, format_number, ltr
 from reintegration.languages import follows_browser_language
 from reintegration.network import client_ip
 from reintegration.pagination import paginate
@@ -171,8 +171,12 @@ def ceremony_projects(request, pk):
             )
             messages.success(
                 request,
-                _("%(count)s beneficiaries added, with their approved equipment.")
-                % {"count": added},
+                ngettext(
+                    "%(count)s beneficiary added, with the approved equipment.",
+                    "%(count)s beneficiaries added, with their approved equipment.",
+                    added,
+                )
+                % {"count": ltr(added)},
             )
             return redirect("ceremony_detail", pk=ceremony.pk)
     return render(

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.models import BilingualNameMixin, Province, Region
@@ -88,9 +88,10 @@ class Convention(models.Model):
     which they would exceed the envelope."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        ACTIVE = "active", _("active")
-        CLOSED = "closed", _("closed")
+        # "la convention": French agrees the adjectives in the feminine.
+        DRAFT = "draft", pgettext_lazy("convention status", "draft")
+        ACTIVE = "active", pgettext_lazy("convention status", "active")
+        CLOSED = "closed", pgettext_lazy("convention status", "closed")
 
     reference = models.CharField(_("reference"), max_length=50, unique=True)
     title = models.CharField(_("title"), max_length=300)
