@@ -24,7 +24,7 @@ from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
 from reintegration.forms import DateInput
 from reintegration.models import Centre, Province, Role
 from reintegration.numbers import numbers_formfield
-from reintegration.territories import province_choices
+from reintegration.territories import lazy_province_choices
 
 # DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
 CIN_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
@@ -102,8 +102,9 @@ class BeneficiaryForm(forms.ModelForm):
         self.fields["track"].queryset = ProgrammeTrack.objects.filter(active=True)
         if user is not None:
             # For people choosing on the screen; an import row is only validated.
+            # Read when the list is shown, not when a posted form is only saved.
             province = self.fields["residence_province"]
-            province.choices = [("", province.empty_label), *province_choices(user)]
+            province.choices = lazy_province_choices(user, province.empty_label)
         self.fields["cin"].help_text = _("Optional. Letters and digits, e.g. BE123456.")
         self.fields["phone"].help_text = _("Mobile or fixed, e.g. 0612345678.")
         if self.instance.pk:
@@ -316,7 +317,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         centres = Centre.objects.visible_to(user)
         self.fields["centre"].queryset = centres
-        self.fields["province"].choices = [("", _("all")), *province_choices(user)]
+        self.fields["province"].choices = lazy_province_choices(user, _("all"))
         self.several_centres = user.role != Role.COORDINATOR
         if not self.several_centres:
             del self.fields["centre"]

@@ -44,6 +44,7 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
+from reintegration.formats import DATE_INPUT_FORMATS
 from reintegration.formatting import ltr
 from reintegration.jobs import Progress
 from reintegration.models import Centre, Province, Role, User
@@ -382,7 +383,7 @@ def _as_date(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value).strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+    for pattern in DATE_INPUT_FORMATS:
         try:
             return datetime.datetime.strptime(text, pattern).date().isoformat()
         except ValueError:

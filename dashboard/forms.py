@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.models import ProgrammeTrack
 from dashboard.selectors import Filters
 from projects.models import Sector
+from reintegration.forms import DateInput
 from reintegration.models import Centre, Role
 from reintegration.territories import name_order
 
@@ -16,12 +17,8 @@ class DashboardFilterForm(forms.Form):
     """The home page's filters. Choices come from the user's own scope: a territory outside it
     is simply not offered, and an invented value is refused like any invalid choice."""
 
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     track = forms.ChoiceField(label=_("Programme track"), required=False)
     sector = forms.ChoiceField(label=_("Sector"), required=False)
     territory = forms.ChoiceField(label=_("Territory"), required=False)

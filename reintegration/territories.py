@@ -41,28 +41,51 @@ def name_order(name: str) -> str:
     return fold(name)
 
 
-def home_provinces(user) -> set[int]:
-    """The provinces a user works in, listed first wherever they choose one: their centre's,
-    their own (officials) or their region's."""
-    from reintegration.models import Province, Role
+def _home(user):
+    """Which provinces a user works in, listed first wherever they choose one, as a condition
+    on provinces: their centre's, their own (officials) or their region's."""
+    from django.db.models import Q
+
+    from reintegration.models import Centre, Role
 
     if user is None or not user.is_authenticated:
-        return set()
+        return None
     if user.role == Role.COORDINATOR and user.centre_id:
-        return {user.centre.province_id}
+        return Q(pk__in=Centre.objects.filter(pk=user.centre_id).values("province"))
     if user.role == Role.OFFICIAL and user.province_id:
-        return {user.province_id}
+        return Q(pk=user.province_id)
     if user.role == Role.REGIONAL and user.region_id:
-        return set(Province.objects.filter(region=user.region_id).values_list("pk", flat=True))
-    return set()
+        return Q(region=user.region_id)
+    return None
 
 
 def province_choices(user) -> list[tuple[int, str]]:
     """Every province for a choice list: the user's own first, then the others, each group
     sorted by the name in the active language. The one helper every form with a province
-    uses."""
+    uses; one query."""
+    from django.db.models import BooleanField, Case, Value, When
+
     from reintegration.models import Province
 
-    home = home_provinces(user)
-    provinces = [(p.pk, p.name) for p in Province.objects.only("pk", "name_ar", "name_fr")]
-    return sorted(provinces, key=lambda c: (c[0] not in home, name_order(c[1]), c[0]))
+    home = _home(user)
+    rows = Province.objects.only("pk", "name_ar", "name_fr").annotate(
+        home=Case(When(home, then=Value(True)), default=Value(False), output_field=BooleanField())
+        if home is not None
+        else Value(False)
+    )
+    return [
+        (p.pk, p.name) for p in sorted(rows, key=lambda p: (not p.home, name_order(p.name), p.pk))
+    ]
+
+
+def lazy_province_choices(user, empty_label):
+    """``province_choices`` for a form field, with ``empty_label`` first: read from the
+    database when the list is first shown (a posted form that is only saved never reads it),
+    once however often the widget goes through it."""
+    from functools import cache
+
+    @cache
+    def choices() -> list[tuple[int | str, str]]:
+        return [("", empty_label), *province_choices(user)]
+
+    return choices
