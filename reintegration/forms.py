@@ -47,7 +47,7 @@ class DateInput(forms.DateInput):
     input_type = "text"
 
     def __init__(self, attrs=None):
-        defaults = {"placeholder": _("dd/mm/yyyy"), "dir": "ltr", "autocomplete": "off"}
+        defaults = {"placeholder": _("dd/mm/yyyy"), "dir": "ltr"}
         super().__init__(attrs={**defaults, **(attrs or {})})
 
     def format_value(self, value):
