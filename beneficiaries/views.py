@@ -6,14 +6,14 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from beneficiaries import exporting, hooks, importing, permissions, services
+from beneficiaries import exporting, hooks, import_template, importing, permissions, services
 from beneficiaries import jobs as import_jobs
 from beneficiaries.access_request import sections as access_request_sections
 from beneficiaries.forms import (
@@ -464,6 +464,17 @@ def beneficiary_export(request, fmt):
         detention_records=detention_records,
     )
     return exporting.response(fmt, columns, rows, name)
+
+
+@requires(permissions.can_import_beneficiaries)
+def beneficiary_import_template(request):
+    """The sheet to fill for an import, in the user's language."""
+    response = HttpResponse(
+        import_template.template_workbook(user=request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="import-template.xlsx"'
+    return response
 
 
 @requires(permissions.can_import_beneficiaries)

@@ -78,6 +78,7 @@ MATRIX = {
     "beneficiary_list": ("get", None, only(READERS)),
     "beneficiary_create": ("get", None, only(WRITERS)),
     "beneficiary_import": ("get", None, only(WRITERS)),
+    "beneficiary_import_template": ("get", None, only(WRITERS)),
     "beneficiary_export": ("get", "csv", only(READERS)),
     "beneficiary_detail": ("get", "person", only(READERS)),
     "beneficiary_edit": ("get", "person", only(WRITERS)),
