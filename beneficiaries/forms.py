@@ -21,6 +21,7 @@ from beneficiaries.models import (
     ProgrammeTrack,
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
+from reintegration.formatting import format_phone
 from reintegration.forms import DateInput
 from reintegration.models import Centre, Province, Role
 from reintegration.numbers import numbers_formfield
@@ -109,6 +110,8 @@ class BeneficiaryForm(forms.ModelForm):
         self.fields["phone"].help_text = _("Mobile or fixed, e.g. 0612345678.")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            # Shown as people read it; saved again in E.164 by clean_phone.
+            self.initial["phone"] = format_phone(self.instance.phone, "fr")
 
     def clean_cin(self):
         cin = validate_cin(self.cleaned_data.get("cin"))

@@ -63,3 +63,18 @@ def test_an_account_without_a_name_is_shown_by_its_username():
     failed = record("auth.login_failed", actor_label="unknown")
     with translation.override("en"):
         assert "unknown" in str(failed)
+
+
+@pytest.mark.django_db
+def test_the_edit_form_shows_the_phone_in_pairs_and_saves_it_unchanged(client):
+    from beneficiaries.tests.test_views import form_data
+
+    coordinator = UserFactory(coordinator=True, language="fr")
+    person = BeneficiaryFactory(centre=coordinator.centre, by=coordinator, phone="+212661234567")
+    client.force_login(coordinator)
+    url = f"/beneficiaries/{person.pk}/edit/"
+    assert 'value="06 61 23 45 67"' in client.get(url).content.decode()
+    response = client.post(url, form_data(person, phone="06 61 23 45 67"))
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.phone == "+212661234567"
