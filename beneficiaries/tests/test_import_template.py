@@ -19,17 +19,6 @@ pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture
-def dry_run(client, run_jobs):
-    def check(upload):
-        sent = client.post("/beneficiaries/import/", {"sheet": upload})
-        assert sent.status_code == 302
-        run_jobs()
-        return client.get(sent["Location"])
-
-    return check
-
-
 def downloaded(client, users, language):
     User.objects.filter(pk=users["coordinator"].pk).update(language=language)
     client.force_login(users["coordinator"])

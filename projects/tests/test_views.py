@@ -162,11 +162,16 @@ def test_the_overdue_list_shows_late_visits_of_the_centre(client, users, person)
     assert [v.milestone_months for v in visits] == [3, 6]
 
 
-def test_a_visit_with_a_reincarceration_needs_its_source(client, users, person, english):
+def first_visit_due(client, users, person):
+    """A project equipped 100 days ago, its 3-month visit, and its coordinator signed in."""
     project = make_project(person, users["coordinator"])
     equipped(project, users, timezone.localdate() - datetime.timedelta(days=100))
-    visit = project.visits.get(milestone_months=3)
     client.force_login(users["coordinator"])
+    return project, project.visits.get(milestone_months=3)
+
+
+def test_a_visit_with_a_reincarceration_needs_its_source(client, users, person, english):
+    project, visit = first_visit_due(client, users, person)
     data = {
         "done_on": timezone.localdate().isoformat(),
         "kind": "phone",
@@ -210,10 +215,7 @@ def test_a_refused_approval_shows_the_form_again_with_what_was_typed(
 def test_a_recorded_visit_names_who_recorded_it(client, users, person, english):
     users["coordinator"].first_name, users["coordinator"].last_name = "Karima", "Alaoui"
     users["coordinator"].save(update_fields=["first_name", "last_name"])
-    project = make_project(person, users["coordinator"])
-    equipped(project, users, timezone.localdate() - datetime.timedelta(days=100))
-    visit = project.visits.get(milestone_months=3)
-    client.force_login(users["coordinator"])
+    project, visit = first_visit_due(client, users, person)
     data = {
         "done_on": timezone.localdate().isoformat(),
         "kind": "phone",

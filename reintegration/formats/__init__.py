@@ -7,6 +7,15 @@ English, and show the ISO form in Arabic. Here every language types and shows 05
 works for addresses saved before. Two-digit years are refused: "90" could be 1990 or 2090.
 """
 
+__all__ = [
+    "DATETIME_FORMAT",
+    "DATETIME_INPUT_FORMATS",
+    "DATE_FORMAT",
+    "DATE_INPUT_FORMATS",
+    "SHORT_DATETIME_FORMAT",
+    "SHORT_DATE_FORMAT",
+]
+
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
 DATETIME_INPUT_FORMATS = [
     *(f"{date} %H:%M:%S" for date in DATE_INPUT_FORMATS),
