@@ -1,7 +1,22 @@
-"""Loads the 12 regions and 83 prefectures/provinces (HCP, RGPH 2024; see data/README.md)."""
+"""The 12 regions and 83 prefectures/provinces (HCP, RGPH 2024; see data/README.md): loading
+them, and listing them for people to choose from."""
+
+from __future__ import annotations
 
 import csv
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import BooleanField, Case, Q, Value, When
+
+from reintegration.text import fold
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+    from reintegration.models import User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -11,7 +26,7 @@ def read_rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def load(region_model, province_model) -> tuple[int, int]:
+def load(region_model: Any, province_model: Any) -> tuple[int, int]:
     """Create or refresh every region and province; safe to run again. Works with the
     historical models of a migration as well as the real ones."""
     regions = {}
@@ -36,16 +51,13 @@ def load(region_model, province_model) -> tuple[int, int]:
 def name_order(name: str) -> str:
     """How place names are sorted for the reader: case, accents and hamza folded
     (``text.fold``), so "Écoles" sorts among the E and "أزيلال" among the alif."""
-    from reintegration.text import fold
-
     return fold(name)
 
 
-def _home(user):
+def _home(user: User | None) -> Q | None:
     """Which provinces a user works in, listed first wherever they choose one, as a condition
     on provinces: their centre's, their own (officials) or their region's."""
-    from django.db.models import Q
-
+    # Imported here: the data migration imports this module before the models are ready.
     from reintegration.models import Centre, Role
 
     if user is None or not user.is_authenticated:
@@ -59,12 +71,10 @@ def _home(user):
     return None
 
 
-def province_choices(user) -> list[tuple[int, str]]:
+def province_choices(user: User | None) -> list[tuple[int, str]]:
     """Every province for a choice list: the user's own first, then the others, each group
     sorted by the name in the active language. The one helper every form with a province
     uses; one query."""
-    from django.db.models import BooleanField, Case, Value, When
-
     from reintegration.models import Province
 
     home = _home(user)
@@ -78,14 +88,15 @@ def province_choices(user) -> list[tuple[int, str]]:
     ]
 
 
-def lazy_province_choices(user, empty_label):
+def lazy_province_choices(
+    user: User | None, empty_label: str | Promise
+) -> Callable[[], list[tuple[int | str, str | Promise]]]:
     """``province_choices`` for a form field, with ``empty_label`` first: read from the
     database when the list is first shown (a posted form that is only saved never reads it),
     once however often the widget goes through it."""
-    from functools import cache
 
     @cache
-    def choices() -> list[tuple[int | str, str]]:
+    def choices() -> list[tuple[int | str, str | Promise]]:
         return [("", empty_label), *province_choices(user)]
 
     return choices

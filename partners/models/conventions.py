@@ -162,6 +162,11 @@ class Convention(models.Model):
         return self.title_for()
 
     @property
+    def audit_label(self) -> str:
+        # The same in the audit log whatever the language of whoever acted.
+        return f"{self.reference} · {self.title}"
+
+    @property
     def remaining(self) -> Decimal:
         return self.envelope - self.committed
 

@@ -29,8 +29,8 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        # Read before login(), which keeps the session's data but not for long: the language
-        # chosen on this page (if any) becomes the account's; otherwise the saved one applies.
+        # The language chosen on the sign-in page (if any) becomes the account's; taken out of
+        # the session so that it serves this sign-in only: next time the saved one applies.
         chosen = self.request.session.pop(pages.CHOSEN_BEFORE_SIGN_IN, None)
         response = super().form_valid(form)
         user = self.request.user
