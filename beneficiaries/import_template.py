@@ -6,6 +6,7 @@ reads headers and values in Arabic, French or English)."""
 from __future__ import annotations
 
 import io
+from itertools import zip_longest
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -43,7 +44,11 @@ def template_workbook(*, user: User) -> bytes:
     lists = workbook.create_sheet(_("Allowed values"))
     headers = xlsx_append(sheet, [COLUMN_LABELS[name] for name in COLUMNS])
     allowed = allowed_values(user=user)
-    lists_used = 0
+    # Each list in its own column of the second sheet, headed like the first.
+    listed = [name for name in COLUMNS if name in allowed]
+    columns = [[COLUMN_LABELS[name], *allowed[name]] for name in listed]
+    for row in zip_longest(*columns):
+        xlsx_append(lists, row)
     for position, name in enumerate(COLUMNS, start=1):
         letter = get_column_letter(position)
         sheet.column_dimensions[letter].width = 24
@@ -53,15 +58,10 @@ def template_workbook(*, user: User) -> bytes:
             sheet.column_dimensions[letter].number_format = "@"
         if name not in allowed:
             continue
-        # Each list in its own column of the second sheet, headed like the first.
-        lists_used += 1
-        source = get_column_letter(lists_used)
-        column = [COLUMN_LABELS[name], *allowed[name]]
-        for row, value in enumerate(column, start=1):
-            cell = lists.cell(row=row, column=lists_used, value=str(value))
-            cell.data_type = "s"  # reference data is text, never a formula
+        source = get_column_letter(listed.index(name) + 1)
         lists.column_dimensions[source].width = 32
-        reference = f"{quote_sheetname(lists.title)}!${source}$2:${source}${len(column)}"
+        last = len(allowed[name]) + 1
+        reference = f"{quote_sheetname(lists.title)}!${source}$2:${source}${last}"
         validation = DataValidation(type="list", formula1=reference, allow_blank=True)
         validation.error = _("Choose a value from the list.")
         validation.showErrorMessage = True
