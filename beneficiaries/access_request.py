@@ -28,6 +28,7 @@ from reintegration.formatting import (
     format_date,
     format_datetime,
     format_mad,
+    format_phone,
     format_quantity,
     ltr,
 )
@@ -41,7 +42,6 @@ EMPTY = "—"
 CODES = {
     "file_number",
     "cin",
-    "phone",
     "number",
     "code",
     "cheque_number",
@@ -74,6 +74,8 @@ def display(instance: models.Model, name: str) -> str:
         return format_quantity(value)
     if isinstance(value, AbstractBaseUser):
         return value.get_full_name() or value.get_username()  # type: ignore[attr-defined]
+    if name == "phone":
+        return format_phone(value)
     if name in CODES:
         return ltr(value)
     return str(value)

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from beneficiaries.models import DetentionRecord
 from beneficiaries.permissions import can_view_detention
+from reintegration.formatting import format_phone
 from reintegration.spreadsheets import csv_writer, xlsx_append
 
 
@@ -38,7 +39,7 @@ PERSON_COLUMNS = [
     Column(_("Sex"), lambda b: b.sex),
     Column(_("Date of birth"), lambda b: b.date_of_birth),
     Column(_("CIN"), lambda b: b.cin or ""),
-    Column(_("Phone"), lambda b: b.phone),
+    Column(_("Phone"), lambda b: format_phone(b.phone, "fr")),
     Column(_("Province of residence"), lambda b: b.residence_province.name),
     Column(_("Commune"), lambda b: b.commune),
     Column(_("Education level"), lambda b: b.get_education_display()),

@@ -22,9 +22,11 @@ from beneficiaries.models import (
     ProgrammeTrack,
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
+from reintegration.formatting import format_phone
 from reintegration.forms import DateInput
 from reintegration.models import Centre, Province, Role
 from reintegration.numbers import numbers_formfield
+from reintegration.territories import lazy_province_choices
 from reintegration.text import fold
 
 # DOMAIN.md §5.1: no official format is published; 1-2 letters and up to 6 digits in practice.
@@ -115,14 +117,20 @@ class BeneficiaryForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["track"].queryset = ProgrammeTrack.objects.filter(active=True)
-        self.fields["residence_province"].queryset = Province.objects.order_by("name_fr")
+        if user is not None:
+            # For people choosing on the screen; an import row is only validated.
+            # Read when the list is shown, not when a posted form is only saved.
+            province = self.fields["residence_province"]
+            province.choices = lazy_province_choices(user, province.empty_label)
         self.fields["cin"].help_text = _("Optional. Letters and digits, e.g. BE123456.")
         self.fields["phone"].help_text = _("Mobile or fixed, e.g. 0612345678.")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            # Shown as people read it; saved again in E.164 by clean_phone.
+            self.initial["phone"] = format_phone(self.instance.phone, "fr")
 
     def clean_cin(self):
         cin = validate_cin(self.cleaned_data.get("cin"))
@@ -331,7 +339,7 @@ class SearchForm(forms.Form):
     province = forms.ModelChoiceField(
         label=_("Province of residence"),
         required=False,
-        queryset=Province.objects.order_by("name_fr"),
+        queryset=Province.objects.all(),
         empty_label=_("all"),
         widget=ListSelect,
     )
@@ -349,6 +357,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         centres = Centre.objects.visible_to(user)
         self.fields["centre"].queryset = centres
+        self.fields["province"].choices = lazy_province_choices(user, _("all"))
         self.several_centres = user.role != Role.COORDINATOR
         if not self.several_centres:
             del self.fields["centre"]

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
@@ -44,6 +45,7 @@ from beneficiaries.forms import BeneficiaryForm, normalise_cin
 from beneficiaries.models import Beneficiary, ProgrammeTrack
 from beneficiaries.names import name_key
 from reintegration import audit
+from reintegration.formats import DATE_INPUT_FORMATS
 from reintegration.formatting import ltr
 from reintegration.jobs import Progress
 from reintegration.models import Centre, Province, Role, User
@@ -71,6 +73,47 @@ COLUMNS = [
 ]
 REQUIRED = {"first_name_ar", "last_name_ar", "first_name_latin", "last_name_latin", "sex"}
 MAX_ROWS = 2000
+# What a column is called in a sheet typed by people (the import template writes these in the
+# user's language); the codes above are read too. Any of the three languages is accepted.
+COLUMN_LABELS = {
+    "file_number": gettext_lazy("File number"),
+    "first_name_ar": gettext_lazy("First name (Arabic)"),
+    "last_name_ar": gettext_lazy("Last name (Arabic)"),
+    "first_name_latin": gettext_lazy("First name (Latin script)"),
+    "last_name_latin": gettext_lazy("Last name (Latin script)"),
+    "sex": gettext_lazy("Sex"),
+    "date_of_birth": gettext_lazy("Date of birth"),
+    "cin": gettext_lazy("CIN"),
+    "phone": gettext_lazy("Phone"),
+    "residence_province": gettext_lazy("Province of residence"),
+    "commune": gettext_lazy("Commune"),
+    "education": gettext_lazy("Education level"),
+    "family_situation": gettext_lazy("Family situation"),
+    "track": gettext_lazy("Programme track"),
+}
+# Columns whose cells hold one of a list of values, typed as a code or as its label.
+CHOICE_COLUMNS = {
+    "sex": Beneficiary.Sex.choices,
+    "education": Beneficiary.Education.choices,
+    "family_situation": Beneficiary.Family.choices,
+}
+SHEET_LANGUAGES = ("ar", "fr", "en")
+
+
+def _in_every_language(labels: dict[str, Any]) -> dict[str, str]:
+    """Folded label in each sheet language -> key, and each key itself."""
+    found = {fold(key): key for key in labels}
+    for language in SHEET_LANGUAGES:
+        with translation.override(language):
+            found.update({fold(str(label)): key for key, label in labels.items()})
+    return found
+
+
+def column_key(header: object) -> str:
+    """The column a header names: its code, or its label in Arabic, French or English."""
+    text = str(header or "").strip()
+    return _in_every_language(COLUMN_LABELS).get(fold(text), text.lower())
+
 
 # A sheet row, header to cell: text from a CSV; text, numbers or dates from an XLSX.
 Row = dict[str, Any]
@@ -360,7 +403,7 @@ def _read(path: Path) -> list[Row]:
     # Cells are cleaned as typed text is (reintegration.middleware.CleanTextInputMiddleware):
     # a sheet is typed too, and a right-to-left override in a name is as misleading there.
     values = [[clean_text(v) if isinstance(v, str) else v for v in row] for row in values]
-    headers = [str(h or "").strip().lower() for h in values[0]]
+    headers = [column_key(h) for h in values[0]]
     missing = REQUIRED - set(headers)
     if missing:
         raise ValidationError(
@@ -382,7 +425,7 @@ def _as_date(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value).strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+    for pattern in DATE_INPUT_FORMATS:
         try:
             return datetime.datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
@@ -391,17 +434,21 @@ def _as_date(value: object) -> str:
 
 
 class _Lookups:
-    """Reference data resolved once per sheet, not once per row."""
+    """Reference data resolved once per sheet, not once per row. Names are compared folded
+    (``text.fold``): "Tetouan" finds "Tétouan", "الحسيمه" finds "الحسيمة"."""
 
     def __init__(self) -> None:
         self.provinces: dict[str, int] = {}
         for province in Province.objects.all():
-            for key in (province.code, province.name_fr.lower(), province.name_ar):
-                self.provinces[key] = province.pk
+            for key in (province.code, province.name_fr, province.name_ar):
+                self.provinces[fold(key)] = province.pk
         self.tracks: dict[str, int] = {}
         for track in ProgrammeTrack.objects.all():
-            for key in (track.code, track.name_fr.lower(), track.name_ar):
-                self.tracks[key] = track.pk
+            for key in (track.code, track.name_fr, track.name_ar):
+                self.tracks[fold(key)] = track.pk
+        self.choices = {
+            name: _in_every_language(dict(choices)) for name, choices in CHOICE_COLUMNS.items()
+        }
 
     def form_data(self, row: Row, target: Beneficiary | None = None) -> dict[str, Any]:
         """The form data for a row: an existing file keeps every value the sheet has no column
@@ -414,16 +461,18 @@ class _Lookups:
             sheet = {name: value for name, value in sheet.items() if value}
         if "date_of_birth" in sheet:
             sheet["date_of_birth"] = _as_date(row["date_of_birth"])
-        if "sex" in sheet:
-            sheet["sex"] = sheet["sex"].upper()[:1]
+        for name, values in self.choices.items():
+            if sheet.get(name):
+                # Unknown values are left as typed, for the form to say what is wrong; for the
+                # sex, "Male" and "Female" (and "m", "f") still give M and F.
+                typed = sheet[name] if name != "sex" else sheet[name].upper()[:1]
+                sheet[name] = values.get(fold(sheet[name]), typed)
         if "residence_province" in sheet:
             province = sheet["residence_province"]
-            sheet["residence_province"] = self.provinces.get(
-                province, self.provinces.get(province.lower(), "")
-            )
+            sheet["residence_province"] = self.provinces.get(fold(province), "")
         if "track" in sheet or target is None:
             track = sheet.get("track") or "standard"
-            sheet["track"] = self.tracks.get(track, self.tracks.get(track.lower(), ""))
+            sheet["track"] = self.tracks.get(fold(track), "")
         data.update(sheet)
         data.setdefault("file_number", "")
         return data

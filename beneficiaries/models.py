@@ -4,6 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.models import BilingualNameMixin, Centre, OutboxMessage, Province, Role
@@ -251,6 +252,14 @@ class Beneficiary(models.Model):
     @property
     def full_name_latin(self) -> str:
         return f"{self.first_name_latin} {self.last_name_latin}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the script of the interface: Arabic in Arabic, Latin otherwise."""
+        arabic = (get_language() or "ar").startswith("ar")
+        return (self.full_name_ar if arabic else self.full_name_latin).strip() or (
+            self.full_name_latin if arabic else self.full_name_ar
+        )
 
     @property
     def masked_cin(self) -> str:

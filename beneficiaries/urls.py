@@ -7,6 +7,11 @@ urlpatterns = [
     path("search/", views.beneficiary_search, name="beneficiary_search"),
     path("new/", views.beneficiary_create, name="beneficiary_create"),
     path("import/", views.beneficiary_import, name="beneficiary_import"),
+    path(
+        "import/template.xlsx",
+        views.beneficiary_import_template,
+        name="beneficiary_import_template",
+    ),
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.beneficiary_export, name="beneficiary_export"),
     path("<int:pk>/", views.beneficiary_detail, name="beneficiary_detail"),
     path("<int:pk>/edit/", views.beneficiary_edit, name="beneficiary_edit"),

@@ -7,14 +7,23 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from beneficiaries import exporting, hooks, importing, permissions, selectors, services, texting
+from beneficiaries import (
+    exporting,
+    hooks,
+    import_template,
+    importing,
+    permissions,
+    selectors,
+    services,
+    texting,
+)
 from beneficiaries import jobs as import_jobs
 from beneficiaries.access_request import sections as access_request_sections
 from beneficiaries.forms import (
@@ -143,7 +152,7 @@ def _centre_for_new_file(request):
 
 @requires(permissions.can_create_beneficiary)
 def beneficiary_create(request):
-    form = BeneficiaryForm(request.POST or None)
+    form = BeneficiaryForm(request.POST or None, user=request.user)
     centres = None if request.user.role == Role.COORDINATOR else Centre.objects.filter(active=True)
     centre = _centre_for_new_file(request)
     found = None
@@ -186,7 +195,7 @@ def _timeline(beneficiary, projects):
     return AuditEntry.objects.filter(
         Q(target_type="beneficiaries.beneficiary", target_id=str(beneficiary.pk))
         | Q(target_type="projects.lifeproject", target_id__in=[str(p.pk) for p in projects])
-    )
+    ).select_related("actor")
 
 
 @requires(permissions.can_view_beneficiaries)
@@ -244,7 +253,7 @@ def beneficiary_detail(request, pk):
 def beneficiary_edit(request, pk):
     beneficiary = _get_beneficiary(request, pk)
     allow(permissions.can_edit_beneficiary, request.user, beneficiary)
-    form = BeneficiaryForm(request.POST or None, instance=beneficiary)
+    form = BeneficiaryForm(request.POST or None, instance=beneficiary, user=request.user)
     if request.method == "POST" and form.is_valid():
         with refusal_shown_on(form):
             services.beneficiary_update(
@@ -475,6 +484,17 @@ def beneficiary_export(request, fmt):
         detention_records=detention_records,
     )
     return exporting.response(fmt, columns, rows, name)
+
+
+@requires(permissions.can_import_beneficiaries)
+def beneficiary_import_template(request):
+    """The sheet to fill for an import, in the user's language."""
+    response = HttpResponse(
+        import_template.template_workbook(user=request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="import-template.xlsx"'
+    return response
 
 
 @requires(permissions.can_import_beneficiaries)

@@ -123,6 +123,7 @@ def build_snapshot(
         {
             "reference": c.reference,
             "title": c.title,
+            "title_ar": c.title_for("ar"),
             "signed_on": {
                 language: format_date(c.signed_on, language, "short") for language in LANGUAGES
             }

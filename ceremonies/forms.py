@@ -46,7 +46,6 @@ class CeremonyForm(forms.ModelForm):
         conventions = Convention.objects.visible_to(user).filter(status=Convention.Status.ACTIVE)
         self.fields["centre"].queryset = centres
         self.fields["conventions"].queryset = conventions
-        self.fields["conventions"].label_from_instance = lambda c: f"{c.reference} · {c.title}"
         self.fields["tranche"].queryset = Tranche.objects.filter(
             convention__in=conventions
         ).select_related("convention")

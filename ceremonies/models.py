@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partners.models.conventions import Convention, Tranche
 from reintegration.models import Centre, Province
@@ -25,10 +26,11 @@ class CeremonyQuerySet(ScopedQuerySet):
 
 class Ceremony(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", _("planned")
-        HELD = "held", _("held")
-        CLOSED = "closed", _("closed")
-        CANCELLED = "cancelled", _("cancelled")
+        # A context per noun: French agrees the participle with "la cérémonie".
+        PLANNED = "planned", pgettext_lazy("ceremony status", "planned")
+        HELD = "held", pgettext_lazy("ceremony status", "held")
+        CLOSED = "closed", pgettext_lazy("ceremony status", "closed")
+        CANCELLED = "cancelled", pgettext_lazy("ceremony status", "cancelled")
 
     class Authority(models.TextChoices):
         WALI = "wali", _("Wali")
@@ -237,8 +239,9 @@ class Certificate(models.Model):
     shows, copied at issue time, and the PDF rendered once from it."""
 
     class Status(models.TextChoices):
-        CURRENT = "current", _("current")
-        CANCELLED = "cancelled", _("cancelled")
+        # "le procès-verbal": masculine in French, unlike the ceremony.
+        CURRENT = "current", pgettext_lazy("certificate status", "current")
+        CANCELLED = "cancelled", pgettext_lazy("certificate status", "cancelled")
 
     CANCEL_FIELDS = ("status", "cancelled_at", "cancelled_by", "cancel_reason", "replaced_by")
 

@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from beneficiaries import hooks
 from beneficiaries.models import Beneficiary
@@ -27,7 +27,7 @@ from projects.models import BudgetLine, LifeProject
 from projects.permissions import CHARGED
 from reintegration import audit, notifications
 from reintegration.concurrency import ConcurrentEdit
-from reintegration.formatting import format_date, format_mad, format_number
+from reintegration.formatting import format_date, format_mad, format_number, ltr
 from reintegration.models import Centre, Role, User
 from reintegration.money import MoneyField
 from reintegration.refusals import Refused
@@ -758,7 +758,12 @@ def ceremony_close(*, ceremony: Ceremony, by: User) -> Ceremony:
     missing = locked.handovers.without_certificate().count()
     if missing:
         raise Refused(
-            _("Issue the certificates first: %(count)s handovers have none.") % {"count": missing}
+            ngettext(
+                "Issue the certificates first: %(count)s handover has none.",
+                "Issue the certificates first: %(count)s handovers have none.",
+                missing,
+            )
+            % {"count": ltr(missing)}
         )
     locked.status = Ceremony.Status.CLOSED
     locked.version += 1

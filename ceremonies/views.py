@@ -34,7 +34,8 @@ from reintegration.confirmation import (
     pending,
     person_name,
 )
-from reintegration.formatting import format_mad, format_number
+from reintegration.formatting import format_mad, format_number, ltr
+from reintegration.languages import follows_browser_language
 from reintegration.network import client_ip
 from reintegration.pagination import paginate
 from reintegration.pdf import pdf_response, render_pdf
@@ -171,8 +172,12 @@ def ceremony_projects(request, pk):
             )
             messages.success(
                 request,
-                _("%(count)s beneficiaries added, with their approved equipment.")
-                % {"count": added},
+                ngettext(
+                    "%(count)s beneficiary added, with the approved equipment.",
+                    "%(count)s beneficiaries added, with their approved equipment.",
+                    added,
+                )
+                % {"count": ltr(added)},
             )
             return redirect("ceremony_detail", pk=ceremony.pk)
     return render(
@@ -607,6 +612,7 @@ def _too_many(request) -> bool:
     return not ratelimit.allow("verify", bucket, limit=settings.VERIFY_RATE_LIMIT)
 
 
+@follows_browser_language
 def certificate_verify(request, code=None):
     if request.GET.get("code") and code is None:
         wanted = certificates.normalise_code(request.GET["code"])

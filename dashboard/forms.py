@@ -8,19 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.models import ProgrammeTrack
 from dashboard.selectors import Filters
 from projects.models import Sector
+from reintegration.forms import DateInput
 from reintegration.models import Centre, Role
+from reintegration.territories import name_order
 
 
 class DashboardFilterForm(forms.Form):
     """The home page's filters. Choices come from the user's own scope: a territory outside it
     is simply not offered, and an invented value is refused like any invalid choice."""
 
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     track = forms.ChoiceField(label=_("Programme track"), required=False)
     sector = forms.ChoiceField(label=_("Sector"), required=False)
     territory = forms.ChoiceField(label=_("Territory"), required=False)
@@ -86,4 +84,5 @@ class DashboardFilterForm(forms.Form):
 
 def _named(objects: dict, prefix: str = "") -> list[tuple[str, str]]:
     # Sorted by the name in the reader's language.
-    return sorted(((f"{prefix}{pk}", obj.name) for pk, obj in objects.items()), key=lambda c: c[1])
+    named = ((f"{prefix}{pk}", obj.name) for pk, obj in objects.items())
+    return sorted(named, key=lambda c: name_order(c[1]))

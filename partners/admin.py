@@ -76,6 +76,7 @@ class ConventionForm(forms.ModelForm):
         fields = [
             "reference",
             "title",
+            "title_ar",
             "programme",
             "signed_on",
             "starts_on",
@@ -100,7 +101,7 @@ class ConventionAdmin(NationalAdmin):
     form = ConventionForm
     list_display = ["reference", "title", "status", "envelope", "committed", "disbursed"]
     list_filter = ["status", "programme"]
-    search_fields = ["reference", "title"]
+    search_fields = ["reference", "title", "title_ar"]
     filter_horizontal = ["provinces"]
     readonly_fields = ["committed", "disbursed"]
     inlines = [ContributionInline, TrancheInline]

@@ -17,7 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from beneficiaries import hooks
 from beneficiaries.models import Beneficiary
@@ -27,7 +27,7 @@ from projects import permissions
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
 from reintegration import audit, notifications, outbox
 from reintegration.concurrency import ConcurrentEdit
-from reintegration.formatting import format_date, format_mad
+from reintegration.formatting import format_date, format_mad, format_phone
 from reintegration.models import Centre, OutboxMessage, Role, User
 from reintegration.money import MAX_AMOUNT
 from reintegration.refusals import Refused
@@ -705,19 +705,25 @@ def visit_reminders_send(*, today: datetime.date | None = None) -> int:
             for visit in visits:
                 person = visit.project.beneficiary
                 if visit.due_on < today:
-                    when = _("%(days)s days late") % {"days": (today - visit.due_on).days}
+                    late = (today - visit.due_on).days
+                    when = ngettext("%(days)s day late", "%(days)s days late", late) % {
+                        "days": late
+                    }
                 else:
                     when = _("due on %(date)s") % {"date": format_date(visit.due_on)}
-                name = person.full_name_latin
-                if coordinator.language == "ar" and person.first_name_ar:
-                    name = person.full_name_ar
                 milestone = _("%(months)s-month visit") % {"months": visit.milestone_months}
-                phone = f" · {person.phone}" if person.phone else ""
-                lines.append(f"- {person.file_number} {name}{phone} · {milestone}: {when}")
+                phone = f" · {format_phone(person.phone)}" if person.phone else ""
+                lines.append(
+                    f"- {person.file_number} {person.display_name}{phone} · {milestone}: {when}"
+                )
             subject = _("Follow-up visits to make: %(count)s") % {"count": len(lines)}
             body = "\n".join(
                 [
-                    _("Follow-up visits overdue or due within %(days)s days:")
+                    ngettext(
+                        "Follow-up visits overdue or due within %(days)s day:",
+                        "Follow-up visits overdue or due within %(days)s days:",
+                        REMINDER_DAYS_AHEAD,
+                    )
                     % {"days": REMINDER_DAYS_AHEAD},
                     "",
                     *lines,

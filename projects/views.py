@@ -79,7 +79,9 @@ def project_list(request):
 @requires(permissions.can_use_inbox)
 def approval_inbox(request):
     """What waits for this approver, oldest first."""
-    waiting = services.approval_waiting(request.user).select_related("beneficiary__centre", "trade")
+    waiting = services.approval_waiting(request.user).select_related(
+        "beneficiary__centre", "beneficiary__track", "trade"
+    )
     # Paginate on primary keys, then load the page's rows with their joins: counting and
     # ordering then read indexes only, not the region's files (docs/benchmarks.md).
     ordered = waiting.order_by("submitted_at", "pk").values_list("pk", flat=True)
@@ -136,7 +138,7 @@ def _render_detail(request, project, *, decision_form=None, status=200):
             "lines": project.lines.all(),
             "allocations": project.allocations.select_related("convention"),
             "decisions": project.decisions.select_related("actor"),
-            "visits": project.visits.all(),
+            "visits": project.visits.select_related("recorded_by"),
             "handover": _handover(project),
             "actions": permissions.allowed_actions(user, project),
             "can_edit": permissions.can_edit_project(user, project),

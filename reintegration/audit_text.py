@@ -131,7 +131,10 @@ def describe(entry: Any) -> str:
     sentence = SENTENCES.get(entry.action)
     if sentence is None:
         return entry.action
+    # The person's name as it is now (the entry keeps the username it was written with, which
+    # the audit log's filter searches); entries without an account keep the name typed.
+    actor = entry.actor.display_name if entry.actor_id else entry.actor_label
     return str(sentence) % {
-        "actor": entry.actor_label or _("someone"),
+        "actor": actor or _("someone"),
         "target": entry.target_label,
     }

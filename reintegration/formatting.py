@@ -9,9 +9,9 @@ every language.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-import phonenumbers
 from django.utils import timezone, translation
 
 LRI = "\u2066"
@@ -179,6 +179,25 @@ def format_date(value: dt.date | None, language: str | None = None, style: str =
     return _long_date(day, code) if style == "long" else _short_date(day, code)
 
 
+def format_phone(value: str | None, language: str | None = None) -> str:
+    """A Moroccan number as people read it aloud, in pairs from the leading 0: "06 61 23 45 67".
+
+    Numbers are stored in E.164 ("+212661234567"); a Moroccan one is shown in its national
+    form, a foreign one as stored. In Arabic text the digits are isolated left to right."""
+    if not value:
+        return ""
+    digits = re.sub(r"[\s.\-()]", "", str(value))
+    if digits.startswith("+212"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("00212"):
+        digits = "0" + digits[5:]
+    if len(digits) == 10 and digits.startswith("0") and digits.isdigit():
+        text = " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    else:
+        text = str(value).strip()
+    return ltr(text) if resolve_language(language) == "ar" else text
+
+
 def format_datetime(value: dt.datetime | None, language: str | None = None) -> str:
     if value is None:
         return ""
@@ -188,18 +207,3 @@ def format_datetime(value: dt.datetime | None, language: str | None = None) -> s
     if code == "ar":
         clock = ltr(clock)
     return f"{_long_date(local.date(), code)} {clock}"
-
-
-def format_phone(value: str | None) -> str:
-    """A phone stored in international form (+212612345678) as Moroccans write it
-    (06 12 34 56 78); anything that does not parse is shown as stored. Digits read left to right
-    in any language: isolate it (``ltr``) inside Arabic text."""
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, "MA")
-    except phonenumbers.NumberParseException:
-        return value
-    if number.country_code != 212:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -38,10 +40,22 @@ class SignInForm(AuthenticationForm):
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A date typed as day/month/year. Not ``<input type="date">``: browsers lay that out in
+    their own locale's order (mm/dd/yyyy in an English Chromium), whatever the page's language;
+    the formats read are those of ``reintegration/formats``."""
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": _("dd/mm/yyyy"), "dir": "ltr"}
+        super().__init__(attrs={**defaults, **(attrs or {})})
+
+    def format_value(self, value):
+        # Zero-padded, the year on four digits, whatever the language: what is shown can be
+        # sent back as it is.
+        if isinstance(value, datetime.date):
+            return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+        return super().format_value(value)
 
 
 class LogFilterForm(forms.Form):

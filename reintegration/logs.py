@@ -80,7 +80,7 @@ def audit_entries(*, by: User, filters: LogFilters) -> QuerySet[AuditEntry]:
     filtered, most recent first."""
     if not can_view_audit_log(by):
         return AuditEntry.objects.none()
-    entries = AuditEntry.objects.filter(_period(filters))
+    entries = AuditEntry.objects.filter(_period(filters)).select_related("actor")
     if filters.what:
         entries = entries.filter(action__startswith=filters.what)
     if filters.user:

@@ -177,6 +177,12 @@ class User(AbstractUser):
 
     objects = ReintegrationUserManager()
 
+    @property
+    def display_name(self) -> str:
+        """How colleagues read this person in timelines: their full name, or the username when
+        the account has none."""
+        return self.get_full_name() or self.get_username()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

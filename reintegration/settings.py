@@ -221,6 +221,8 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Africa/Casablanca"
 LANGUAGE_COOKIE_NAME = "language"
+# Dates typed and shown day/month/year in every language (reintegration/formats/__init__.py).
+FORMAT_MODULE_PATH = ["reintegration.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

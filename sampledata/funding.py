@@ -57,6 +57,7 @@ def seed(**context) -> dict:
         convention = Convention.objects.create(
             reference=f"CPDH-{code}-2024-01",
             title=f"Appui aux activités génératrices de revenus — {province.name_fr}",
+            title_ar=f"دعم الأنشطة المدرة للدخل — {province.name_ar}",
             programme=programme,
             signed_on=datetime.date(2024, 3, 12),
             starts_on=datetime.date(2024, 4, 1),
@@ -90,6 +91,7 @@ def seed(**context) -> dict:
     in_kind = Convention.objects.create(
         reference="ANAPEC-FM6-2025",
         title="Ateliers de recherche d'emploi au CAR de Tanger",
+        title_ar="ورشات البحث عن الشغل بمركز المواكبة لإعادة الإدماج بطنجة",
         programme=IndhProgramme.objects.get(code="none"),
         signed_on=datetime.date(2025, 1, 20),
         starts_on=datetime.date(2025, 2, 1),

@@ -42,7 +42,7 @@ def test_a_ceremony_is_prepared_held_and_printed(
     centre_page = open_as(browser, live_server, coordinator)
     centre_page.goto("/ceremonies/")
     go(centre_page, "a[href='/ceremonies/new/']")
-    centre_page.fill("[name=held_on]", timezone.localdate().isoformat())
+    centre_page.fill("[name=held_on]", timezone.localdate().strftime("%d/%m/%Y"))
     centre_page.fill("[name=place]", "مقر عمالة طنجة أصيلة")
     centre_page.fill("[name=presided_by]", "عبد السلام بنعلي")
     centre_page.select_option("[name=authority]", "wali")

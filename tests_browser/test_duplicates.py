@@ -30,7 +30,7 @@ def fill(page):
     page.fill("[name=first_name_latin]", "Mohammed")
     page.fill("[name=last_name_latin]", "El Idrissi")
     page.select_option("[name=sex]", "M")
-    page.fill("[name=date_of_birth]", "1990-05-17")
+    page.fill("[name=date_of_birth]", "17/05/1990")
     page.fill("[name=phone]", "0661234567")
     page.select_option("[name=residence_province]", str(Province.objects.get(code="01.511").pk))
     page.select_option("[name=track]", str(ProgrammeTrack.objects.get(code="standard").pk))

@@ -333,7 +333,7 @@ def test_the_pdf_itself_reads_the_persons_projects_handover_and_detention(
         everything.file_number,
         "Fatima Zahra",
         "BE123456",
-        "+212612345678",
+        "06 12 34 56 78",
         "SN-ACCESS-0001",
         "Numéro de série corrigé",
         "detentionrecord-training_certificate",

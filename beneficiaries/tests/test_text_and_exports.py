@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from beneficiaries.models import Beneficiary, DetentionRecord, ProgrammeTrack
 from beneficiaries.tests.factories import BeneficiaryFactory, detention_for
-from beneficiaries.tests.test_import import HEADER, confirm, coordinator, dry_run  # noqa: F401
+from beneficiaries.tests.test_import import HEADER, confirm, coordinator  # noqa: F401
 from beneficiaries.tests.test_views import form_data
 from reintegration.models import Province
 

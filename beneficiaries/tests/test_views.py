@@ -311,7 +311,7 @@ def test_the_right_of_access_pdf_holds_everything_about_the_person(client, users
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert person.file_number in text
     assert "Fatima Zahra" in text
-    assert "+212612345678" in text
+    assert "06 12 34 56 78" in text
     assert AuditEntry.objects.filter(action="beneficiary.access_exported").exists()
 
 

@@ -365,3 +365,14 @@ def test_the_batch_has_a_summary_then_every_certificate_as_issued(
     assert "27.901,00" in summary  # 2 × 13,950.50
     for page, certificate in zip(reader.pages[1:], issued, strict=True):
         assert certificate.number in page.extract_text()
+
+
+def test_the_arabic_half_names_the_convention_by_its_arabic_title(users, centre, convention):
+    convention.title_ar = "دعم الأنشطة المدرة للدخل"
+    convention.save(update_fields=["title_ar"])
+    ceremony = held_for(users, centre)
+    certificate = certificates.certificates_issue(ceremony=ceremony, by=users["coordinator"])[0]
+    assert certificate.snapshot["conventions"][0]["title_ar"] == "دعم الأنشطة المدرة للدخل"
+    text = text_of(bytes(certificate.pdf))
+    assert "دعم الأنشطة المدرة للدخل" in text
+    assert "Convention de test" in text  # the French half

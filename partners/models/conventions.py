@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.models import BilingualNameMixin, Province, Region
@@ -113,12 +114,16 @@ class Convention(models.Model):
     which they would exceed the envelope."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        ACTIVE = "active", _("active")
-        CLOSED = "closed", _("closed")
+        # "la convention": French agrees the adjectives in the feminine.
+        DRAFT = "draft", pgettext_lazy("convention status", "draft")
+        ACTIVE = "active", pgettext_lazy("convention status", "active")
+        CLOSED = "closed", pgettext_lazy("convention status", "closed")
 
     reference = models.CharField(_("reference"), max_length=50, unique=True)
     title = models.CharField(_("title"), max_length=300)
+    # Conventions are signed in French; the Arabic interface and the Arabic half of documents
+    # show this title, or the French one while nobody has typed it.
+    title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     programme = models.ForeignKey(
         IndhProgramme,
         on_delete=models.PROTECT,
@@ -171,6 +176,20 @@ class Convention(models.Model):
         ]
 
     def __str__(self) -> str:
+        return f"{self.reference} · {self.display_title}"
+
+    def title_for(self, language: str | None = None) -> str:
+        """The title a reader of ``language`` (the active one by default) reads."""
+        arabic = (language or get_language() or "ar").startswith("ar")
+        return self.title_ar if arabic and self.title_ar else self.title
+
+    @property
+    def display_title(self) -> str:
+        return self.title_for()
+
+    @property
+    def audit_label(self) -> str:
+        # The same in the audit log whatever the language of whoever acted.
         return f"{self.reference} · {self.title}"
 
     @property

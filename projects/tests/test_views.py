@@ -151,7 +151,7 @@ def test_the_beneficiary_timeline_shows_decisions_with_author_and_comment(client
     client.force_login(users["coordinator"])
     html = client.get(f"/beneficiaries/{project.beneficiary_id}/").content.decode()
     assert "عرض أثمان ثان" in html
-    assert users["regional"].username in html
+    assert users["regional"].display_name in html
 
 
 def test_the_overdue_list_shows_late_visits_of_the_centre(client, users, person):
@@ -162,11 +162,16 @@ def test_the_overdue_list_shows_late_visits_of_the_centre(client, users, person)
     assert [v.milestone_months for v in visits] == [3, 6]
 
 
-def test_a_visit_with_a_reincarceration_needs_its_source(client, users, person, english):
+def first_visit_due(client, users, person):
+    """A project equipped 100 days ago, its 3-month visit, and its coordinator signed in."""
     project = make_project(person, users["coordinator"])
     equipped(project, users, timezone.localdate() - datetime.timedelta(days=100))
-    visit = project.visits.get(milestone_months=3)
     client.force_login(users["coordinator"])
+    return project, project.visits.get(milestone_months=3)
+
+
+def test_a_visit_with_a_reincarceration_needs_its_source(client, users, person, english):
+    project, visit = first_visit_due(client, users, person)
     data = {
         "done_on": timezone.localdate().isoformat(),
         "kind": "phone",
@@ -205,6 +210,23 @@ def test_a_refused_approval_shows_the_form_again_with_what_was_typed(
     assert "Charge exactly" in html
     assert "Avis favorable du comité" in html and 'value="100.00"' in html
     assert LifeProject.objects.get().status == Status.SUBMITTED
+
+
+def test_a_recorded_visit_names_who_recorded_it(client, users, person, english):
+    users["coordinator"].first_name, users["coordinator"].last_name = "Karima", "Alaoui"
+    users["coordinator"].save(update_fields=["first_name", "last_name"])
+    project, visit = first_visit_due(client, users, person)
+    data = {
+        "done_on": timezone.localdate().isoformat(),
+        "kind": "phone",
+        "business_active": "true",
+        "equipment_in_use": "true",
+        "monthly_income": "2500",
+    }
+    assert client.post(f"/projects/{project.pk}/visits/{visit.pk}/", data).status_code == 302
+    html = client.get(f"/projects/{project.pk}/").content.decode()
+    assert '<span class="small text-body-secondary visit-by">Karima Alaoui</span>' in html
+    assert users["coordinator"].username not in html
 
 
 def test_two_corrections_of_one_visit_do_not_overwrite_each_other(client, users, person, english):

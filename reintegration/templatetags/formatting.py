@@ -62,12 +62,11 @@ def datetime_l(value: dt.datetime | None) -> str:
 
 
 @register.filter
-def isolate(value) -> str:
-    """Keeps a code such as 09-08 or 2026-01 in its order inside right-to-left text."""
-    return ltr(value) if value not in (None, "") else ""
+def phone(value: str | None) -> str:
+    return "" if _is_blank(value) else format_phone(value)
 
 
 @register.filter
-def phone(value: str | None) -> str:
-    """A stored phone as people dial it, isolated so that it reads left to right in Arabic."""
-    return ltr(format_phone(value)) if value else ""
+def isolate(value) -> str:
+    """Keeps a code such as 09-08 or 2026-01 in its order inside right-to-left text."""
+    return ltr(value) if value not in (None, "") else ""

@@ -137,7 +137,7 @@ def test_the_workbook_holds_the_filtered_entries_as_sentences(client, users, fil
             dt.datetime(2026, 5, 3, 10, 0),
             coordinator,
             "beneficiary.created",
-            f"{coordinator} opened the file {number}.",
+            f"{users['coordinator'].display_name} opened the file {number}.",
             number,
             None,  # no address: the file was opened outside a request
         ]

@@ -191,6 +191,7 @@ def test_every_module_that_writes_a_spreadsheet_writes_it_through_the_inert_cell
                 assert "csv.writer(" not in source, f"{name}: write CSV with csv_writer"
     assert writers == {
         "beneficiaries/exporting.py",
+        "beneficiaries/import_template.py",
         "dashboard/views.py",
         "reintegration/logs.py",
     }

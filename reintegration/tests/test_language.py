@@ -1,7 +1,7 @@
 import pytest
 
 from reintegration.models import AuditEntry
-from reintegration.tests.factories import UserFactory
+from reintegration.tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +52,52 @@ def test_the_switch_never_redirects_to_another_site(client):
 
 def test_the_switch_only_accepts_post(client):
     assert client.get("/language/?language=fr").status_code == 405
+
+
+def _sign_in(client, user, **extra):
+    return client.post(
+        "/accounts/login/", {"username": user.username, "password": TEST_PASSWORD, **extra}
+    )
+
+
+def test_the_sign_in_page_offers_the_languages(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert 'id="sign-in-language"' in html
+    assert 'name="language" value="fr"' in html and 'name="language" value="ar"' in html
+
+
+def test_the_language_chosen_on_the_sign_in_page_is_kept_and_saved(client):
+    user = UserFactory(language="ar", username="samira")
+    client.post("/language/", {"language": "fr", "next": "/accounts/login/"})
+    assert '<html lang="fr"' in client.get("/accounts/login/").content.decode()
+    assert _sign_in(client, user).status_code == 302
+    assert '<html lang="fr"' in client.get("/").content.decode()
+    user.refresh_from_db()
+    assert user.language == "fr"
+    entry = AuditEntry.objects.get(action="user.language_changed")
+    assert entry.changes == {"language": ["ar", "fr"]}
+
+
+def test_a_later_sign_in_without_a_choice_uses_the_saved_language(client):
+    user = UserFactory(language="fr", username="samira")
+    # A shared computer whose last visitor left it in Arabic.
+    client.cookies["language"] = "ar"
+    assert _sign_in(client, user).status_code == 302
+    assert '<html lang="fr"' in client.get("/").content.decode()
+    user.refresh_from_db()
+    assert user.language == "fr"
+    assert not AuditEntry.objects.filter(action="user.language_changed").exists()
+    # The sign-in page of this browser now opens in the account's language.
+    assert client.cookies["language"].value == "fr"
+
+
+def test_a_choice_does_not_outlive_the_sign_in_it_was_made_for(client):
+    user = UserFactory(language="ar", username="samira")
+    client.post("/language/", {"language": "fr", "next": "/accounts/login/"})
+    _sign_in(client, user)
+    client.post("/language/", {"language": "ar", "next": "/"})
+    client.post("/accounts/logout/")
+    _sign_in(client, user)
+    user.refresh_from_db()
+    assert user.language == "ar"
+    assert '<html lang="ar"' in client.get("/").content.decode()

@@ -204,7 +204,8 @@ def test_headquarters_force_a_reset_from_the_admin_site(client, samira, run_jobs
     assert (entry.actor, entry.target_id) == (national, str(samira.pk))
     with translation.override("en"):
         assert str(entry) == (
-            "hq forced a password reset for samira: their password no longer works."
+            f"{national.display_name} forced a password reset for samira: their password no "
+            "longer works."
         )
 
     run_jobs()

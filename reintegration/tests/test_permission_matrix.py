@@ -89,6 +89,7 @@ MATRIX = {
     "beneficiary_search": ("get", None, only(READERS, status=302)),
     "beneficiary_create": ("get", None, only(WRITERS)),
     "beneficiary_import": ("get", None, only(WRITERS)),
+    "beneficiary_import_template": ("get", None, only(WRITERS)),
     "beneficiary_export": ("get", "csv", only(READERS)),
     "beneficiary_detail": ("get", "person", only(READERS)),
     "beneficiary_edit": ("get", "person", only(WRITERS)),

@@ -375,7 +375,7 @@ def test_headquarters_reset_a_lost_second_factor_and_it_is_audited(client, regio
     entry = AuditEntry.objects.get(action="user.two_factor_reset")
     assert (entry.actor, entry.target_id) == (headquarters, str(regional.pk))
     with translation.override("en"):
-        assert str(entry) == "hq reset the two-factor sign-in of karim."
+        assert str(entry) == f"{headquarters.display_name} reset the two-factor sign-in of karim."
 
     # At the next sign-in, a new app is set up first.
     client.post("/accounts/logout/")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from reintegration import audit, ratelimit, sign_in
 from reintegration.forms import PasswordResetRequestForm, SignInForm
 from reintegration.network import client_ip
+from reintegration.views import pages
 
 HOUR = 3600
 
@@ -28,7 +29,15 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        # The language chosen on the sign-in page (if any) becomes the account's; taken out of
+        # the session so that it serves this sign-in only: next time the saved one applies.
+        chosen = self.request.session.pop(pages.CHOSEN_BEFORE_SIGN_IN, None)
         response = super().form_valid(form)
+        user = self.request.user
+        if chosen in dict(settings.LANGUAGES):
+            pages.save_language(user, chosen)
+        # The next sign-in page on this browser opens in the account's language.
+        pages.set_language_cookie(response, user.language)
         if not sign_in.owes_second_factor(self.request):
             sign_in.completed(self.request)
         return response

@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from reintegration import audit
-from reintegration.models import Centre
+from reintegration.models import Centre, User
 from reintegration.permissions import can_view_centres, requires
 
 
@@ -16,6 +16,11 @@ from reintegration.permissions import can_view_centres, requires
 def centre_list(request):
     centres = Centre.objects.visible_to(request.user).select_related("province__region")
     return render(request, "reintegration/centre_list.html", {"centres": centres})
+
+
+# The language chosen before signing in, kept in the (anonymous) session that signing in
+# carries over: the sign-in then makes it the account's language.
+CHOSEN_BEFORE_SIGN_IN = "language_chosen"
 
 
 @require_POST
@@ -30,6 +35,15 @@ def set_language(request):
     response = HttpResponseRedirect(target)
     if language not in dict(settings.LANGUAGES):
         return response
+    set_language_cookie(response, language)
+    if request.user.is_authenticated:
+        save_language(request.user, language)
+    else:
+        request.session[CHOSEN_BEFORE_SIGN_IN] = language
+    return response
+
+
+def set_language_cookie(response, language: str) -> None:
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -38,19 +52,22 @@ def set_language(request):
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=True,
     )
-    user = request.user
-    if user.is_authenticated and user.language != language:
-        old = user.language
-        user.language = language
-        user.save(update_fields=["language"])
-        audit.record(
-            "user.language_changed",
-            actor=user,
-            target=user,
-            target_label=translation.get_language_info(language)["name_local"],
-            changes={"language": [old, language]},
-        )
-    return response
+
+
+def save_language(user: User, language: str) -> None:
+    """The user's language becomes ``language`` on every device, audited."""
+    if user.language == language:
+        return
+    old = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    audit.record(
+        "user.language_changed",
+        actor=user,
+        target=user,
+        target_label=translation.get_language_info(language)["name_local"],
+        changes={"language": [old, language]},
+    )
 
 
 @require_GET

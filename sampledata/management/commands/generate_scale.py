@@ -700,6 +700,7 @@ class _Conventions:
                     Convention(
                         reference=reference,
                         title=f"{_TITLES[kind]} — {province.name_fr}",
+                        title_ar=f"{_TITLES_AR[kind]} — {province.name_ar}",
                         programme=programmes[index % len(programmes)] if programmes else None,
                         signed_on=begins - datetime.timedelta(days=rng.randint(10, 60)),
                         starts_on=begins,
@@ -808,6 +809,13 @@ _TITLES = {
     Partner.Kind.MICROFINANCE: "Accompagnement financier des microprojets",
     Partner.Kind.COMPANY: "Mécénat pour l'équipement des bénéficiaires",
     Partner.Kind.NGO: "Accompagnement de proximité des porteurs de projets",
+}
+_TITLES_AR = {
+    Partner.Kind.INDH_COMMITTEE: "دعم الأنشطة المدرة للدخل",
+    Partner.Kind.PREFECTURE: "الإدماج الاقتصادي للسجناء السابقين",
+    Partner.Kind.MICROFINANCE: "المواكبة المالية للمشاريع الصغرى",
+    Partner.Kind.COMPANY: "رعاية تجهيز المستفيدين",
+    Partner.Kind.NGO: "مواكبة القرب لحاملي المشاريع",
 }
 
 
