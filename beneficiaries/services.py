@@ -476,6 +476,7 @@ def _redact(person: Beneficiary) -> None:
         }
         for anonymise in hooks.ANONYMISERS:
             for kind, ids in anonymise(person).items():
-                redacted[kind] = sorted({*redacted.get(kind, []), *ids})
+                if ids:
+                    redacted[kind] = sorted({*redacted.get(kind, []), *ids})
     if any(redacted.values()):
         audit.record("beneficiary.redacted", target=person, changes=redacted)

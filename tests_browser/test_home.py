@@ -26,7 +26,7 @@ def test_a_coordinator_signs_in_switches_to_arabic_and_sees_a_right_to_left_page
     assert brand["x"] > 1280 / 2
     screenshot("home-ar")
 
-    page.click("text=المراكز")
+    page.click("a[href='/centres/']")
     page.wait_for_load_state("domcontentloaded")
     assert page.locator("h1").inner_text() == "مراكز المصاحبة وإعادة الإدماج"
     screenshot("centres-ar")

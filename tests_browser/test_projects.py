@@ -28,16 +28,22 @@ def draft_and_submit(page, person, lines, justification=""):
     page.fill("[name=market_fit]", "Forte demande dans le quartier")
     page.fill("[name=ceiling_justification]", justification)
     go(page, "main form button[type=submit].btn-brand")
-    for designation, category, quantity, price in lines:
-        go(page, "a[href$='/lines/new/']")
-        page.fill("[name=designation]", designation)
-        page.select_option("[name=category]", category)
-        page.fill("[name=quantity]", quantity)
-        page.fill("[name=unit_price]", price)
-        go(page, "main form button[type=submit].btn-brand")
-        if page.locator("#save-anyway").count():
-            # A line above the track's ceiling (a vehicle) is saved once confirmed.
-            go(page, "#save-anyway")
+    # Every line typed on the budget page, saved at once.
+    go(page, "#edit-budget")
+    for index, (designation, category, quantity, price) in enumerate(lines):
+        if page.locator(f"#id_lines-{index}-designation").count() == 0:
+            page.click("#add-line")
+        page.fill(f"#id_lines-{index}-designation", designation)
+        page.select_option(f"#id_lines-{index}-category", category)
+        page.fill(f"#id_lines-{index}-quantity", quantity)
+        page.fill(f"#id_lines-{index}-unit_price", price)
+    go(page, "#save-budget")
+    confirmations = page.locator("#budget-lines input[name$='-confirm']")
+    if confirmations.count():
+        # A line above the track's ceiling (a vehicle) is saved once confirmed.
+        for index in range(confirmations.count()):
+            confirmations.nth(index).check()
+        go(page, "#save-budget")
     project = LifeProject.objects.get(beneficiary=person)
     go(page, f"form[action='/projects/{project.pk}/submit/'] button")
     assert page.locator("#project-status").inner_text() == label(Status.SUBMITTED)
