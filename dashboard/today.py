@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from beneficiaries.models import Beneficiary
+from casework import milestones
 from casework.models import Task
 from ceremonies import services as ceremony_services
 from ceremonies.models import Ceremony, Handover
@@ -244,6 +245,8 @@ def certificates_to_issue(user: User) -> Block:
 
 
 def open_tasks(user: User, today: datetime.date) -> Block:
+    # The user's own open tasks and those of their area nobody has taken, overdue first; each
+    # leads where it is done (the visit to record, the consent to collect...).
     rows = (
         Task.objects.visible_to(user)
         .open()
@@ -256,13 +259,14 @@ def open_tasks(user: User, today: datetime.date) -> Block:
         _("Open tasks"),
         rows,
         lambda task: Item(
-            title=task.title,
+            title=milestones.title(task),
             code=task.beneficiary.file_number,
             note=f"{_name(task.beneficiary)} · {_days_late(task.due_on, today)}",
             late=task.due_on < today,
-            url=reverse("beneficiary_detail", args=[task.beneficiary_id]),
+            url=milestones.link(task),
         ),
         empty=_("No open task."),
+        see_all=reverse("task_list"),
     )
 
 

@@ -1,5 +1,6 @@
 """A coordinator's morning: the today panel leads to an overdue visit, recording it takes it off
-the panel, and a notification opened from the top bar's bell is counted read. In Arabic and
+the panel and settles the task the system wrote for it, and a notification opened from the top
+bar's bell is counted read. In Arabic and
 French, on a desk and on a phone."""
 
 import datetime
@@ -8,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from beneficiaries.tests.factories import BeneficiaryFactory
+from casework.models import Task
 from projects import services
 from projects.models import FollowUpVisit
 from projects.tests.factories import equipped, make_project
@@ -50,11 +52,17 @@ def test_a_coordinator_works_from_the_today_panel(
     screenshot(f"today-{language}-{width}", page)
 
     visit = FollowUpVisit.objects.filter(done_on=None).order_by("due_on").first()
+    visit_page = f"/projects/{visit.project_id}/visits/{visit.pk}/"
+    # The system wrote a task for the overdue visit: it is in the day's tasks, leading to the
+    # same page.
+    task = Task.objects.get(kind="visit_due", subject=f"visit:{visit.pk}")
+    assert (task.status, task.assignee) == (Task.Status.OPEN, coordinator)
+    assert page.locator(f"#today-tasks a[href='{visit_page}']").count() == 1
     link = first.locator("a.fw-semibold")
-    assert link.get_attribute("href") == f"/projects/{visit.project_id}/visits/{visit.pk}/"
+    assert link.get_attribute("href") == visit_page
     link.click()
     page.wait_for_selector("#id_kind")
-    page.fill("#id_done_on", timezone.localdate().isoformat())
+    page.fill("#id_done_on", timezone.localdate().strftime("%d/%m/%Y"))
     page.select_option("#id_kind", "phone")
     page.select_option("#id_business_active", "true")
     page.select_option("#id_equipment_in_use", "true")
@@ -63,6 +71,10 @@ def test_a_coordinator_works_from_the_today_panel(
     assert page.url.endswith(f"/projects/{visit.project_id}/")
     page.goto("/")
     assert page.locator("#today-visits .today-count").inner_text() == "1"
+    # Recording the visit settled its task: it left the day's tasks.
+    assert page.locator(f"#today-tasks a[href='{visit_page}']").count() == 0
+    task.refresh_from_db()
+    assert task.status == Task.Status.SETTLED
 
     bell = page.locator("#notification-badge")
     assert bell.is_visible()
