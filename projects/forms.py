@@ -253,7 +253,10 @@ class VisitForm(forms.ModelForm):
             self.fields[name].required = True
         # The kind starts on the blank prompt, never on a preselected answer.
         self.fields["kind"].choices = [("", BLANK_CHOICE), *FollowUpVisit.Kind.choices]
-        self.fields["done_on"].initial = timezone.localdate()
+        if not self.instance.done_on:
+            # A visit is most often recorded on the day it is made. (The instance's empty date
+            # would otherwise win over the field's initial value.)
+            self.initial["done_on"] = timezone.localdate()
         self.fields["monthly_income"].min_value = Decimal(0)
         self.fields["version"].initial = self.instance.version
 

@@ -303,6 +303,8 @@ def test_the_visit_form_starts_empty_and_shows_the_person_and_the_last_visit(
         assert "Unknown" not in select
     assert person.full_name_latin in html and person.phone in html
     assert "No visit recorded yet." in html
+    # The date opens on today, typed the way the page reads dates (day/month/year).
+    assert re.search(rf'name="done_on"[^>]*value="{timezone.localdate():%d/%m/%Y}"', html)
 
     # Sent as it opened, the form says what is missing on each field and saves nothing.
     empty = client.post(url, {"done_on": timezone.localdate().isoformat()})
@@ -325,6 +327,7 @@ def test_the_visit_form_starts_empty_and_shows_the_person_and_the_last_visit(
 
     # Corrected later, the recorded answers come back selected.
     again = client.get(url).content.decode()
+    assert re.search(rf'name="done_on"[^>]*value="{done_on:%d/%m/%Y}"', again)
     assert re.search(r'<option value="true" selected>yes</option>', again)
     assert re.search(r'<option value="false" selected>no</option>', again)
 
