@@ -78,9 +78,10 @@ def test_a_second_answer_is_refused_with_a_message(client, person, users, casa):
 
     first = client.post(url, {**carried(page), "confirmed": "1"})
     assert first.status_code == 302
-    second = client.post(url, {**carried(page), "confirmed": "1"}, follow=True)
-    # Answered: the decline/accept page is no longer offered.
-    assert second.status_code == 403
+    second = client.post(url, {**carried(page), "confirmed": "1"})
+    # Answered: the page of the transfer says so, and nothing moves twice.
+    assert second["Location"] == reverse("transfer_detail", args=[transfer.pk])
+    assert TransferRequest.objects.get(pk=transfer.pk).status == TransferRequest.Status.ACCEPTED
 
 
 def test_the_old_centre_loses_the_detention_record_and_the_summary(client, person, users, casa):
@@ -170,3 +171,29 @@ def test_a_regional_reader_cannot_post_the_caseload_form(client, centre, users, 
     url = reverse("caseload_centre", args=[centre.pk])
     assert client.post(url, {"files": [mine.pk], "to": colleague.pk}).status_code == 403
     assert Beneficiary.objects.get(pk=mine.pk).referent == users["coordinator"]
+
+
+def test_an_answer_given_meanwhile_is_said_not_forbidden(client, person, users, casa):
+    """Two coordinators of the receiving centre open the request; the first accepts. The
+    second's confirmation is told what happened, not answered with a bare "forbidden"."""
+    from django.contrib.messages import get_messages
+    from django.utils import translation
+
+    colleague = UserFactory(coordinator=True, centre=casa["centre"], language="en")
+    transfer = ask(person, users, casa)
+    client.force_login(colleague)
+    url = reverse("transfer_decline", args=[transfer.pk])
+    from reintegration.tests.confirming import carried
+
+    page = carried(client.post(url, {"reason": "Pas chez nous"}))
+    transfer_accept(transfer=transfer, by=casa["coordinator"])
+    with translation.override("en"):
+        response = client.post(url, {**page, "reason": "Pas chez nous", "confirmed": "1"})
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("transfer_detail", args=[transfer.pk]),
+    )
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == ["This transfer was already answered (accepted): nothing was changed."]
+    transfer.refresh_from_db()
+    assert transfer.status == TransferRequest.Status.ACCEPTED
