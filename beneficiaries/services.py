@@ -228,6 +228,12 @@ def beneficiary_update(
         name_key_ar=current.name_key_ar,
         updated_at=current.updated_at,
     )
+    if "phone" in changes and current.sms_consent_at is not None:
+        # The agreement to text messages was given for the number on the file then: a new
+        # number may be someone else's, who must not be texted, so it is asked for again.
+        current.sms_consent_at = current.sms_consent_by = None
+        values.update(sms_consent_at=None, sms_consent_by=None)
+        changes["sms_consent"] = "withdrawn"
     updated = Beneficiary.objects.filter(pk=current.pk, version=version).update(
         version=F("version") + 1, **values
     )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from beneficiaries import hooks, permissions
 from beneficiaries.models import Beneficiary, TextMessage
 from reintegration import audit, sms
+from reintegration.models import OutboxMessage
 from reintegration.refusals import Refused
 from reintegration.text import clean_text
 
@@ -97,6 +98,26 @@ def refusal(beneficiary: Beneficiary) -> str:
             "The phone number on the file is not a mobile number (06… or 07…): a text message "
             "cannot reach it."
         )
+    return ""
+
+
+def queued_text_refusal(message: OutboxMessage) -> str:
+    """Why a text message waiting in the outbox must no longer leave ("" when it may): the
+    person withdrew their agreement, their file was archived, or the number it was written to
+    is no longer theirs (``reintegration.outbox.SEND_CHECKS``). For the outbox's list of
+    failures, which keeps technical errors in English."""
+    if message.channel != OutboxMessage.Channel.SMS:
+        return ""
+    texted = TextMessage.objects.filter(message=message).select_related("beneficiary").first()
+    if texted is None:
+        return ""
+    person = texted.beneficiary
+    if person.is_archived:
+        return "not sent: the file is archived"
+    if person.sms_consent_at is None:
+        return "not sent: the person no longer agrees to receive text messages"
+    if person.phone != message.to:
+        return "not sent: the number is no longer the one on the file"
     return ""
 
 

@@ -256,13 +256,22 @@ def beneficiary_edit(request, pk):
     form = BeneficiaryForm(request.POST or None, instance=beneficiary, user=request.user)
     if request.method == "POST" and form.is_valid():
         with refusal_shown_on(form):
-            services.beneficiary_update(
+            agreed = beneficiary.sms_consent_at is not None
+            saved = services.beneficiary_update(
                 beneficiary=beneficiary,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version") or 0,
             )
             messages.success(request, _("The file was saved."))
+            if agreed and saved.sms_consent_at is None:
+                messages.warning(
+                    request,
+                    _(
+                        "The person's agreement to text messages was given for the previous "
+                        "number: record it again for the new number before texting them."
+                    ),
+                )
             return redirect("beneficiary_detail", pk=beneficiary.pk)
     return render(request, "beneficiaries/form.html", {"form": form, "b": beneficiary})
 

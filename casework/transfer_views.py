@@ -152,6 +152,21 @@ def transfer_detail(request, pk):
     )
 
 
+def _answered_meanwhile(request, transfer):
+    """A request answered since the page was opened (a colleague was faster, a double click):
+    whoever could have answered it is told so on its page, rather than refused as forbidden."""
+    if transfer.status == TransferRequest.Status.REQUESTED:
+        return None
+    if request.user.role not in (Role.COORDINATOR, Role.NATIONAL):
+        return None
+    messages.info(
+        request,
+        _("This transfer was already answered (%(status)s): nothing was changed.")
+        % {"status": transfer.get_status_display()},
+    )
+    return redirect("transfer_detail", pk=transfer.pk)
+
+
 def _answer_page(
     transfer, *, title, lines, label, destructive, form=None, refused=""
 ) -> Confirmation:
@@ -179,6 +194,8 @@ def _names(transfer) -> dict[str, str]:
 @requires(can_view_transfers)
 def transfer_accept(request, pk):
     transfer = _get_transfer(request, pk)
+    if answered := _answered_meanwhile(request, transfer):
+        return answered
     allow(can_answer_transfer, request.user, transfer)
     confirmation = _answer_page(
         transfer,
@@ -213,6 +230,8 @@ def transfer_accept(request, pk):
 @requires(can_view_transfers)
 def transfer_decline(request, pk):
     transfer = _get_transfer(request, pk)
+    if answered := _answered_meanwhile(request, transfer):
+        return answered
     allow(can_answer_transfer, request.user, transfer)
     form = DeclineForm(request.POST if request.POST.get("confirmed") else None)
     confirmation = _answer_page(
@@ -239,6 +258,8 @@ def transfer_decline(request, pk):
 @requires(can_view_transfers)
 def transfer_cancel(request, pk):
     transfer = _get_transfer(request, pk)
+    if answered := _answered_meanwhile(request, transfer):
+        return answered
     allow(can_cancel_transfer, request.user, transfer)
     confirmation = _answer_page(
         transfer,

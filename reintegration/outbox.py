@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,6 +37,12 @@ logger = logging.getLogger(__name__)
 LONGEST_WAIT = datetime.timedelta(hours=1)
 # A message younger than this is left to the delivery queued with it.
 SWEEP_GRACE = datetime.timedelta(minutes=2)
+
+# Registered by the apps that queue messages (beneficiaries: text messages). Each says why
+# ``message`` must no longer leave ("" when it may): checked before every attempt, so that a
+# message waiting for the gateway, or tried again by headquarters, does not reach a person who
+# withdrew their agreement meanwhile. Such a message fails for good, with the reason.
+SEND_CHECKS: list[Callable[[OutboxMessage], str]] = []
 
 
 def email(*, to: User, subject: str, body: str, reason: str) -> OutboxMessage | None:
@@ -118,6 +125,10 @@ def deliver(message_id: int) -> None:
     message = _claim(message_id)
     if message is None:
         return
+    for check in SEND_CHECKS:
+        if reason := check(message):
+            _failed(message, reason, permanent=True)
+            return
     outcome = CHANNELS[OutboxMessage.Channel(message.channel)](message)
     if outcome.error:
         _failed(message, outcome.error, permanent=outcome.permanent)

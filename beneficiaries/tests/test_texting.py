@@ -259,3 +259,97 @@ def test_anonymising_the_file_removes_the_number_from_its_messages(followed, use
     assert services.anonymise_archived(years=2) == 1
     texted.message.refresh_from_db()
     assert texted.message.to == services.ANONYMOUS
+
+
+def test_a_new_number_needs_a_new_agreement(followed, users, client):
+    """The agreement was given for the number on the file then: a number corrected or changed
+    may be a stranger's, who must not learn from a text that someone is followed here."""
+    coordinator = users["coordinator"]
+    agree(followed, coordinator)
+    person = Beneficiary.objects.get(pk=followed.pk)
+    services.beneficiary_update(
+        beneficiary=person, by=coordinator, data={"phone": "+212698765432"}, version=person.version
+    )
+    person.refresh_from_db()
+    assert (person.sms_consent_at, person.sms_consent_by) == (None, None)
+    entry = AuditEntry.objects.filter(action="beneficiary.updated").latest("pk")
+    assert entry.changes == {"phone": "changed", "sms_consent": "withdrawn"}
+    with pytest.raises(Refused):
+        texting.text_send(beneficiary=person, kind="visit_reminder", by=coordinator)
+    assert not OutboxMessage.objects.exists()
+    # Other changes leave the agreement alone.
+    agree(person, coordinator)
+    person.refresh_from_db()
+    services.beneficiary_update(
+        beneficiary=person, by=coordinator, data={"commune": "Tétouan"}, version=person.version
+    )
+    person.refresh_from_db()
+    assert person.sms_consent_at is not None
+
+
+def test_the_edit_page_says_the_agreement_must_be_recorded_again(followed, users, client):
+    from beneficiaries.forms import BeneficiaryForm
+
+    coordinator = users["coordinator"]
+    agree(followed, coordinator)
+    person = Beneficiary.objects.get(pk=followed.pk)
+    data = {
+        name: value
+        for name, value in BeneficiaryForm(instance=person, user=coordinator).initial.items()
+        if value is not None
+    }
+    data.update(phone="0698765432", version=person.version)
+    coordinator.language = "en"
+    coordinator.save(update_fields=["language"])
+    client.force_login(coordinator)
+    response = client.post(reverse("beneficiary_edit", args=[person.pk]), data, follow=True)
+    assert response.redirect_chain, response.context["form"].errors
+    page = html.unescape(response.content.decode())
+    assert "agreement to text messages was given for the previous number" in page
+    assert Beneficiary.objects.get(pk=person.pk).sms_consent_at is None
+
+
+def test_a_queued_message_is_not_sent_once_the_agreement_is_withdrawn(
+    followed, users, files_backend, run_jobs
+):
+    """A message waiting in the outbox (the gateway down), or tried again by headquarters,
+    leaves only while the person still agrees and still has that number."""
+    from reintegration import outbox
+
+    coordinator = users["coordinator"]
+    agree(followed, coordinator)
+    texted = texting.text_send(beneficiary=followed, kind="visit_reminder", by=coordinator)
+    texting.text_contact_update(beneficiary=followed, by=coordinator, language="ar", consent=False)
+    run_jobs()
+    message = OutboxMessage.objects.get(pk=texted.message_id)
+    assert message.status == OutboxMessage.Status.FAILED
+    assert not files_backend.exists() or not any(files_backend.iterdir())
+    # Tried again by headquarters: still not sent.
+    outbox.outbox_retry(message=message, by=users["national"])
+    run_jobs()
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.FAILED
+    assert not files_backend.exists() or not any(files_backend.iterdir())
+
+
+def test_a_queued_message_is_not_sent_to_a_number_no_longer_on_the_file(
+    followed, users, files_backend, run_jobs
+):
+    coordinator = users["coordinator"]
+    agree(followed, coordinator)
+    texted = texting.text_send(beneficiary=followed, kind="visit_reminder", by=coordinator)
+    # Agreement given again for the new number: the old message still must not go to the old.
+    Beneficiary.objects.filter(pk=followed.pk).update(phone="+212698765432")
+    run_jobs()
+    assert OutboxMessage.objects.get(pk=texted.message_id).status == OutboxMessage.Status.FAILED
+    assert not files_backend.exists() or not any(files_backend.iterdir())
+
+
+def test_a_queued_message_still_leaves_while_the_agreement_holds(
+    followed, users, files_backend, run_jobs
+):
+    coordinator = users["coordinator"]
+    agree(followed, coordinator)
+    texted = texting.text_send(beneficiary=followed, kind="visit_reminder", by=coordinator)
+    run_jobs()
+    assert OutboxMessage.objects.get(pk=texted.message_id).status == OutboxMessage.Status.SENT
