@@ -163,6 +163,16 @@ def text_draft(*, beneficiary: Beneficiary, kind: str, about: Any = None) -> Dra
     )
 
 
+def _lock(beneficiary: Beneficiary, by: User | None) -> Beneficiary:
+    """The person's file, locked; for a member of staff, only if it is in their area (the
+    automatic reminders, ``by=None``, write to every file)."""
+    files = Beneficiary.objects.all() if by is None else Beneficiary.objects.visible_to(by)
+    try:
+        return files.select_for_update().get(pk=beneficiary.pk)
+    except Beneficiary.DoesNotExist:
+        raise Refused(_("This file is not in your area of work.")) from None
+
+
 @transaction.atomic
 def text_send(
     *,
@@ -177,7 +187,7 @@ def text_send(
     automatic reminders. ``key`` names an automatic reminder (what and which day): the same key
     is never sent twice. ``expected`` is the text the user read: if the message would now say
     something else (a colleague moved the visit), nothing is sent."""
-    person = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    person = _lock(beneficiary, by)
     if by is not None and not permissions.can_text_beneficiary(by, person):
         raise Refused(_("Your role does not allow sending text messages to this person."))
     if reason := refusal(person):
@@ -212,9 +222,9 @@ def text_contact_update(
     """Record the language the person is written to in and whether they agree to receive text
     messages (given now by ``by``, or withdrawn). The file's version is left alone: these two
     fields are not on the file's form, so a colleague editing it loses nothing."""
-    if not permissions.can_text_beneficiary(by, beneficiary):
+    person = _lock(beneficiary, by)
+    if not permissions.can_text_beneficiary(by, person):
         raise Refused(_("Your role does not allow changing this file."))
-    person = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     changes: dict[str, Any] = {}
     if person.message_language != language:
         changes["message_language"] = [person.message_language, language]

@@ -353,3 +353,17 @@ def test_a_queued_message_still_leaves_while_the_agreement_holds(
     texted = texting.text_send(beneficiary=followed, kind="visit_reminder", by=coordinator)
     run_jobs()
     assert OutboxMessage.objects.get(pk=texted.message_id).status == OutboxMessage.Status.SENT
+
+
+def test_a_coordinator_of_another_centre_can_neither_text_nor_record_an_agreement(followed, users):
+    from reintegration.tests.worlds import make_elsewhere
+
+    agree(followed, users["coordinator"])
+    stranger = make_elsewhere()["coordinator"]
+    with pytest.raises(Refused, match="not in your area of work"):
+        texting.text_send(beneficiary=followed, kind="visit_reminder", by=stranger)
+    with pytest.raises(Refused, match="not in your area of work"):
+        texting.text_contact_update(beneficiary=followed, by=stranger, language="fr", consent=False)
+    followed.refresh_from_db()
+    assert followed.sms_consent_at is not None
+    assert not OutboxMessage.objects.exists()
