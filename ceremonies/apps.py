@@ -18,12 +18,12 @@ class CeremoniesConfig(AppConfig):
             texting,
         )
         from ceremonies.access_request import handover_sections
-        from ceremonies.services import planned_ceremony_refusal
+        from ceremonies.services import ceremony_transfer_refusal
         from reintegration import notifications
 
         hooks.ACCESS_REQUEST_SECTIONS.append(handover_sections)
         hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})
-        transfers.TRANSFER_CHECKS.append(planned_ceremony_refusal)
+        transfers.TRANSFER_CHECKS.append(ceremony_transfer_refusal)
         notifications.register(
             services.PLANNED, label=services.PLANNED_LABEL, message=services.PLANNED_MESSAGE
         )

@@ -230,24 +230,26 @@ def hold_refusal(ceremony: Ceremony) -> str | None:
     return None
 
 
-def planned_ceremony_refusal(beneficiary: Beneficiary) -> str:
-    """Why the person's file cannot move to another centre now ("" when it can): a planned
-    ceremony is the sending centre's, in its province, and prepared with its conventions. The
-    person is removed from it (or it is held) before the file moves."""
-    handover = (
-        Handover.objects.filter(
-            project__beneficiary=beneficiary, ceremony__status=Ceremony.Status.PLANNED
-        )
-        .select_related("ceremony")
-        .first()
-    )
-    if handover is None:
-        return ""
-    ceremony = handover.ceremony
-    return _(
-        "This person is on the ceremony planned on %(date)s at %(place)s: remove them from it, "
-        "or hold it, before the file moves to another centre."
-    ) % {"date": format_date(ceremony.held_on), "place": ceremony.place}
+def ceremony_transfer_refusal(beneficiary: Beneficiary) -> str:
+    """Why the person's file cannot move to another centre now ("" when it can). A planned
+    ceremony is the sending centre's, in its province, and prepared with its conventions: the
+    person is removed from it (or it is held) before the file moves. A held ceremony whose
+    certificate for the person is not issued yet is also the sending centre's to finish: the
+    receiving centre could not open it."""
+    handovers = Handover.objects.filter(project__beneficiary=beneficiary).select_related("ceremony")
+    planned = handovers.filter(ceremony__status=Ceremony.Status.PLANNED).first()
+    if planned is not None:
+        return _(
+            "This person is on the ceremony planned on %(date)s at %(place)s: remove them from "
+            "it, or hold it, before the file moves to another centre."
+        ) % {"date": format_date(planned.ceremony.held_on), "place": planned.ceremony.place}
+    unissued = handovers.filter(ceremony__status=Ceremony.Status.HELD).without_certificate().first()
+    if unissued is not None:
+        return _(
+            "The handover certificate of this person from the ceremony held on %(date)s at "
+            "%(place)s is not issued yet: issue it before the file moves to another centre."
+        ) % {"date": format_date(unissued.ceremony.held_on), "place": unissued.ceremony.place}
+    return ""
 
 
 # --- Planning ------------------------------------------------------------------------------
@@ -396,8 +398,12 @@ def _prefill(handover: Handover, project: LifeProject) -> None:
 def ceremony_add_projects(*, ceremony: Ceremony, by: User, project_ids: Iterable[int]) -> int:
     locked = _lock(ceremony)
     _allowed(permissions.can_prepare_ceremony(by, locked))
-    # Lock the projects first, then check them: a project chosen for two ceremonies at once
-    # waits here, then is found taken.
+    # Lock the files, then the projects, then check them: a project chosen for two ceremonies
+    # at once waits here, then is found taken; a file moving to another centre at the same
+    # moment either moves first (and is no longer eligible here) or waits, then finds the
+    # person on this ceremony and stays.
+    files = LifeProject.objects.filter(pk__in=project_ids).values("beneficiary_id")
+    list(Beneficiary.objects.select_for_update().filter(pk__in=files).order_by("pk").values("pk"))
     list(
         LifeProject.objects.select_for_update()
         .filter(pk__in=project_ids)

@@ -128,8 +128,16 @@ def test_another_centre_cannot_ask_for_a_file_it_does_not_see(person, users, cas
     assert refusal.value.message == "This file is no longer in your lists."
 
 
-def test_accepting_moves_the_file_its_project_visits_and_tasks(person, users, casa, convention):
+def test_accepting_moves_the_file_its_project_visits_and_tasks(
+    person, users, casa, convention, monkeypatch
+):
+    from ceremonies.certificates import certificates_issue
+    from reintegration.tests.pdf_stub import skip_pdf_layout
+
     project = equipped(make_project(person, users["coordinator"]), users, timezone.localdate())
+    # Handed over, with the certificate issued by the sending centre.
+    skip_pdf_layout(monkeypatch)
+    certificates_issue(ceremony=project.handover.ceremony, by=users["coordinator"])
     detention_for(person)
     task = Task.objects.create(
         beneficiary=person,
@@ -325,3 +333,24 @@ def test_anonymising_the_file_removes_the_reasons(person, users, casa):
     assert transfers_anonymise(person) == {"transfer_requests": [transfer.pk]}
     transfer.refresh_from_db()
     assert transfer.reason == "—"
+
+
+def test_a_person_whose_certificate_is_not_issued_yet_is_not_transferred(
+    person, users, casa, convention, monkeypatch
+):
+    from ceremonies.certificates import certificates_issue
+    from ceremonies.tests.factories import held_ceremony
+    from reintegration.tests.pdf_stub import skip_pdf_layout
+
+    skip_pdf_layout(monkeypatch)  # what is printed is not read here
+    project = approved(make_project(person, users["coordinator"]), users)
+    ceremony = held_ceremony([project], users)
+    # The certificate is the sending centre's to issue: the receiving one could not open the
+    # ceremony.
+    with pytest.raises(Refused) as refusal, translation.override("en"):
+        ask(person, users, casa)
+    assert refusal.value.message.startswith(
+        "The handover certificate of this person from the ceremony held on "
+    )
+    certificates_issue(ceremony=ceremony, by=users["coordinator"])
+    assert ask(person, users, casa).status == "requested"
