@@ -123,15 +123,16 @@ def transfer_list(request):
         "-answered_at", "-pk"
     )
     sections.append(("answered", _("Answered recently"), answered))
-    return render(
-        request,
-        "casework/transfers/list.html",
-        {
-            "sections": [
-                (key, title, list(rows[:WORKLIST_PAGE_SIZE])) for key, title, rows in sections
-            ],
-        },
-    )
+    shown = []
+    for key, title, rows in sections:
+        first = list(rows[:WORKLIST_PAGE_SIZE])
+        # The requests waiting are answered from the oldest: past a screenful, say how many wait
+        # in all (one more query, only then). The answered ones are the latest, no more.
+        waiting = (
+            rows.count() if key != "answered" and len(first) == WORKLIST_PAGE_SIZE else len(first)
+        )
+        shown.append((key, title, first, waiting))
+    return render(request, "casework/transfers/list.html", {"sections": shown})
 
 
 @requires(can_view_transfers)

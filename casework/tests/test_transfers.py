@@ -354,3 +354,41 @@ def test_a_person_whose_certificate_is_not_issued_yet_is_not_transferred(
     )
     certificates_issue(ceremony=ceremony, by=users["coordinator"])
     assert ask(person, users, casa).status == "requested"
+
+
+def test_past_a_screenful_the_list_says_how_many_requests_wait(client, centre, users, casa):
+    from reintegration.pagination import WORKLIST_PAGE_SIZE
+
+    files = [BeneficiaryFactory(centre=centre, by=users["coordinator"]) for _ in range(3)]
+    TransferRequest.objects.bulk_create(
+        TransferRequest(
+            beneficiary=file,
+            from_centre=centre,
+            to_centre=casa["centre"],
+            reason="x",
+            requested_by=users["coordinator"],
+        )
+        for file in files
+    )
+    client.force_login(users["national"])
+    html = client.get("/transfers/").content.decode()
+    assert 'id="count-pending">3<' in html and 'id="more-pending"' not in html
+    # The latest answered ones follow the waiting ones (none yet).
+    assert 'id="heading-answered"' in html and 'id="count-answered">0<' in html
+
+    more = [BeneficiaryFactory(centre=centre, by=users["coordinator"]) for _ in range(48)]
+    TransferRequest.objects.bulk_create(
+        TransferRequest(
+            beneficiary=file,
+            from_centre=centre,
+            to_centre=casa["centre"],
+            reason="x",
+            requested_by=users["coordinator"],
+        )
+        for file in more
+    )
+    html = client.get("/transfers/").content.decode()
+    assert WORKLIST_PAGE_SIZE == 50
+    assert 'id="count-pending">51<' in html
+    assert html.count('href="/transfers/') >= 50
+    assert 'id="more-pending"' in html
