@@ -569,6 +569,7 @@ def beneficiary_import(request):
             "plan": import_jobs.checked_plan(check, request.user) if done else None,
             "centres": centres,
             "token": (pending or {}).get("token"),
-            "columns": importing.COLUMNS,
+            # Headed as in the template, in the reader's language (the codes are read too).
+            "columns": [importing.COLUMN_LABELS[name] for name in importing.COLUMNS],
         },
     )

@@ -20,6 +20,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -85,6 +86,13 @@ class Panel:
 
 def _number(value: int) -> str:
     return ltr(value) if translation.get_language_bidi() else str(value)
+
+
+def _percent(value: int) -> str:
+    # As the figures' tables write it (dashboard.templatetags): the sign after a space, and in
+    # Arabic inside the number's isolate, or it would jump to the number's left.
+    text = f"{value}\u00a0%"
+    return ltr(text) if translation.get_language_bidi() else text
 
 
 def _name(person: Beneficiary) -> str:
@@ -280,6 +288,8 @@ def approvals_waiting(user: User, today: datetime.date) -> Block:
     def item(project: LifeProject) -> Item:
         submitted = timezone.localdate(project.submitted_at) if project.submitted_at else today
         days = (today - submitted).days
+        if days < 1:
+            return _project_item(project, str(_("waiting since today")))
         return _project_item(
             project,
             ngettext("waiting for %(days)s day", "waiting for %(days)s days", days)
@@ -331,8 +341,9 @@ def failed_messages(user: User) -> Block:
         _("Messages that could not be sent"),
         rows,
         lambda message: Item(
-            title=message.subject,
-            code=message.to,
+            # A text message has no subject: its first words instead, as the outbox page does.
+            title=message.subject or Truncator(message.body).chars(60),
+            code=format_phone(message.to) if message.channel == message.Channel.SMS else message.to,
             note=message.get_status_display(),
             url=reverse("outbox_failures"),
         ),
@@ -348,9 +359,9 @@ def conventions_to_watch(user: User, today: datetime.date) -> Block:
         return Item(
             title=convention.title,
             code=convention.reference,
-            note=str(_("%(percent)s%% committed, ends on %(date)s"))
+            note=str(_("%(percent)s committed, ends on %(date)s"))
             % {
-                "percent": _number(convention.consumption),
+                "percent": _percent(convention.consumption),
                 "date": format_date(convention.ends_on, style="short"),
             },
             late=convention.ends_on < today,

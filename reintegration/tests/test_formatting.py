@@ -208,3 +208,15 @@ def test_the_date_filters_use_the_active_language():
 
 def test_the_filters_render_nothing_for_missing_values():
     assert render("{{ missing|mad }}{{ none|longdate }}{{ none|number }}", none=None) == ""
+
+
+def test_keep_codes_keeps_an_isolated_code_on_one_line_and_escapes_the_rest():
+    text = f"<b>ملف {ltr('TNG-2026-0009')}، القانون {ltr('09-08')}، {ltr('Omar')}"
+    assert render("{{ text|keep_codes }}", text=text) == (
+        f'&lt;b&gt;ملف <span class="text-nowrap">{LRI}TNG-2026-0009{PDI}</span>، القانون '
+        f'<span class="text-nowrap">{LRI}09-08{PDI}</span>، {LRI}Omar{PDI}'
+    )
+    # Outside Arabic nothing is isolated: the sentence stays as it was.
+    assert (
+        render("{{ text|keep_codes }}", text="the file TNG-2026-0009") == "the file TNG-2026-0009"
+    )
