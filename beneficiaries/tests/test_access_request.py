@@ -191,14 +191,6 @@ def everything(users, centre, convention, monkeypatch):
             kind="release",
         )
         project = equipped(make_project(person, coordinator), users, timezone.localdate())
-        from casework.transfers import transfer_decline, transfer_request
-        from reintegration.tests.factories import CentreFactory, UserFactory
-
-        sale = CentreFactory(code="SLE", province__code="04.441")
-        asked = transfer_request(beneficiary=person, to_centre=sale, reason="Salé", by=coordinator)
-        transfer_decline(
-            transfer=asked, by=UserFactory(coordinator=True, centre=sale), reason="Pas de place"
-        )
         task = task_create(
             beneficiary=person,
             project=project,
@@ -228,6 +220,15 @@ def everything(users, centre, convention, monkeypatch):
         # A corrected certificate: the cancelled one carries who cancelled it, when and why.
         certificates.certificate_correct(
             certificate=issued, by=coordinator, reason="Numéro de série corrigé"
+        )
+        # Asked once the certificate was issued (before, the file could not move), declined.
+        from casework.transfers import transfer_decline, transfer_request
+        from reintegration.tests.factories import CentreFactory, UserFactory
+
+        sale = CentreFactory(code="SLE", province__code="04.441")
+        asked = transfer_request(beneficiary=person, to_centre=sale, reason="Salé", by=coordinator)
+        transfer_decline(
+            transfer=asked, by=UserFactory(coordinator=True, centre=sale), reason="Pas de place"
         )
     record = DetentionRecord.objects.get(beneficiary=person)
     # Decisions and ledger movements are append-only in the database: the fields their services
