@@ -31,10 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import translation
 from django.utils.functional import Promise
 
-from reintegration.formatting import ltr
+from reintegration.formatting import fill
 
 if TYPE_CHECKING:
     from casework.models import Task
@@ -106,14 +105,7 @@ def title(task: Task) -> str:
     source = SOURCES.get(task.kind)
     if source is None:
         return task.title or task.kind
-    params = task.params or {}
-    if translation.get_language_bidi():
-        # Numbers keep their reading order inside Arabic text.
-        params = {key: ltr(value) for key, value in params.items()}
-    try:
-        return str(source.title) % params
-    except (KeyError, TypeError, ValueError):
-        return str(source.label)
+    return fill(source.title, task.params or {}, fallback=source.label)
 
 
 def link(task: Task) -> str:

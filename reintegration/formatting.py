@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils import timezone, translation
@@ -77,6 +78,20 @@ def ltr(text: object) -> str:
     # in reading order inside Arabic text without leaking direction into the
     # surrounding words.
     return f"{LRI}{text}{PDI}"
+
+
+def fill(sentence: object, params: Mapping[str, object], *, fallback: object) -> str:
+    """A sentence kept as a translatable message, with its ``%(name)s`` placeholders filled in
+    the active language from values stored earlier (notifications, system tasks). In Arabic
+    text the values (file numbers, dates, counts) keep their left-to-right reading order.
+    Values that no longer fit the sentence (it changed since they were stored) give
+    ``fallback`` rather than failing the page that lists them."""
+    if translation.get_language_bidi():
+        params = {key: ltr(value) for key, value in params.items()}
+    try:
+        return str(sentence) % params
+    except (KeyError, TypeError, ValueError):
+        return str(fallback)
 
 
 def resolve_language(language: str | None = None) -> str:

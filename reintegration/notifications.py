@@ -30,7 +30,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from reintegration import audit, outbox
-from reintegration.formatting import ltr
+from reintegration.formatting import fill
 from reintegration.models import Notification, User
 
 
@@ -58,14 +58,7 @@ def text(notification: Notification) -> str:
     kind = KINDS.get(notification.kind)
     if kind is None:
         return notification.kind
-    params = notification.params
-    if translation.get_language_bidi():
-        # Numbers and codes (file numbers, dates) keep their reading order inside Arabic text.
-        params = {key: ltr(value) for key, value in params.items()}
-    try:
-        return str(kind.message) % params
-    except (KeyError, TypeError, ValueError):
-        return str(kind.label)
+    return fill(kind.message, notification.params, fallback=kind.label)
 
 
 def notify(
