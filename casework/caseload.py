@@ -26,6 +26,7 @@ from beneficiaries.models import Beneficiary
 from casework.models import Task
 from casework.transfer_permissions import can_reassign_referents
 from reintegration import audit
+from reintegration.concurrency import lock_rows
 from reintegration.models import Centre, Role, User
 from reintegration.refusals import Refused
 
@@ -83,9 +84,9 @@ def referents_assign(*, beneficiaries: Iterable[Beneficiary], to: User, by: User
     ids = sorted({file.pk for file in beneficiaries})
     if not ids:
         raise Refused(_("Tick the files to hand over."))
+    lock_rows(Beneficiary, *ids)
     files = list(
         Beneficiary.objects.visible_to(by)
-        .select_for_update(of=("self",))
         .filter(pk__in=ids)
         .select_related("referent")
         .order_by("pk")

@@ -24,7 +24,7 @@ from beneficiaries.models import Beneficiary
 from casework import milestones, permissions, selectors
 from casework.models import REASON_LENGTH, TITLE_LENGTH, Task
 from reintegration import audit, notifications
-from reintegration.concurrency import ConcurrentEdit
+from reintegration.concurrency import ConcurrentEdit, lock_rows
 from reintegration.models import Role, User
 from reintegration.refusals import Refused
 
@@ -129,10 +129,9 @@ def task_create(
 
 def _lock(task: Task, by: User, version: int | None) -> Task:
     # Two colleagues acting on one task queue here; the second finds the new version.
-    locked = (
-        Task.objects.select_for_update(of=("self",))
-        .select_related("beneficiary__centre__province", "assignee")
-        .get(pk=task.pk)
+    lock_rows(Task, task.pk)
+    locked = Task.objects.select_related("beneficiary__centre__province", "assignee").get(
+        pk=task.pk
     )
     if not Task.objects.visible_to(by).filter(pk=locked.pk).exists():
         raise Refused(_("This task is outside your area of work."))

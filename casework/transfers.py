@@ -33,6 +33,7 @@ from casework.transfer_permissions import (
 )
 from reintegration import audit, notifications
 from reintegration.audit import REDACTED
+from reintegration.concurrency import lock_rows
 from reintegration.models import Centre, Role, User
 from reintegration.refusals import Refused
 from reintegration.text import clean_text, fold
@@ -92,9 +93,9 @@ def centre_coordinators(*centre_ids: int) -> QuerySet[User]:
 def _lock_file(beneficiary: Beneficiary, by: User) -> Beneficiary:
     """The file under a row lock, within what ``by`` may see: every transfer of one file queues
     here, so two answers to one request, or a request racing an acceptance, see each other."""
+    lock_rows(Beneficiary, beneficiary.pk)
     locked = (
         Beneficiary.objects.visible_to(by)
-        .select_for_update(of=("self",))
         .filter(pk=beneficiary.pk)
         .select_related("centre", "referent")
         .first()
@@ -106,11 +107,12 @@ def _lock_file(beneficiary: Beneficiary, by: User) -> Beneficiary:
 
 def _lock_transfer(transfer: TransferRequest, by: User) -> tuple[TransferRequest, Beneficiary]:
     """The file, then the request, both locked and read again."""
-    file = Beneficiary.objects.select_for_update(of=("self",)).select_related("centre", "referent")
+    lock_rows(Beneficiary, transfer.beneficiary_id)
+    lock_rows(TransferRequest, transfer.pk)
+    file = Beneficiary.objects.select_related("centre", "referent")
     locked_file = file.get(pk=transfer.beneficiary_id)
     locked = (
         TransferRequest.objects.visible_to(by)
-        .select_for_update(of=("self",))
         .select_related("from_centre", "to_centre", "requested_by")
         .filter(pk=transfer.pk)
         .first()

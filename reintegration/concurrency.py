@@ -8,6 +8,7 @@ current version: saving again then knowingly replaces the colleague's change."""
 
 from __future__ import annotations
 
+from django.db.models import Model
 from django.forms import BaseForm
 from django.utils.translation import gettext_lazy
 
@@ -51,3 +52,19 @@ def posted_version(text: str | None) -> int | None:
     if not (text.isascii() and text.isdecimal()) or len(text) > 18:
         return None
     return int(text)
+
+
+def lock_rows(model: type[Model], *pks: int) -> None:
+    """Take the row locks of these records, in key order, before reading them.
+
+    Lock the bare rows, then read them with their joins and scope. Locking a query that joins
+    another table (``select_related``, or a scope through the centre) goes wrong on
+    PostgreSQL: when a concurrent transaction changes the joined key (the file's centre, the
+    task's assignee), the re-read after the wait checks the join against the old row and the
+    record seems to vanish."""
+    list(
+        model._default_manager.select_for_update()
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .values_list("pk")
+    )
