@@ -297,3 +297,93 @@ class FollowUpVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} +{self.milestone_months}"
+
+
+class PlacementQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "centre": "beneficiary__centre",
+        "region": "beneficiary__centre__province__region",
+    }
+
+
+class Placement(models.Model):
+    """A job the person was placed in (through a referral or not): the employer, the job, when
+    it started and what it pays. Whether the person is still employed is recorded at the
+    follow-up visits, as ``PlacementCheck`` rows."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="placements"
+    )
+    employer = models.CharField(_("employer"), max_length=200)
+    job = models.CharField(_("job"), max_length=200)
+    started_on = models.DateField(_("start date"))
+    monthly_pay = MoneyField(
+        _("monthly pay (DH)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = PlacementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "pk"]
+        verbose_name = _("placement in employment")
+        verbose_name_plural = _("placements in employment")
+
+    def __str__(self) -> str:
+        return f"{self.job} ({self.employer})"
+
+
+class PlacementCheckQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "centre": "placement__beneficiary__centre",
+        "region": "placement__beneficiary__centre__province__region",
+    }
+
+
+class PlacementCheck(models.Model):
+    """Whether the person still held the placement's job on a day, usually at a follow-up
+    visit (``visit``), with the pay they reported."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="checks")
+    visit = models.ForeignKey(
+        FollowUpVisit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="placement_checks",
+    )
+    checked_on = models.DateField(_("date of the check"))
+    employed = models.BooleanField(_("still employed"))
+    monthly_pay = MoneyField(
+        _("monthly pay (DH)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlacementCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["checked_on", "pk"]
+        verbose_name = _("employment check")
+        verbose_name_plural = _("employment checks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "checked_on"], name="one_placement_check_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.placement_id} {self.checked_on}"

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from partners import permissions
+from partners.hooks import convention_sections
 from partners.models import Convention, Partner
 from reintegration.permissions import requires
 from reintegration.scoping import get_visible_or_404
@@ -36,6 +37,7 @@ def convention_detail(request, pk):
             "hidden_movements": convention.movements.exclude(pk__in=visible.values("pk")).count(),
             "provinces": convention.provinces.all(),
             "can_manage": permissions.can_manage_conventions(request.user),
+            "sections": convention_sections(convention, request.user),
         },
     )
 
