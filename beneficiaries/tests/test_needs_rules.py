@@ -110,12 +110,14 @@ def test_choosing_answers_worth_more_points_never_improves_a_domain(case, data):
 @given(st.integers(0, 50), st.integers(1, 20), st.integers(0, 20), st.integers(0, 20))
 def test_the_grade_rises_with_the_points_and_falls_with_the_thresholds(points, amber, gap, more):
     red = amber + gap
-    assert SEVERITY[needs.grade(points + more, amber_from=amber, red_from=red)] >= SEVERITY[
-        needs.grade(points, amber_from=amber, red_from=red)
-    ]
-    assert SEVERITY[needs.grade(points, amber_from=amber + more, red_from=red + more)] <= SEVERITY[
-        needs.grade(points, amber_from=amber, red_from=red)
-    ]
+    assert (
+        SEVERITY[needs.grade(points + more, amber_from=amber, red_from=red)]
+        >= SEVERITY[needs.grade(points, amber_from=amber, red_from=red)]
+    )
+    assert (
+        SEVERITY[needs.grade(points, amber_from=amber + more, red_from=red + more)]
+        <= SEVERITY[needs.grade(points, amber_from=amber, red_from=red)]
+    )
 
 
 def test_the_thresholds_decide_the_colour():
