@@ -235,23 +235,31 @@ def sections(beneficiary: Beneficiary, *, detention: DetentionRecord | None) -> 
 def needs_sections(beneficiary: Beneficiary) -> list[Section]:
     """Each needs assessment, then its score, points and answers per domain (in words, in the
     version it was answered in)."""
-    assessments = beneficiary.needs_assessments.select_related(
-        "questionnaire", "recorded_by", "visit"
-    ).order_by("assessed_on", "pk")
+    from beneficiaries.models import DomainScore, NeedsAssessment
+
+    assessments = (
+        NeedsAssessment.objects.filter(beneficiary=beneficiary)
+        .select_related("questionnaire", "recorded_by", "visit")
+        .prefetch_related("scores")
+        .order_by("assessed_on", "pk")
+    )
     found: list[Section] = []
-    for assessment in assessments.prefetch_related("scores"):
+    for assessment in assessments:
+        scores: list[DomainScore] = sorted(
+            assessment.scores.all(), key=lambda score: DOMAIN_ORDER[score.domain]
+        )
         found += [
             Section(
                 gettext_lazy("Needs assessment"),
-                type(assessment),
+                NeedsAssessment,
                 ("assessed_on", "occasion", "questionnaire", "visit", "recorded_by", "recorded_at"),
                 [assessment],
             ),
             Section(
                 gettext_lazy("Needs by life domain"),
-                assessment.scores.model,
+                DomainScore,
                 ("domain", "score", "points", "answers"),
-                sorted(assessment.scores.all(), key=lambda s: DOMAIN_ORDER[s.domain]),
+                scores,
                 table=True,
                 level=3,
             ),

@@ -78,9 +78,10 @@ def assessment_record(
         # The file's lock orders two recordings for the same person, so that exactly one
         # assessment stays marked as their latest.
         lock_rows(Beneficiary, beneficiary.pk)
-        beneficiary = Beneficiary.objects.visible_to(by).filter(pk=beneficiary.pk).first()
-        if beneficiary is None or not can_record_assessment(by, beneficiary):
+        found = Beneficiary.objects.visible_to(by).filter(pk=beneficiary.pk).first()
+        if found is None or not can_record_assessment(by, found):
             raise Refused(_("You may not record a needs assessment for this file."))
+        beneficiary = found
         if occasion not in Occasion.values:
             raise Refused(_("Choose when the assessment was made."))
         today = timezone.localdate()
@@ -139,8 +140,8 @@ def _visit(beneficiary: Beneficiary, occasion: str, visit_id: int | None) -> Any
         return None
     if visit_id is None:
         raise Refused(_("Choose the follow-up visit the assessment was made at."))
-    visit_model = NeedsAssessment._meta.get_field("visit").related_model
-    visit = (
+    visit_model: Any = NeedsAssessment._meta.get_field("visit").related_model
+    visit: Any = (
         visit_model._default_manager.filter(pk=visit_id, project__beneficiary=beneficiary)
         .select_related("needs_assessment")
         .first()
