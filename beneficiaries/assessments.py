@@ -37,7 +37,7 @@ def active_questionnaire(code: str = "needs") -> Questionnaire | None:
 @transaction.atomic
 def questionnaire_load(*, definition: Any) -> Questionnaire:
     """Store a new version of a questionnaire and offer it to new assessments. A malformed
-    one raises ``needs.Malformed`` with every reason; a version already loaded is refused
+    one is refused with every reason, one per line; a version already loaded is refused
     (assessments rely on it unchanged)."""
     definition = needs.checked(definition)
     code, version = definition["code"], definition["version"]

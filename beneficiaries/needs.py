@@ -35,6 +35,8 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from reintegration.refusals import Refused
+
 LANGUAGES = ("ar", "fr", "en")
 MAX_QUESTIONS = 10
 MAX_CHOICES = 10
@@ -70,14 +72,6 @@ class Change(models.TextChoices):
 DOMAINS: tuple[str, ...] = tuple(Domain.values)
 # How serious each score is: the order that "better" and "worse" compare.
 SEVERITY = {Score.GREEN: 0, Score.AMBER: 1, Score.RED: 2}
-
-
-class Malformed(ValueError):
-    """A questionnaire file that cannot be loaded; ``problems`` says every reason."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def grade(points: int, *, amber_from: int, red_from: int) -> str:
@@ -225,11 +219,11 @@ def validate(definition: Any) -> list[str]:
 
 
 def checked(definition: Any) -> dict[str, Any]:
-    """``definition`` itself when it is a questionnaire that can be loaded; raises
-    ``Malformed`` with every reason otherwise."""
+    """``definition`` itself when it is a questionnaire that can be loaded; refused with every
+    reason, one per line, otherwise."""
     problems = validate(definition)
     if problems:
-        raise Malformed(problems)
+        raise Refused("\n".join(problems))
     return definition
 
 

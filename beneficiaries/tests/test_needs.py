@@ -263,7 +263,7 @@ def test_a_form_with_missing_answers_keeps_what_was_typed(client, person, users)
         response = client.post(f"/beneficiaries/{person.pk}/needs/new/", data)
     assert response.status_code == 400
     form = response.context["form"]
-    assert form.errors == {"q_housing_place": ["Choose an answer."]}
+    assert list(form.errors) == ["q_housing_place"]
     html = response.content.decode()
     assert 'value="09/03/2026"' in html
     # Every answer given stays chosen, and so does the occasion.

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from beneficiaries import needs
+from reintegration.refusals import Refused
 
 V1 = json.loads(
     (Path(needs.__file__).parent / "questionnaires" / "needs-v1.json").read_text("utf-8")
@@ -157,8 +158,9 @@ def test_a_malformed_questionnaire_is_refused_with_every_reason():
         "Domain “work”, question 1 must have a text in each of ar, fr and en, and no other.",
         "These domains have no questions: housing.",
     ]
-    with pytest.raises(needs.Malformed):
+    with pytest.raises(Refused) as refused:
         needs.checked(broken)
+    assert refused.value.message.splitlines() == problems
 
 
 def test_something_other_than_an_object_is_refused():

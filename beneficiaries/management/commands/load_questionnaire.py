@@ -29,13 +29,12 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"{path} is not valid JSON (UTF-8): {error}.") from None
+        problems = needs.validate(definition)
+        if problems:
+            lines = "\n".join(f"- {problem}" for problem in problems)
+            raise CommandError(f"{path} is not a questionnaire that can be loaded:\n{lines}")
         try:
             loaded = questionnaire_load(definition=definition)
-        except needs.Malformed as malformed:
-            lines = "\n".join(f"- {problem}" for problem in malformed.problems)
-            raise CommandError(
-                f"{path} is not a questionnaire that can be loaded:\n{lines}"
-            ) from None
         except Refused as refusal:
             raise CommandError(refusal.message) from None
         self.stdout.write(
