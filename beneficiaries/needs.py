@@ -260,6 +260,19 @@ def _texts(texts: Any, where: str) -> list[str]:
     return []
 
 
+def _identifier(identifier: Any, where: str, seen: set[str], twice: str) -> list[str]:
+    """An id's problem, if any (``twice`` says it is used twice); a good one joins ``seen``."""
+    if not isinstance(identifier, str) or not IDENTIFIER.match(identifier):
+        return [
+            _("%(where)s: “id” must be a short identifier in lower case letters, digits and “_”.")
+            % {"where": where}
+        ]
+    if identifier in seen:
+        return [twice % {"where": where, "id": identifier}]
+    seen.add(identifier)
+    return []
+
+
 def _questions(items: Any, where: str, seen: set[str]) -> list[str]:
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_QUESTIONS:
         return [
@@ -272,19 +285,9 @@ def _questions(items: Any, where: str, seen: set[str]) -> list[str]:
         if not isinstance(question, dict):
             problems.append(_("%(where)s must be an object.") % {"where": at})
             continue
-        identifier = question.get("id")
-        if not isinstance(identifier, str) or not IDENTIFIER.match(identifier):
-            problems.append(
-                _(
-                    "%(where)s: “id” must be a short identifier in lower case letters, "
-                    "digits and “_”."
-                )
-                % {"where": at}
-            )
-        elif identifier in seen:
-            problems.append(_("The question id “%(id)s” is used twice.") % {"id": identifier})
-        else:
-            seen.add(identifier)
+        problems += _identifier(
+            question.get("id"), at, seen, _("The question id “%(id)s” is used twice.")
+        )
         problems += _texts(question.get("text"), at)
         problems += _choices(question.get("choices"), at)
     return problems
@@ -303,22 +306,8 @@ def _choices(items: Any, where: str) -> list[str]:
         if not isinstance(choice, dict):
             problems.append(_("%(where)s must be an object.") % {"where": at})
             continue
-        identifier = choice.get("id")
-        if not isinstance(identifier, str) or not IDENTIFIER.match(identifier):
-            problems.append(
-                _(
-                    "%(where)s: “id” must be a short identifier in lower case letters, "
-                    "digits and “_”."
-                )
-                % {"where": at}
-            )
-        elif identifier in seen:
-            problems.append(
-                _("%(where)s: the answer id “%(id)s” is used twice.")
-                % {"where": at, "id": identifier}
-            )
-        else:
-            seen.add(identifier)
+        twice = _("%(where)s: the answer id “%(id)s” is used twice.")
+        problems += _identifier(choice.get("id"), at, seen, twice)
         points = choice.get("points")
         if not _whole(points) or not 0 <= points <= MAX_POINTS:
             problems.append(
