@@ -83,6 +83,11 @@ def needs_new(request, pk):
     allow(permissions.can_record_assessment, request.user, person)
     data = request.POST if request.method == "POST" else None
     visit = _visit(person, (data or request.GET).get("visit"))
+    made = getattr(visit, "needs_assessment", None) if visit is not None else None
+    if made is not None:
+        # Its assessment is already recorded (a colleague, or the link followed twice).
+        messages.info(request, _("The needs assessment of this visit is already recorded."))
+        return redirect("needs_detail", pk=person.pk, assessment_pk=made.pk)
     questionnaire = _questionnaire(data)
     form = AssessmentForm(data, questionnaire=questionnaire, visit=visit)
     if data is not None and form.is_valid():
@@ -133,7 +138,7 @@ def _visit(person: Beneficiary, visit_id):
     visit_model = NeedsAssessment._meta.get_field("visit").related_model
     visit = (
         visit_model._default_manager.filter(pk=visit_id, project__beneficiary=person)
-        .select_related("project")
+        .select_related("project", "needs_assessment")
         .first()
     )
     if visit is None:

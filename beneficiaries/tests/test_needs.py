@@ -336,7 +336,11 @@ def test_the_visit_link_fixes_the_occasion_and_keeps_the_visit(client, person, u
         v1(), occasion="visit", visit=visit.pk, assessed_on=visit.done_on.strftime("%d/%m/%Y")
     )
     assert client.post(url, data).status_code == 302
-    assert NeedsAssessment.objects.get().visit == visit
+    made = NeedsAssessment.objects.get()
+    assert made.visit == visit
+    # The link followed again leads to the assessment already recorded.
+    again = client.get(url)
+    assert again["Location"] == f"/beneficiaries/{person.pk}/needs/{made.pk}/"
     assert client.get(f"/beneficiaries/{person.pk}/needs/new/?visit=99999").status_code == 404
 
 
