@@ -113,6 +113,7 @@ DATA_MIGRATIONS = [
     ("reintegration.migrations.0002_load_territories", "load_territories"),
     ("beneficiaries.migrations.0002_reference_data", "load"),
     ("beneficiaries.migrations.0005_track_ceilings_data", "load"),
+    ("beneficiaries.migrations.0015_needs_questionnaire_v1", "load"),
     ("projects.migrations.0002_trade_catalogue", "load"),
     ("partners.migrations.0002_programmes", "load"),
 ]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaries import hooks
+from beneficiaries.needs import DOMAINS
 from reintegration.formatting import (
     format_date,
     format_datetime,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from beneficiaries.models import Beneficiary, DetentionRecord
 
 EMPTY = "—"
+DOMAIN_ORDER = {domain: index for index, domain in enumerate(DOMAINS)}
 # Codes and numbers read left to right inside Arabic text.
 CODES = {
     "file_number",
@@ -53,6 +55,12 @@ CODES = {
 def display(instance: models.Model, name: str) -> str:
     """The value of ``instance.name`` as the reader reads it: choices in words, dates with the
     Maghrebi months in Arabic, amounts in dirhams, people by name."""
+    # A model may say how a field reads when its stored form means nothing to a person (the
+    # answers of a needs assessment, stored as codes).
+    custom = getattr(instance, "access_display", None)
+    shown = custom(name) if custom is not None else None
+    if shown is not None:
+        return shown
     model_field = instance._meta.get_field(name)
     value = getattr(instance, name)
     if value is None or value == "":
@@ -218,6 +226,42 @@ def sections(beneficiary: Beneficiary, *, detention: DetentionRecord | None) -> 
             labels={"message": gettext_lazy("Number and text")},
         )
     )
+    found += needs_sections(beneficiary)
     for extra in hooks.ACCESS_REQUEST_SECTIONS:
         found += extra(beneficiary)
+    return found
+
+
+def needs_sections(beneficiary: Beneficiary) -> list[Section]:
+    """Each needs assessment, then its score, points and answers per domain (in words, in the
+    version it was answered in)."""
+    from beneficiaries.models import DomainScore, NeedsAssessment
+
+    assessments = (
+        NeedsAssessment.objects.filter(beneficiary=beneficiary)
+        .select_related("questionnaire", "recorded_by", "visit")
+        .prefetch_related("scores")
+        .order_by("assessed_on", "pk")
+    )
+    found: list[Section] = []
+    for assessment in assessments:
+        scores: list[DomainScore] = sorted(
+            assessment.scores.all(), key=lambda score: DOMAIN_ORDER[score.domain]
+        )
+        found += [
+            Section(
+                gettext_lazy("Needs assessment"),
+                NeedsAssessment,
+                ("assessed_on", "occasion", "questionnaire", "visit", "recorded_by", "recorded_at"),
+                [assessment],
+            ),
+            Section(
+                gettext_lazy("Needs by life domain"),
+                DomainScore,
+                ("domain", "score", "points", "answers"),
+                scores,
+                table=True,
+                level=3,
+            ),
+        ]
     return found

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries import needs
 from beneficiaries.models import (
     MESSAGE_LANGUAGES,
     Beneficiary,
@@ -19,6 +20,7 @@ from beneficiaries.models import (
     DetentionRecord,
     Document,
     Establishment,
+    NeedsAssessment,
     ProgrammeTrack,
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
@@ -396,3 +398,66 @@ class SearchForm(forms.Form):
         if not data.get("archived"):
             queryset = queryset.filter(archived_at__isnull=True)
         return queryset.order_by(*self.SORTS.get(data.get("sort") or "-created"))
+
+
+class AssessmentForm(forms.Form):
+    """A needs assessment: when it was made and one answer per question, the questions built
+    from the questionnaire version it is answered in. Radio buttons start empty: nothing is
+    answered for the person by default."""
+
+    questionnaire = forms.IntegerField(widget=forms.HiddenInput)
+    occasion = forms.ChoiceField(
+        label=_("When was it made?"),
+        choices=NeedsAssessment.Occasion.choices,
+        widget=forms.RadioSelect,
+    )
+    assessed_on = forms.DateField(label=_("Date of the assessment"), widget=DateInput())
+    visit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, questionnaire, visit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questionnaire = questionnaire
+        self.fields["questionnaire"].initial = questionnaire.pk
+        if visit is not None:
+            # Made at this visit: the occasion is fixed, and the date is the visit's.
+            self.fields["occasion"].choices = [
+                (NeedsAssessment.Occasion.VISIT, NeedsAssessment.Occasion.VISIT.label)
+            ]
+            self.fields["occasion"].initial = NeedsAssessment.Occasion.VISIT
+            self.fields["assessed_on"].initial = visit.done_on
+            self.fields["visit"].initial = visit.pk
+        else:
+            self.fields["occasion"].choices = [
+                choice
+                for choice in NeedsAssessment.Occasion.choices
+                if choice[0] != NeedsAssessment.Occasion.VISIT
+            ]
+        self.domains = []
+        for block in questionnaire.definition["domains"]:
+            names = []
+            for question in block["questions"]:
+                name = f"q_{question['id']}"
+                self.fields[name] = forms.ChoiceField(
+                    label=needs.text(question["text"]),
+                    choices=[(c["id"], needs.text(c["text"])) for c in question["choices"]],
+                    widget=forms.RadioSelect,
+                    error_messages={"required": _("Choose an answer.")},
+                )
+                names.append(name)
+            self.domains.append((block["domain"], names))
+
+    @property
+    def grouped(self):
+        """The question fields by domain, in the domains' order, for the template."""
+        order = {domain: index for index, domain in enumerate(needs.DOMAINS)}
+        return [
+            (needs.Domain(domain).label, [self[name] for name in names])
+            for domain, names in sorted(self.domains, key=lambda item: order[item[0]])
+        ]
+
+    def answers(self) -> dict[str, str]:
+        return {
+            name.removeprefix("q_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("q_") and value
+        }

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries import needs
+from reintegration.formatting import format_date
 from reintegration.models import BilingualNameMixin, Centre, OutboxMessage, Province, Role
 from reintegration.money import MoneyField
 from reintegration.scoping import ScopedQuerySet
@@ -448,3 +450,148 @@ class TextMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.beneficiary_id} {self.kind}"
+
+
+class Questionnaire(models.Model):
+    """A version of a needs questionnaire: its questions per life domain, their answers and the
+    rules that score them (``beneficiaries/needs.py`` describes and checks the definition).
+    Loaded from a JSON file (``manage.py load_questionnaire``), never edited: an assessment
+    keeps the version it was answered in, so its questions and scores read as they were."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    version = models.PositiveIntegerField(_("version"))
+    # The version offered to new assessments; loading a new version retires the previous one.
+    active = models.BooleanField(_("active"), default=True)
+    definition = models.JSONField(_("questions and scoring rules"))
+    loaded_at = models.DateTimeField(_("loaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        verbose_name = _("needs questionnaire")
+        verbose_name_plural = _("needs questionnaires")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="one_questionnaire_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(active=True), name="one_active_questionnaire"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} · v{self.version}"
+
+    @property
+    def title(self) -> str:
+        return needs.text(self.definition.get("title", {}))
+
+
+class NeedsAssessmentQuerySet(ScopedQuerySet):
+    # Officials get no path: an assessment is about one person (they see aggregates only).
+    scope_paths = {
+        "centre": "beneficiary__centre",
+        "region": "beneficiary__centre__province__region",
+    }
+
+
+class NeedsAssessment(models.Model):
+    """The person's needs by life domain on one day, answered in one questionnaire version.
+    Its score per domain is a ``DomainScore`` row, so the scores add up in SQL."""
+
+    class Occasion(models.TextChoices):
+        BEFORE_RELEASE = "before_release", _("before release (prison preparation service)")
+        INTAKE = "intake", _("at intake")
+        VISIT = "visit", _("at a follow-up visit")
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="needs_assessments"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="+", verbose_name=_("questionnaire")
+    )
+    occasion = models.CharField(_("occasion"), max_length=16, choices=Occasion.choices)
+    assessed_on = models.DateField(_("assessed on"))
+    # The follow-up visit it was made at (occasion "visit"); projects sit above this app, hence
+    # the label. One assessment per visit: saving the form twice records it once.
+    visit = models.OneToOneField(
+        "projects.FollowUpVisit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="needs_assessment",
+        verbose_name=_("follow-up visit"),
+    )
+    # The person's most recent assessment (by date, then by recording): what the file page
+    # and the dashboard count. Kept by the service under the file's row lock.
+    latest = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = NeedsAssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+        verbose_name = _("needs assessment")
+        verbose_name_plural = _("needs assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"], condition=Q(latest=True), name="one_latest_assessment"
+            ),
+            models.CheckConstraint(
+                condition=Q(occasion="visit", visit__isnull=False)
+                | (~Q(occasion="visit") & Q(visit__isnull=True)),
+                name="visit_assessment_names_its_visit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id} {self.assessed_on}"
+
+    def access_display(self, name: str) -> str | None:
+        """The visit in words in the right-of-access PDF (``access_request.display``)."""
+        if name == "visit" and self.visit is not None:
+            return str(_("visit at %(months)s months, done on %(date)s")) % {
+                "months": self.visit.milestone_months,
+                "date": format_date(self.visit.done_on) if self.visit.done_on else "—",
+            }
+        return None
+
+
+class DomainScore(models.Model):
+    """One domain of an assessment: the answers given to its questions and the score they
+    made under the questionnaire's rules."""
+
+    assessment = models.ForeignKey(NeedsAssessment, on_delete=models.CASCADE, related_name="scores")
+    domain = models.CharField(_("domain"), max_length=16, choices=needs.Domain.choices)
+    score = models.CharField(_("score"), max_length=8, choices=needs.Score.choices)
+    points = models.PositiveSmallIntegerField(_("points"))
+    # question id -> chosen answer id, for this domain's questions in the assessment's version.
+    answers = models.JSONField(_("answers"))
+
+    class Meta:
+        ordering = ["assessment", "pk"]
+        verbose_name = _("domain score")
+        verbose_name_plural = _("domain scores")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "domain"], name="one_score_per_domain")
+        ]
+        indexes = [models.Index(fields=["domain", "score"])]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.score}"
+
+    def access_display(self, name: str) -> str | None:
+        """The answers in words, one question per line, in the assessment's own version
+        (``access_request.display``)."""
+        if name == "answers":
+            definition = self.assessment.questionnaire.definition
+            return "\n".join(
+                f"{question} {answer}"
+                for question, answer, _points in needs.answered(
+                    definition, self.domain, self.answers
+                )
+            )
+        return None

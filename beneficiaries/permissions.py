@@ -58,3 +58,19 @@ def can_restore_beneficiary(user, beneficiary) -> bool:
 def can_export_access_request(user, beneficiary) -> bool:
     # Answering a person's right of access (law 09-08 art. 7) is the owning centre's job.
     return has_role(user, WRITERS)
+
+
+def can_view_assessments(user) -> bool:
+    """Needs assessments are read like the file (officials never see one: they get the
+    dashboard's counts only)."""
+    return has_role(user, READERS)
+
+
+def can_record_assessment(user, beneficiary) -> bool:
+    # Whoever writes to the file records the person's needs on it.
+    return can_edit_beneficiary(user, beneficiary)
+
+
+def can_view_questionnaires(user) -> bool:
+    """Headquarters read the questionnaire versions (the questions, answers and scoring)."""
+    return has_role(user, (Role.NATIONAL, Role.AUDITOR))

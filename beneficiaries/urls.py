@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from beneficiaries import views, views_texting
+from beneficiaries import views, views_needs, views_texting
 
 urlpatterns = [
     path("", views.beneficiary_list, name="beneficiary_list"),
@@ -28,5 +28,9 @@ urlpatterns = [
     path("<int:pk>/consent/<int:consent_pk>/scan/", views.consent_scan, name="consent_scan"),
     path("<int:pk>/archive/", views.beneficiary_archive, name="beneficiary_archive"),
     path("<int:pk>/restore/", views.beneficiary_restore, name="beneficiary_restore"),
+    path("<int:pk>/needs/", views_needs.needs_list, name="needs_list"),
+    path("<int:pk>/needs/new/", views_needs.needs_new, name="needs_new"),
+    path("<int:pk>/needs/<int:assessment_pk>/", views_needs.needs_detail, name="needs_detail"),
+    path("needs/questionnaires/", views_needs.questionnaire_list, name="questionnaire_list"),
     path("<int:pk>/access-request.pdf", views.access_request, name="beneficiary_access_request"),
 ]

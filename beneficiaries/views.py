@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaries import (
+    assessments,
     exporting,
     hooks,
     import_template,
@@ -221,10 +222,17 @@ def beneficiary_detail(request, pk):
         detention_records=int(detention is not None),
     )
     projects = list(beneficiary.projects.select_related("trade"))
+    needs_latest, needs_previous = assessments.latest_two(beneficiary)
     return render(
         request,
         "beneficiaries/detail.html",
         {
+            "needs_latest": needs_latest,
+            "needs_previous": needs_previous,
+            "needs_rows": (
+                assessments.domain_rows(needs_latest, needs_previous) if needs_latest else []
+            ),
+            "can_record_needs": permissions.can_record_assessment(user, beneficiary),
             "b": beneficiary,
             "detention": detention,
             "can_view_detention": can_view_detention,

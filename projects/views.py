@@ -30,6 +30,7 @@ from projects.forms import (
     VisitForm,
 )
 from projects.models import LifeProject, Status
+from projects.needs import visit_recorded_message
 from reintegration import access_log
 from reintegration.access_log import Kind
 from reintegration.concurrency import CONCURRENT_EDIT, posted_version
@@ -456,13 +457,13 @@ def visit_record(request, pk, visit_pk):
     form = VisitForm(request.POST or None, instance=visit)
     if request.method == "POST" and form.is_valid():
         with refusal_shown_on(form):
-            services.visit_record(
+            recorded = services.visit_record(
                 visit=visit,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version"),
             )
-            messages.success(request, _("The visit was recorded."))
+            messages.success(request, visit_recorded_message(request.user, recorded))
             return redirect("project_detail", pk=project.pk)
     return render(
         request,

@@ -69,6 +69,8 @@ SENTENCES = {
         "%(actor)s withdrew the request to transfer the file %(target)s."
     ),
     "beneficiary.referent_changed": _("%(actor)s changed the referent of the file %(target)s."),
+    "beneficiary.needs_assessed": _("%(actor)s recorded a needs assessment of %(target)s."),
+    "questionnaire.loaded": _("The needs questionnaire %(target)s was loaded."),
     "detention.created": _("%(actor)s recorded the detention record of %(target)s."),
     "detention.updated": _("%(actor)s edited the detention record of %(target)s."),
     "detention.viewed": _("%(actor)s viewed the detention record of %(target)s."),
@@ -117,6 +119,7 @@ FAMILIES = [
     ("beneficiary.", _("Beneficiary files")),
     ("detention.", _("Detention records")),
     ("consent.", _("Consent")),
+    ("questionnaire.", _("Needs questionnaires")),
     ("document.", _("Documents")),
     ("project.", _("Life projects")),
     ("convention.", _("Conventions")),

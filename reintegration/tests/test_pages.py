@@ -107,3 +107,19 @@ def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys, n
         "auditor",
     }
     assert Centre.objects.count() == 8
+    # Needs: most open files assessed, many more than once, the change showing both ways.
+    from django.db.models import Count
+
+    from beneficiaries.assessments import latest_two
+    from beneficiaries.models import NeedsAssessment
+
+    per_person = NeedsAssessment.objects.values("beneficiary").annotate(n=Count("pk"))
+    assert per_person.filter(n__gte=2).count() >= 10
+    assert per_person.filter(n=3).exists()
+    assert NeedsAssessment.objects.filter(occasion="visit").exists()
+    changes = set()
+    for row in per_person.filter(n__gte=2)[:20]:
+        latest, previous = latest_two(Beneficiary.objects.get(pk=row["beneficiary"]))
+        before = dict(previous.scores.values_list("domain", "score"))
+        changes |= {(before[score.domain], score.score) for score in latest.scores.all()}
+    assert {("red", "amber"), ("amber", "green")} & changes

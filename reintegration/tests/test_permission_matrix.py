@@ -169,6 +169,12 @@ MATRIX = {
     # Caseloads: read like files; coordinators go straight to their own centre's.
     "caseload": ("get", None, {**only(READERS), "coordinator": 302}),
     "caseload_centre": ("get", "centre", only(READERS)),
+    # Needs assessments: read like the file (officials see the dashboard's counts only),
+    # recorded by those who write to it; headquarters read the questionnaires.
+    "needs_list": ("get", "assessed", only(READERS)),
+    "needs_detail": ("get", "assessment", only(READERS)),
+    "needs_new": ("get", "person", only(WRITERS)),
+    "questionnaire_list": ("get", None, only({"national", "auditor"})),
 }
 
 DECIDERS = {"regional", "national"}
@@ -199,6 +205,8 @@ CONFIRMED = [
     # shown again with what is missing).
     ("caseload_centre", "centre", "post", {}, only(WRITERS)),
     ("task_done", "task", "post", {}, only(TASK_WRITERS, status=302)),
+    # A needs assessment sent empty comes back with what is missing; nothing is recorded.
+    ("needs_new", "person", "post", {}, only(WRITERS, status=400)),
 ]
 
 
@@ -380,8 +388,29 @@ def builders(users, centre, convention) -> dict:
         )
         return {"pk": written.pk}
 
+    def assessment():
+        from beneficiaries.assessments import active_questionnaire, assessment_record
+        from beneficiaries.needs import questions
+
+        file = person()
+        questionnaire = active_questionnaire()
+        made = assessment_record(
+            beneficiary=file,
+            questionnaire=questionnaire,
+            occasion="intake",
+            assessed_on=timezone.localdate(),
+            answers={
+                question_id: question["choices"][0]["id"]
+                for question_id, question in questions(questionnaire.definition).items()
+            },
+            by=coordinator,
+        )
+        return {"pk": file.pk, "assessment_pk": made.pk}
+
     builders = {
         None: dict,
+        "assessment": assessment,
+        "assessed": lambda: {"pk": assessment()["pk"]},
         "transfer": lambda: {"pk": transfer().pk},
         "incoming": lambda: {"pk": transfer(incoming=True).pk},
         "movable": lambda: {"beneficiary_pk": person().pk},
