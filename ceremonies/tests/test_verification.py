@@ -1,14 +1,12 @@
 """Handover verification: the sample's size, the draw, the checks, the tasks they write, the
 results per ceremony and per convention, and the pages."""
 
-import datetime
 import random
 from fractions import Fraction
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
@@ -99,7 +97,6 @@ def test_a_draw_is_repeatable_from_its_seed(ids, data):
 
 
 # --- A held ceremony ------------------------------------------------------------------------
-
 
 
 @pytest.fixture
@@ -210,9 +207,9 @@ def test_checks_are_refused_with_clear_messages(ceremony, users, elsewhere):
     check = drawn.checks.get()
     coordinator = users["coordinator"]
     cases = [
-        (dict(received="not_received", equipment="idle"), coordinator, "leave the equipment"),
-        (dict(received="received", equipment=""), coordinator, "what became of"),
-        (dict(received="problems", equipment="idle"), coordinator, "what the problems are"),
+        ({"received": "not_received", "equipment": "idle"}, coordinator, "leave the equipment"),
+        ({"received": "received", "equipment": ""}, coordinator, "what became of"),
+        ({"received": "problems", "equipment": "idle"}, coordinator, "what the problems are"),
         ({}, users["official"], "does not allow recording"),
         ({}, elsewhere["coordinator"], "outside your area"),
         ({}, coordinator, "Someone else saved"),
@@ -277,15 +274,16 @@ OUTCOMES = [
 
 @pytest.mark.django_db
 def test_the_figures_match_an_independent_count(ceremony, users, convention, centre):
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 (repeatable test data)
     for months, size in ((0, 9), (6, 5)):
         drawn = verification.round_draw(
             ceremony=ceremony, months=months, by=users["regional"], size=size
         )
         for check in drawn.checks.order_by("position")[: size - 2]:
             received, equipment, comment = rng.choice(OUTCOMES)
-            record(check, users["coordinator"], received=received, equipment=equipment,
-                   comment=comment)
+            record(
+                check, users["coordinator"], received=received, equipment=equipment, comment=comment
+            )
     # Another convention's ceremony, whose checks the first convention's section leaves out.
     other = hold(users, centre, 2, latin="Other")
     verification.round_draw(ceremony=other, months=0, by=users["regional"], size=2)
@@ -329,3 +327,38 @@ def test_the_results_cost_the_same_queries_whatever_the_number_of_rounds_and_che
         for check in drawn.checks.all():
             record(check, users["coordinator"])
     assert cost() == before == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_drawing_one_round_at_once_draw_it_once(
+    reference_data, users, centre, convention
+):
+    import threading
+
+    from django.db import connections
+
+    ceremony = hold(users, centre, 4)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def draw(user):
+        try:
+            barrier.wait(timeout=30)
+            with translation.override("en"):
+                verification.round_draw(ceremony=ceremony, months=0, by=user, size=2)
+            outcomes.append("drawn")
+        except Refused as error:
+            outcomes.append("refused" if "already drawn" in error.message else error.message)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=draw, args=(users[role],)) for role in ("regional", "national")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["drawn", "refused"], outcomes
+    assert VerificationRound.objects.count() == 1
+    assert VerificationCheck.objects.count() == 2
