@@ -1,6 +1,7 @@
 """Handover verification: the sample's size, the draw, the checks, the tasks they write, the
 results per ceremony and per convention, and the pages."""
 
+import datetime
 import random
 from fractions import Fraction
 
@@ -362,3 +363,27 @@ def test_two_people_drawing_one_round_at_once_draw_it_once(
     assert sorted(outcomes) == ["drawn", "refused"], outcomes
     assert VerificationRound.objects.count() == 1
     assert VerificationCheck.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_anonymising_a_file_clears_the_comments_of_its_checks(ceremony, users):
+    from beneficiaries.models import Beneficiary
+    from beneficiaries.services import anonymise_archived
+    from reintegration import audit
+
+    drawn = verification.round_draw(ceremony=ceremony, months=0, by=users["regional"], size=2)
+    first, second = drawn.checks.order_by("position")
+    record(first, users["coordinator"], received="problems", equipment="idle", comment="Fatima")
+    record(second, users["coordinator"], comment="Youssef")
+    person = first.handover.project.beneficiary
+    Beneficiary.objects.filter(pk=person.pk).update(
+        archived_at=timezone.now() - datetime.timedelta(days=365 * 11)
+    )
+    assert anonymise_archived(years=10) == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.comment, first.received) == (audit.REDACTED, "problems")
+    assert second.comment == "Youssef"
+    summary = AuditEntry.objects.get(action="beneficiary.redacted")
+    assert summary.changes["verification_checks"] == [first.pk]
+    assert not AuditEntry.objects.filter(changes__icontains="Fatima").exists()
