@@ -497,7 +497,12 @@ def verifications_due(ids: Collection[int] | None, today: datetime.date) -> Iter
                 beneficiary_id=person,
                 project_id=project,
                 due_on=due,
-                params={"ceremony": pk, "months": months, "date": held_on.strftime("%d/%m/%Y")},
+                params={
+                    "ceremony": pk,
+                    "months": months,
+                    "date": held_on.strftime("%d/%m/%Y"),
+                    "due": due.strftime("%d/%m/%Y"),
+                },
             )
 
 
@@ -510,7 +515,8 @@ def register_milestone() -> None:
         VERIFICATION_DUE,
         label=gettext_lazy("Handover verification sample to draw"),
         title=gettext_lazy(
-            "Have the %(months)s-month verification sample of the ceremony of %(date)s drawn"
+            "Verification sample of the ceremony of %(date)s, due on %(due)s: to be drawn by "
+            "regional staff"
         ),
         find=verifications_due,
         link=_round_link,
