@@ -367,10 +367,12 @@ def _counts(prefix: str = "") -> dict[str, Any]:
 
 
 def _tally(row: Any) -> Tally:
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    checked = get("n_checked") or 0
+    def get(name: str) -> int:
+        return int((row.get(name) if isinstance(row, dict) else getattr(row, name)) or 0)
+
+    checked = get("n_checked")
     return Tally(
-        sampled=get("n_sampled") or 0,
+        sampled=get("n_sampled"),
         checked=checked,
         received=[
             (str(label), get(f"r_{value}"), _percent(get(f"r_{value}"), checked))

@@ -138,7 +138,7 @@ def _draw_confirmation(ceremony: Ceremony, months: int, form: DrawForm, refused:
         ]
     carry = {name: value for name, value in data.items() if value is not None}
     return Confirmation(
-        title=_("Draw the sample %(milestone)s of the ceremony of %(date)s?")
+        title=_("Draw the verification sample (%(milestone)s) of the ceremony of %(date)s?")
         % {"milestone": _label(months), "date": format_date(ceremony.held_on)},
         consequences=lines,
         rows=rows,

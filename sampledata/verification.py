@@ -4,16 +4,18 @@ whose 6-month sample is drawn and half called. The showcase ceremony of last mon
 sample yet: its task asks for one."""
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
 from ceremonies import services as ceremonies
 from ceremonies import verification
-from ceremonies.models import Ceremony
+from ceremonies.models import Ceremony, VerificationCheck
 from partners.models import Convention
 from projects.models import LifeProject
 from projects.services import add_months
+from reintegration.models import User
 from sampledata.handovers import approved_sewing_project
 
 PLACE = "قاعة الاجتماعات بمقر باشوية أصيلة"
@@ -31,7 +33,9 @@ AFTER_CEREMONY = [
 AT_SIX_MONTHS = [("received", "in_use", ""), ("received", "sold", "باع الماكينة الصناعية.")]
 
 
-def _check(check, *, by, when, found) -> None:
+def _check(
+    check: VerificationCheck, *, by: User, when: datetime.date, found: tuple[str, str, str]
+) -> None:
     received, equipment, comment = found
     verification.check_record(
         check=check,
@@ -45,7 +49,7 @@ def _check(check, *, by, when, found) -> None:
     )
 
 
-def seed(**context) -> dict:
+def seed(**context: Any) -> dict:
     if Ceremony.objects.filter(place=PLACE).exists():
         return {}
     users = {u.username: u for u in context["users"]}
