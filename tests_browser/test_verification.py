@@ -92,9 +92,7 @@ def test_regional_staff_draw_and_a_coordinator_records_a_problem(
     # Nothing is chosen in advance.
     assert card.locator(f"select[name={prefix}-received]").input_value() == ""
     card.locator(f"input[name={prefix}-method][value=phone]").check()
-    card.locator(f"input[name={prefix}-checked_on]").fill(
-        timezone.localdate().strftime("%d/%m/%Y")
-    )
+    card.locator(f"input[name={prefix}-checked_on]").fill(timezone.localdate().strftime("%d/%m/%Y"))
     card.locator(f"select[name={prefix}-received]").select_option("problems")
     card.locator(f"select[name={prefix}-equipment]").select_option("broken")
     # Saved without saying what the problem is: refused, and what was chosen stays.
