@@ -16,9 +16,11 @@ class CeremoniesConfig(AppConfig):
             milestones,
             services,
             texting,
+            verification,
         )
         from ceremonies.access_request import handover_sections
         from ceremonies.services import ceremony_transfer_refusal
+        from partners import hooks as partner_hooks
         from reintegration import notifications
 
         hooks.ACCESS_REQUEST_SECTIONS.append(handover_sections)
@@ -28,3 +30,7 @@ class CeremoniesConfig(AppConfig):
             services.PLANNED, label=services.PLANNED_LABEL, message=services.PLANNED_MESSAGE
         )
         milestones.register()
+        verification.register_milestone()
+        hooks.ACCESS_REQUEST_SECTIONS.append(verification.access_sections)
+        hooks.ANONYMISERS.append(verification.checks_anonymise)
+        partner_hooks.CONVENTION_SECTIONS.append(verification.convention_section)

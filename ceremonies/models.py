@@ -321,3 +321,126 @@ class Certificate(models.Model):
     @property
     def is_current(self) -> bool:
         return self.status == self.Status.CURRENT
+
+
+# --- Handover verification ------------------------------------------------------------------
+# After a ceremony, and at 6 and 12 months, a random sample of its beneficiaries is called or
+# visited to check that the equipment arrived and is in use (DOMAIN.md §6b). These models are
+# new: they carry the ceremonies label and their own migrations.
+
+
+class VerificationRound(models.Model):
+    """The sample drawn for one ceremony at one milestone. The seed and the ordered list of
+    the ceremony's handovers are enough to draw the same sample again: anyone may check that
+    the people called were chosen by chance (``ceremonies.verification.draw``)."""
+
+    class Milestone(models.IntegerChoices):
+        AT_CEREMONY = 0, _("after the ceremony")
+        SIX_MONTHS = 6, _("at 6 months")
+        TWELVE_MONTHS = 12, _("at 12 months")
+
+    ceremony = models.ForeignKey(
+        Ceremony, on_delete=models.PROTECT, related_name="verification_rounds"
+    )
+    months = models.PositiveSmallIntegerField(_("milestone"), choices=Milestone.choices)
+    # How many handovers the ceremony had when the sample was drawn, and how many were drawn.
+    population = models.PositiveIntegerField(_("handovers at the ceremony"))
+    size = models.PositiveIntegerField(_("sample size"))
+    # The confidence level and margin of error (percent) the size was computed from; empty
+    # when the size was typed.
+    confidence = models.PositiveSmallIntegerField(_("confidence level (%)"), null=True)
+    margin = models.PositiveSmallIntegerField(_("margin of error (%)"), null=True)
+    # Hexadecimal, 128 bits from the operating system's random source.
+    seed = models.CharField(_("seed of the draw"), max_length=32)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField(_("drawn"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["ceremony", "months"]
+        verbose_name = _("verification round")
+        verbose_name_plural = _("verification rounds")
+        constraints = [
+            models.UniqueConstraint(fields=["ceremony", "months"], name="one_round_per_milestone"),
+            models.CheckConstraint(
+                condition=Q(size__gte=1) & Q(size__lte=models.F("population")),
+                name="round_size_within_population",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # As the right-of-access PDF names it: the ceremony and the milestone.
+        return f"{self.ceremony} · {self.get_months_display()}"
+
+
+class VerificationCheck(models.Model):
+    """One sampled handover and, once called or visited, what was found."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("by phone")
+        VISIT = "visit", _("by visit")
+
+    class Received(models.TextChoices):
+        RECEIVED = "received", _("received")
+        NOT_RECEIVED = "not_received", _("not received")
+        PROBLEMS = "problems", _("received with problems")
+
+    class Equipment(models.TextChoices):
+        IN_USE = "in_use", _("in use")
+        IDLE = "idle", _("idle")
+        SOLD = "sold", _("sold")
+        BROKEN = "broken", _("broken")
+
+    round = models.ForeignKey(VerificationRound, on_delete=models.PROTECT, related_name="checks")
+    handover = models.ForeignKey(
+        Handover, on_delete=models.PROTECT, related_name="verification_checks"
+    )
+    # The order in which the draw picked it (1 = first).
+    position = models.PositiveIntegerField()
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, blank=True)
+    checked_on = models.DateField(_("checked on"), null=True, blank=True)
+    received = models.CharField(
+        _("equipment received"), max_length=15, choices=Received.choices, blank=True
+    )
+    # Empty when nothing was received.
+    equipment = models.CharField(
+        _("equipment status"), max_length=10, choices=Equipment.choices, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    checked_at = models.DateTimeField(_("recorded"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["round", "position"]
+        verbose_name = _("handover check")
+        verbose_name_plural = _("handover checks")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "handover"], name="handover_once_per_round"),
+            models.UniqueConstraint(fields=["round", "position"], name="position_once_per_round"),
+            # Checked: a date, a method and what was received; equipment unless none arrived.
+            models.CheckConstraint(
+                condition=(
+                    Q(checked_on__isnull=True, method="", received="", equipment="")
+                    | (
+                        Q(checked_on__isnull=False)
+                        & ~Q(method="")
+                        & (
+                            Q(received="not_received", equipment="")
+                            | (Q(received__in=["received", "problems"]) & ~Q(equipment=""))
+                        )
+                    )
+                ),
+                name="check_complete_or_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} · {self.handover_id}"
+
+    @property
+    def is_checked(self) -> bool:
+        return self.checked_on is not None

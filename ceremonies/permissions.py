@@ -80,3 +80,28 @@ def can_remind_ceremony(user, ceremony) -> bool:
 
 def can_print_attendance(user) -> bool:
     return has_role(user, PRINTERS)
+
+
+# Handover verification (ARCHITECTURE.md: region manages, centre records, province reads).
+SAMPLERS = (Role.REGIONAL, Role.NATIONAL)
+CHECKERS = (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL)
+
+
+def can_view_verification(user) -> bool:
+    """Read the rounds and their results (which ceremonies: ``Ceremony.objects.visible_to``)."""
+    return has_role(user, ALL_ROLES)
+
+
+def can_draw_sample(user, ceremony) -> bool:
+    return has_role(user, SAMPLERS) and _status(ceremony, "held", "closed")
+
+
+def can_record_check(user) -> bool:
+    """Record what the call or visit to a sampled person found."""
+    return has_role(user, CHECKERS)
+
+
+def can_see_check_details(user) -> bool:
+    """The person's phone and the comments of their checks: those who read the files.
+    Provincial officials read the ceremony's names and the results, not the files."""
+    return has_role(user, (Role.COORDINATOR, Role.REGIONAL, Role.NATIONAL, Role.AUDITOR))

@@ -37,6 +37,7 @@ ceremony_patterns = [
         views.certificate_correct,
         name="certificate_correct",
     ),
+    path("", include("ceremonies.verification_urls")),
 ]
 
 urlpatterns = [

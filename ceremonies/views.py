@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ceremonies import certificates, permissions, services
+from ceremonies import certificates, permissions, services, verification
 from ceremonies import jobs as ceremony_jobs
 from ceremonies.forms import (
     CeremonyForm,
@@ -153,6 +153,11 @@ def ceremony_detail(request, pk):
             "issuing": ceremony_jobs.issuing_shown(ceremony, user),
             "batch_direct": len(current) <= certificates.BATCH_DIRECT_MAX,
             "batch_job": ceremony_jobs.batch_shown(ceremony, user) if can_print else None,
+            "verification": (
+                verification.ceremony_rounds(ceremony)
+                if ceremony.status in verification.DRAWABLE
+                else None
+            ),
         },
     )
 

@@ -101,6 +101,8 @@ SENTENCES = {
     "ceremony.held": _("%(actor)s marked the ceremony %(target)s as held."),
     "ceremony.closed": _("%(actor)s closed the ceremony %(target)s."),
     "ceremony.cancelled": _("%(actor)s cancelled the ceremony %(target)s."),
+    "ceremony.sample_drawn": _("%(actor)s drew the verification sample %(target)s."),
+    "ceremony.check_recorded": _("%(actor)s recorded the handover check %(target)s."),
     "certificate.issued": _("%(actor)s issued the handover certificate %(target)s."),
     "certificate.cancelled": _("%(actor)s cancelled the handover certificate %(target)s."),
     "project.visit_recorded": _("%(actor)s recorded a follow-up visit for %(target)s."),

@@ -79,6 +79,8 @@ def world(language):
         "visit": Task.objects.get(kind="visit_due"),
         # The ceremony was held a hundred days ago and its certificate is still to issue.
         "certificate": Task.objects.get(kind="certificate_to_issue"),
+        # And its sample of handovers to check is still to draw (due the same day).
+        "sample": Task.objects.get(kind="verification_due"),
     }
 
 
@@ -91,10 +93,10 @@ def test_a_coordinator_works_through_their_tasks(
     page.goto("/tasks/")
     assert page.locator("html").get_attribute("lang") == language
     rows = page.locator("tr.task")
-    # Overdue first, the latest on top: the certificate (a hundred days), the visit (ten), the
-    # call (two); then next week's.
+    # Overdue first, the latest on top: the certificate and the sample (a hundred days), the
+    # visit (ten), the call (two); then next week's.
     order = [int(rows.nth(i).get_attribute("data-task")) for i in range(rows.count())]
-    assert order == [made[k].pk for k in ("certificate", "visit", "call", "workshop")]
+    assert order == [made[k].pk for k in ("certificate", "sample", "visit", "call", "workshop")]
     assert row(page, made["call"]).get_attribute("class") == "task task-overdue"
     # A system task is not marked done by hand: it links to the page where it is done.
     assert row(page, made["visit"]).locator(".task-done").count() == 0

@@ -101,6 +101,12 @@ EXCLUDED = {
         "params": "the figures of a system task's title (the visit's month), printed in it",
         "version": EDITS,
     },
+    "ceremonies.verificationcheck": {
+        "id": ROW,
+        "handover": IN_HANDOVER,
+        "position": "the order in which the random draw picked the person for the check",
+        "version": EDITS,
+    },
     "partners.certificate": {
         "id": ROW,
         "handover": IN_HANDOVER,
@@ -133,6 +139,7 @@ EXPECTED = {
     "partners.certificate",
     "casework.transferrequest",
     "casework.task",
+    "ceremonies.verificationcheck",
 }
 
 
@@ -233,6 +240,20 @@ def everything(users, centre, convention, monkeypatch):
         # A corrected certificate: the cancelled one carries who cancelled it, when and why.
         certificates.certificate_correct(
             certificate=issued, by=coordinator, reason="Numéro de série corrigé"
+        )
+        # Drawn for the check after the ceremony, called: the equipment is idle.
+        from ceremonies import verification
+
+        drawn = verification.round_draw(ceremony=ceremony, months=0, by=users["regional"], size=1)
+        verification.check_record(
+            check=drawn.checks.get(),
+            method="phone",
+            checked_on=timezone.localdate(),
+            received="problems",
+            equipment="idle",
+            comment="Machine en attente de réparation",
+            by=coordinator,
+            version=1,
         )
         # Asked once the certificate was issued (before, the file could not move), declined.
         from casework.transfers import transfer_decline, transfer_request

@@ -124,8 +124,9 @@ def test_an_overdue_visit_gets_a_task_that_recording_the_visit_settles(
         users,
         today - datetime.timedelta(days=100),
     )
-    # The ceremony's certificate is still to issue as well: a task of its own.
-    assert services.tasks_sync() == (2, 0)
+    # The ceremony's certificate is still to issue as well, and the sample of its handovers
+    # to draw: a task each.
+    assert services.tasks_sync() == (3, 0)
     [task] = open_tasks("visit_due")
     visit = project.visits.get(milestone_months=3)
     assert (task.kind, task.subject, task.project, task.due_on) == (
@@ -254,7 +255,7 @@ def test_a_held_ceremony_asks_for_certificates_until_they_are_issued(
     with django_capture_on_commit_callbacks(execute=True):
         project = equipped(make_project(consented, users["coordinator"]), users, in_days(0))
     ceremony = project.handover.ceremony
-    [task] = open_tasks()
+    [task] = open_tasks("certificate_to_issue")
     assert (task.kind, task.subject, task.due_on) == (
         "certificate_to_issue",
         f"handover:{project.handover.pk}",
@@ -263,7 +264,7 @@ def test_a_held_ceremony_asks_for_certificates_until_they_are_issued(
     assert milestones.link(task) == reverse("ceremony_detail", args=[ceremony.pk])
     with django_capture_on_commit_callbacks(execute=True):
         certificates_issue(ceremony=ceremony, by=users["coordinator"])
-    assert open_tasks() == []
+    assert open_tasks("certificate_to_issue") == []
 
 
 def test_the_sync_reads_a_few_queries_per_source_whatever_the_number_of_files(users, centre):

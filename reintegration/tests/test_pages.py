@@ -94,6 +94,16 @@ def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys, n
     assert (moved.centre.code, moved.referent.username) == ("CAS", "coordinator.casa")
     referents = Beneficiary.objects.filter(centre__code="TNG").values_list("referent__username")
     assert set(referents) == {("coordinator",), ("coordinator.tng2",)}
+    # Handover verification: a ceremony's sample after it called in full, with problems found
+    # (a task each), its 6-month sample under way.
+    from ceremonies import verification
+    from ceremonies.models import Ceremony
+    from sampledata.verification import PLACE
+
+    after, six, twelve = verification.ceremony_rounds(Ceremony.objects.get(place=PLACE))
+    assert after.tally is not None and after.tally.complete
+    assert six.tally is not None and 0 < six.tally.checked < six.tally.sampled
+    assert twelve.round is None
     counts = (User.objects.count(), Centre.objects.count(), AuditEntry.objects.count())
     passwords = list(User.objects.order_by("pk").values_list("password", flat=True))
     call_command("seed_demo")

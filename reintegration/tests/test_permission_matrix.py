@@ -175,6 +175,12 @@ MATRIX = {
     "needs_detail": ("get", "assessment", only(READERS)),
     "needs_new": ("get", "person", only(WRITERS)),
     "questionnaire_list": ("get", None, only({"national", "auditor"})),
+    # Handover verification: the region and headquarters draw the samples; the centre, the
+    # region and headquarters record the calls (an empty form is shown again, 400); officials
+    # and auditors read the results.
+    "verification_round": ("get", "sampled", everyone(200)),
+    "verification_draw": ("get", "drawable", only({"regional", "national"})),
+    "verification_check": ("post", "check", only(TASK_WRITERS, status=400)),
 }
 
 DECIDERS = {"regional", "national"}
@@ -207,6 +213,13 @@ CONFIRMED = [
     ("task_done", "task", "post", {}, only(TASK_WRITERS, status=302)),
     # A needs assessment sent empty comes back with what is missing; nothing is recorded.
     ("needs_new", "person", "post", {}, only(WRITERS, status=400)),
+    (
+        "verification_draw",
+        "drawable",
+        "post",
+        {"mode": "typed", "size": "1"},
+        only({"regional", "national"}, status=302),
+    ),
 ]
 
 
@@ -407,10 +420,26 @@ def builders(users, centre, convention) -> dict:
         )
         return {"pk": file.pk, "assessment_pk": made.pk}
 
+    def drawable():
+        project = equipped(make_project(person(), coordinator), users, timezone.localdate())
+        return {"pk": project.handover.ceremony_id, "months": 0}
+
+    def sampled():
+        from ceremonies import verification
+        from ceremonies.models import Ceremony
+
+        about = drawable()
+        ceremony = Ceremony.objects.get(pk=about["pk"])
+        drawn = verification.round_draw(ceremony=ceremony, months=0, by=users["regional"], size=1)
+        return {**about, "check_pk": drawn.checks.get().pk}
+
     builders = {
         None: dict,
         "assessment": assessment,
         "assessed": lambda: {"pk": assessment()["pk"]},
+        "drawable": drawable,
+        "sampled": lambda: {k: v for k, v in sampled().items() if k != "check_pk"},
+        "check": sampled,
         "transfer": lambda: {"pk": transfer().pk},
         "incoming": lambda: {"pk": transfer(incoming=True).pk},
         "movable": lambda: {"beneficiary_pk": person().pk},

@@ -24,6 +24,7 @@ class Command(BaseCommand):
         "sampledata.transfers",
         "sampledata.today",
         "sampledata.needs",
+        "sampledata.verification",
         # Last: the system's tasks read every milestone the modules above created.
         "sampledata.tasks",
     ]
