@@ -1,8 +1,12 @@
-"""Time and memory of handover certificates, measured in one process after a warm-up:
+"""Time and memory of handover certificates, measured in one process after a warm-up: the
+rendering of one certificate against the floor (a bare bilingual A4 page in the same font),
 issuing one certificate, the PDF of a 30-beneficiary ceremony, a reprint, and the peak memory
 of a 100-beneficiary ceremony.
 
-    .venv/bin/python benchmarks/certificates.py [--runs 20]
+    .venv/bin/python benchmarks/certificates.py [--runs 20] [--floor-only]
+
+``--floor-only`` measures only the certificate against the floor (one person, a few seconds of
+set-up instead of minutes).
 
 It needs a migrated database (SQLite by default, or DATABASE_URL). Everything it creates (a
 centre, users, a convention, 130 people with approved projects, ceremonies, certificates)
@@ -23,6 +27,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERIAL = itertools.count(100000)
+# The three lines of every project, and the eight of the one whose certificate is measured
+# against the floor (a realistic certificate: one A4 page).
+LINES = (
+    ("ماكينة خياطة صناعية", "6800.00"),
+    ("ماكينة سورجي", "5400.00"),
+    ("أقمشة وخيوط", "2000.50"),
+)
+EIGHT_LINES = (
+    *LINES,
+    ("مكواة بخارية صناعية", "1850.00"),
+    ("طاولة تفصيل خشبية", "1200.00"),
+    ("مقص كهربائي للأقمشة", "950.00"),
+    ("ماكينة تطريز منزلية", "4300.00"),
+    ("كرسي عمل قابل للتعديل", "480.00"),
+)
+# The floor: the certificate's page (its stylesheet: A4, margins, the Amiri font) with its
+# title in Arabic and in French, and nothing else. It costs what every PDF costs (parsing,
+# the font, writing the file) and almost no layout.
+FLOOR_HTML = """<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">
+<link rel="stylesheet" href="static:pdf/certificate.css"></head>
+<body><h1>محضر تسليم المعدات</h1><h1 class="fr" lang="fr">Procès-verbal de remise d'équipement</h1>
+</body></html>"""
 
 
 class Rollback(Exception):
@@ -48,8 +74,9 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def build(count: int, users, centre, convention):
-    """``count`` people with approved projects (three budget lines, about 15,000 DH each)."""
+def build(count: int, users, centre, convention, lines=LINES):
+    """``count`` people with approved projects (by default three budget lines, about 15,000 DH
+    each)."""
     import datetime
     from decimal import Decimal
 
@@ -90,11 +117,9 @@ def build(count: int, users, centre, convention):
                 "market_fit": "طلب محلي",
             },
         )
-        for designation, price in (
-            ("ماكينة خياطة صناعية", "6800.00"),
-            ("ماكينة سورجي", "5400.00"),
-            ("أقمشة وخيوط", f"{2000 + index}.50"),
-        ):
+        for line, (designation, price) in enumerate(lines):
+            if line == 2:
+                price = f"{2000 + index}.50"
             services.budget_line_save(
                 project=project,
                 by=coordinator,
@@ -158,9 +183,62 @@ def hold(projects, users, centre, convention):
     return ceremonies.ceremony_hold(ceremony=ceremony, by=users["regional"])
 
 
+def render_floor() -> bytes:
+    from weasyprint import HTML
+
+    from reintegration.pdf import StaticOnlyFetcher, font_config
+
+    fetcher = StaticOnlyFetcher(allowed_protocols={"file", "data"})
+    return HTML(string=FLOOR_HTML, url_fetcher=fetcher).write_pdf(font_config=font_config())
+
+
+def issued_snapshot(ceremony, users) -> dict:
+    """What the certificate of the ceremony's one handover shows, once issued."""
+    from ceremonies import certificates
+
+    certificates.certificates_issue(ceremony=ceremony, by=users["coordinator"])
+    return ceremony.handovers.get().certificates.get().snapshot
+
+
+def against_floor(snapshot: dict, runs: int) -> list[str]:
+    """The rendering of one certificate (template, QR code, layout, PDF) and the floor,
+    alternated run by run so that the load of a shared machine weighs on both alike; medians
+    of wall-clock and of the process's CPU time (the steadier of the two)."""
+    from ceremonies import certificates
+
+    subjects = {
+        "floor": render_floor,
+        "certificate": lambda: certificates.render_certificate(snapshot),
+    }
+    wall: dict[str, list[float]] = {name: [] for name in subjects}
+    cpu: dict[str, list[float]] = {name: [] for name in subjects}
+    for run in range(runs + 2):  # two warm-up rounds, not counted
+        for name, render in subjects.items():
+            started, started_cpu = time.perf_counter(), time.process_time()
+            render()
+            if run >= 2:
+                wall[name].append((time.perf_counter() - started) * 1000)
+                cpu[name].append((time.process_time() - started_cpu) * 1000)
+    wall_median = {name: statistics.median(times) for name, times in wall.items()}
+    cpu_median = {name: statistics.median(times) for name, times in cpu.items()}
+    lines = [
+        f"{name}: median {wall_median[name]:.1f} ms wall, {cpu_median[name]:.1f} ms CPU "
+        f"({runs} runs)"
+        for name in subjects
+    ]
+    lines.append(
+        f"certificate / floor: {wall_median['certificate'] / wall_median['floor']:.1f}x wall, "
+        f"{cpu_median['certificate'] / cpu_median['floor']:.1f}x CPU"
+    )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--floor-only", action="store_true", help="only the certificate against the floor"
+    )
     args = parser.parse_args()
     setup_django()
 
@@ -204,6 +282,12 @@ def main() -> None:
             )
             convention.provinces.add(province)
             started = time.perf_counter()
+            eight = hold(
+                build(1, users, centre, convention, lines=EIGHT_LINES), users, centre, convention
+            )
+            if args.floor_only:
+                lines.extend(against_floor(issued_snapshot(eight, users), args.runs))
+                raise Rollback
             hundred = hold(build(100, users, centre, convention), users, centre, convention)
             thirty = hold(build(30, users, centre, convention), users, centre, convention)
             singles = [
@@ -211,7 +295,7 @@ def main() -> None:
                 for _run in range(args.runs + 1)
             ]
             lines.append(
-                f"set-up (131+runs approved projects, ceremonies held): "
+                f"set-up (132+runs approved projects, ceremonies held): "
                 f"{time.perf_counter() - started:.1f} s"
             )
 
@@ -224,6 +308,9 @@ def main() -> None:
                 f"100-beneficiary ceremony: issue + batch ({len(batch) / 1e6:.1f} MB PDF), "
                 f"peak RSS of the process {peak_mb():.0f} MB (was {before:.0f} MB before)"
             )
+
+            # The rendering of one certificate of eight equipment lines against the floor.
+            lines.extend(against_floor(issued_snapshot(eight, users), args.runs))
 
             # One certificate issued (one ceremony of one person each time; the first warms
             # up, although the 100 above already did).

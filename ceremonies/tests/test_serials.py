@@ -263,6 +263,34 @@ def test_a_line_moved_from_the_single_serial_field_is_completed_before_a_new_cer
     assert len(certificates.certificates_issue(ceremony=ceremony, by=users["coordinator"])) == 1
 
 
+@pytest.mark.usefixtures("no_pdf_layout")  # issues certificates, reads none
+def test_a_refusal_half_way_still_settles_the_tasks_of_the_certificates_issued_before_it(
+    projects, users, django_capture_on_commit_callbacks
+):
+    from casework.models import Task
+    from casework.services import tasks_sync
+
+    ceremony = held_ceremony(projects, users)
+    first, second = Handover.objects.filter(ceremony=ceremony).order_by("pk")
+    HandoverItemSerial.objects.create(
+        item=second.items.first(), handover=second, unit=1, serial="OLD-1"
+    )
+    tasks_sync()
+
+    def waiting() -> set[str]:
+        return set(
+            Task.objects.open()
+            .filter(kind="certificate_to_issue")
+            .values_list("subject", flat=True)
+        )
+
+    assert waiting() == {f"handover:{first.pk}", f"handover:{second.pk}"}
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Refused):
+        certificates.certificates_issue(ceremony=ceremony, by=users["coordinator"])
+    assert list(Certificate.objects.values_list("handover", flat=True)) == [first.pk]
+    assert waiting() == {f"handover:{second.pk}"}
+
+
 def test_holding_refuses_a_line_with_missing_serials(projects, users):
     handover = planned(projects[0], users)
     machine = handover.items.first()
