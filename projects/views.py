@@ -30,6 +30,8 @@ from projects.forms import (
     VisitForm,
 )
 from projects.models import LifeProject, Status
+from projects.placements import visit_placements, visit_record_with_checks
+from projects.referral_forms import VisitPlacementsForm
 from reintegration import access_log
 from reintegration.access_log import Kind
 from reintegration.concurrency import CONCURRENT_EDIT, posted_version
@@ -454,13 +456,16 @@ def visit_record(request, pk, visit_pk):
     allow(permissions.can_record_visit, request.user, project)
     visit = get_object_or_404(project.visits, pk=visit_pk)
     form = VisitForm(request.POST or None, instance=visit)
-    if request.method == "POST" and form.is_valid():
+    # Whether the person still holds the jobs they were placed in (projects/placements.py).
+    jobs = VisitPlacementsForm(request.POST or None, placements=visit_placements(visit))
+    if request.method == "POST" and all([form.is_valid(), jobs.is_valid()]):
         with refusal_shown_on(form):
-            services.visit_record(
+            visit_record_with_checks(
                 visit=visit,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version"),
+                answers=jobs.answers(),
             )
             messages.success(request, _("The visit was recorded."))
             return redirect("project_detail", pk=project.pk)
@@ -469,6 +474,7 @@ def visit_record(request, pk, visit_pk):
         "projects/visit_form.html",
         {
             "form": form,
+            "jobs": jobs,
             "project": project,
             "visit": visit,
             "b": project.beneficiary,

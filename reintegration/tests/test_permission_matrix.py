@@ -169,6 +169,19 @@ MATRIX = {
     # Caseloads: read like files; coordinators go straight to their own centre's.
     "caseload": ("get", None, {**only(READERS), "coordinator": 302}),
     "caseload_centre": ("get", "centre", only(READERS)),
+    # Partners' services: headquarters keeps the catalogue, every role reads it.
+    "partner_service_list": ("get", None, everyone(200)),
+    "partner_service_create": ("get", None, only({"national"})),
+    "partner_service_edit": ("get", "partner_service", only({"national"})),
+    # Referrals and placements in employment: the centre writes for its files, headquarters
+    # for all; regional staff and auditors read them on the file; officials see no file.
+    "referral_create": ("get", "newcomer", only(WRITERS)),
+    "referral_answer": ("get", "referral", only(WRITERS)),
+    "referral_outcome": ("get", "accepted_referral", only(WRITERS)),
+    "placement_create": ("get", "newcomer", only(WRITERS)),
+    # Ending a placement asks first (CONFIRMED below ends it).
+    "placement_end": ("get", "placement", only(WRITERS)),
+    "placement_check": ("get", "placement", only(WRITERS)),
 }
 
 DECIDERS = {"regional", "national"}
@@ -199,7 +212,22 @@ CONFIRMED = [
     # shown again with what is missing).
     ("caseload_centre", "centre", "post", {}, only(WRITERS)),
     ("task_done", "task", "post", {}, only(TASK_WRITERS, status=302)),
+    (
+        "placement_end",
+        "placement",
+        "post",
+        {"ended_on": lambda: date_typed(0), "version": "1"},
+        only(WRITERS, status=302),
+    ),
 ]
+
+
+def date_typed(days_ago: int) -> str:
+    import datetime
+
+    from django.utils import timezone
+
+    return (timezone.localdate() - datetime.timedelta(days=days_ago)).strftime("%d/%m/%Y")
 
 
 def make_sale():
@@ -380,8 +408,28 @@ def builders(users, centre, convention) -> dict:
         )
         return {"pk": written.pk}
 
+    def referral(answer=False):
+        from projects.tests.referral_factories import accepted, refer
+
+        made = (accepted if answer else refer)(person(), coordinator)
+        return {"pk": made.pk}
+
+    def placement():
+        from projects.tests.referral_factories import place
+
+        return {"pk": place(person(), coordinator).pk}
+
+    def partner_service():
+        from projects.tests.referral_factories import make_service
+
+        return {"pk": make_service().pk}
+
     builders = {
         None: dict,
+        "partner_service": partner_service,
+        "referral": referral,
+        "accepted_referral": lambda: referral(answer=True),
+        "placement": placement,
         "transfer": lambda: {"pk": transfer().pk},
         "incoming": lambda: {"pk": transfer(incoming=True).pk},
         "movable": lambda: {"beneficiary_pk": person().pk},

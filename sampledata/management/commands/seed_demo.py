@@ -22,6 +22,7 @@ class Command(BaseCommand):
         "sampledata.handovers",
         "sampledata.texting",
         "sampledata.transfers",
+        "sampledata.referrals",
         "sampledata.today",
         # Last: the system's tasks read every milestone the modules above created.
         "sampledata.tasks",
