@@ -149,3 +149,27 @@ def test_the_follow_up_visit_asks_whether_the_person_still_holds_their_job(
     assert check.recorded_by == User.objects.get(username="samira")
     assert check.checked_on == timezone.localdate()
     page.context.close()
+
+
+@pytest.mark.parametrize(("language", "width"), [("ar", 1280), ("fr", 390)])
+def test_headquarters_add_a_partner_s_service(
+    browser, live_server, reference_data, screenshot, language, width
+):
+    world(language)
+    UserFactory(username="nadia", national=True, language=language)
+    ofppt = Partner.objects.create(
+        kind=Partner.Kind.MINISTRY, name_fr="OFPPT", name_ar="مكتب التكوين المهني"
+    )
+    page = open_as(browser, live_server, "nadia", width=width)
+    page.goto("/conventions/services/")
+    go(page, "#add-service")
+    assert page.locator("[name=kind]").input_value() == ""
+    page.select_option("[name=partner]", str(ofppt.pk))
+    page.fill("[name=name_ar]", "تكوين تأهيلي في اللحام")
+    page.fill("[name=name_fr]", "Formation qualifiante en soudure")
+    page.select_option("[name=kind]", "vocational_training")
+    go(page, "#save, main form button[type=submit].btn-brand")
+    assert PartnerService.objects.filter(partner=ofppt, kind="vocational_training").exists()
+    assert page.locator("#partner-services tbody tr").count() == 3
+    screenshot(f"partner-services-{language}-{width}", page)
+    page.context.close()
