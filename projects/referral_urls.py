@@ -3,6 +3,7 @@ from django.urls import path
 from projects import referral_views as views
 
 urlpatterns = [
+    path("referrals/", views.referral_list, name="referral_list"),
     path("file/<int:beneficiary_pk>/refer/", views.referral_create, name="referral_create"),
     path("referrals/<int:pk>/answer/", views.referral_answer, name="referral_answer"),
     path("referrals/<int:pk>/outcome/", views.referral_outcome, name="referral_outcome"),

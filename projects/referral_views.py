@@ -32,6 +32,7 @@ from projects.referral_permissions import (
 from reintegration.confirmation import Confirmation, ask, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_date
 from reintegration.models import Role
+from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
 from reintegration.permissions import allow, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
@@ -311,6 +312,24 @@ def placement_check(request, pk):
         heading=_("Does the person still hold this job?"),
         placement=placement,
     )
+
+
+@requires(can_view_referrals)
+def referral_list(request):
+    """The referrals still to follow up, within the reader's scope: those waiting for the
+    partner's answer, then the accepted ones without an outcome, the oldest first in each."""
+    waiting = (
+        Referral.objects.visible_to(request.user)
+        .filter(outcome="", status__in=[Referral.Status.REQUESTED, Referral.Status.ACCEPTED])
+        .select_related("beneficiary__centre", "service__partner")
+        # Waiting for an answer first ("requested" sorts after "accepted"), the oldest first.
+        .order_by("-status", "referred_on", "pk")
+    )
+    page = paginate(request, waiting, per_page=WORKLIST_PAGE_SIZE)
+    for referral in page.object_list:
+        referral.can_answer = can_answer_referral(request.user, referral)
+        referral.can_record_outcome = can_record_outcome(request.user, referral)
+    return render(request, "projects/referrals/list.html", {"page": page})
 
 
 def file_section(user, beneficiary: Beneficiary) -> dict:

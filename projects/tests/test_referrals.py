@@ -438,3 +438,40 @@ def test_readers_see_the_section_without_its_buttons(client, person, users):
     html = page.content.decode()
     assert 'id="referrals"' in html
     assert 'id="refer"' not in html and "/answer/" not in html
+
+
+def test_the_list_of_referrals_to_follow_up_reads_in_constant_queries_within_scope(
+    client, users, centre, elsewhere
+):
+    service = make_service()
+    client.force_login(users["coordinator"])
+    url = reverse("referral_list")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url)
+        assert page.status_code == 200
+        return len(queries), page
+
+    def file():
+        return BeneficiaryFactory(centre=centre, by=users["coordinator"])
+
+    refer(file(), users["coordinator"], service=service)
+    count()  # the session's first save
+    few, _ = count()
+    waiting = refer(file(), users["coordinator"], service=service, referred_on=days_ago(50))
+    to_record = accepted(file(), users["coordinator"], service=service)
+    done = accepted(file(), users["coordinator"], service=service)
+    referrals.referral_outcome(
+        referral=done, outcome="achieved", comment="", outcome_on=days_ago(1), by=done.created_by
+    )
+    theirs = BeneficiaryFactory(centre=elsewhere["centre"], by=elsewhere["coordinator"])
+    refer(theirs, elsewhere["coordinator"], service=service)
+    many, page = count()
+    assert many == few
+    shown = list(page.context["page"].object_list)
+    # Waiting for an answer first, the oldest first; no recorded outcome, no other centre.
+    assert shown[0] == waiting and shown[-1] == to_record and len(shown) == 3
+    html = page.content.decode()
+    assert reverse("referral_outcome", args=[to_record.pk]) in html
+    assert reverse("referral_answer", args=[waiting.pk]) in html

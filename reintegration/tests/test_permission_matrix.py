@@ -175,6 +175,7 @@ MATRIX = {
     "partner_service_edit": ("get", "partner_service", only({"national"})),
     # Referrals and placements in employment: the centre writes for its files, headquarters
     # for all; regional staff and auditors read them on the file; officials see no file.
+    "referral_list": ("get", None, only(READERS)),
     "referral_create": ("get", "newcomer", only(WRITERS)),
     "referral_answer": ("get", "referral", only(WRITERS)),
     "referral_outcome": ("get", "accepted_referral", only(WRITERS)),
