@@ -29,6 +29,7 @@ from projects.referral_permissions import (
     can_refer,
     can_view_referrals,
 )
+from reintegration.concurrency import posted_version
 from reintegration.confirmation import Confirmation, ask, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_date
 from reintegration.models import Role
@@ -212,7 +213,8 @@ def placement_create(request, beneficiary_pk):
         "service__partner"
     )
     initial = {}
-    chosen = accepted.filter(pk=request.GET.get("referral") or 0).first()
+    # The referral it came from, when the outcome's page leads here (?referral=).
+    chosen = accepted.filter(pk=posted_version(request.GET.get("referral")) or 0).first()
     if chosen is not None:
         initial = {"referral": chosen.pk, "employer": chosen.service.partner.name}
     form = PlacementForm(request.POST or None, referrals=accepted, initial=initial)

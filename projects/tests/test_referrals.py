@@ -395,6 +395,9 @@ def test_an_achieved_employment_referral_leads_to_recording_the_job(client, pers
     assert response.url == f"{url}?referral={referral.pk}"
     form = client.get(response.url).context["form"]
     assert form.initial["referral"] == referral.pk
+    # A referral number typed by hand that is not one (or not this person's) is ignored.
+    for typed in ("abc", "99999", "١"):
+        assert client.get(f"{url}?referral={typed}").context["form"].initial == {}
 
 
 def test_the_file_section_lists_referrals_and_placements_in_constant_queries(client, person, users):
