@@ -11,3 +11,13 @@ def can_view_conventions(user) -> bool:
 
 def can_manage_conventions(user) -> bool:
     return has_role(user, (Role.NATIONAL,))
+
+
+def can_view_partner_services(user) -> bool:
+    # Staff who refer people read what partners offer; officials and auditors read it too.
+    return has_role(user, ALL_ROLES)
+
+
+def can_manage_partner_services(user) -> bool:
+    """The catalogue of partners' services is headquarters' reference data."""
+    return has_role(user, (Role.NATIONAL,))

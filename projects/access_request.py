@@ -1,6 +1,7 @@
 """The person's life projects in their right-of-access PDF (beneficiaries/access_request.py):
 each project with its budget, decisions, follow-up visits and the money charged to
-conventions for it."""
+conventions for it; then their referrals to partners' services and their placements in
+employment, each with the checks of whether they still held the job."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.access_request import Section
 from beneficiaries.models import Beneficiary
 from partners.models import Allocation, LedgerMovement
-from projects.models import BudgetLine, Decision, FollowUpVisit, LifeProject
+from projects.models import (
+    BudgetLine,
+    Decision,
+    FollowUpVisit,
+    LifeProject,
+    Placement,
+    PlacementCheck,
+    Referral,
+)
 
 STARTED = {
     "created_at": _("Started"),
@@ -157,6 +166,74 @@ def project_sections(beneficiary: Beneficiary) -> list[Section]:
                     "amount": _("Amount"),
                     "actor": _("By"),
                 },
+            ),
+        ]
+    return found
+
+
+def referral_sections(beneficiary: Beneficiary) -> list[Section]:
+    referrals = (
+        Referral.objects.filter(beneficiary=beneficiary)
+        .select_related("service__partner", "created_by")
+        .order_by("referred_on", "pk")
+    )
+    placements = (
+        Placement.objects.filter(beneficiary=beneficiary)
+        .select_related("created_by")
+        .prefetch_related(
+            Prefetch("checks", queryset=PlacementCheck.objects.select_related("recorded_by"))
+        )
+        .order_by("started_on", "pk")
+    )
+    found = [
+        Section(
+            _("Referrals to partners' services"),
+            Referral,
+            (
+                "service",
+                "request",
+                "referred_on",
+                "status",
+                "answered_on",
+                "outcome",
+                "outcome_comment",
+                "outcome_on",
+                "created_by",
+                "created_at",
+            ),
+            list(referrals),
+            labels={
+                "outcome": _("Result"),
+                "created_by": _("Referred by"),
+                "created_at": _("Recorded on"),
+            },
+        )
+    ]
+    for placement in placements:
+        found += [
+            Section(
+                _("Placement in employment"),
+                Placement,
+                (
+                    "employer",
+                    "job",
+                    "started_on",
+                    "monthly_pay",
+                    "ended_on",
+                    "created_by",
+                    "created_at",
+                ),
+                [placement],
+                labels={"created_by": _("Recorded by"), "created_at": _("Recorded on")},
+            ),
+            Section(
+                _("Checks of the employment"),
+                PlacementCheck,
+                ("checked_on", "employed", "monthly_pay", "recorded_by", "created_at"),
+                list(placement.checks.all()),
+                table=True,
+                level=3,
+                labels={"recorded_by": _("By"), "created_at": _("Recorded on")},
             ),
         ]
     return found

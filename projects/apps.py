@@ -36,3 +36,17 @@ class ProjectsConfig(AppConfig):
         hooks.TEXT_KINDS.update({kind.code: kind for kind in texting.KINDS})
         caseload.FIGURES.extend(project_figures.FIGURES)
         milestones.register()
+        self._referrals_ready()
+
+    def _referrals_ready(self) -> None:
+        """Referrals to partners' services and placements in employment: their section of the
+        file page and of the right-of-access PDF, the free text the retention job clears, and
+        the tasks that remind the referent to follow them up."""
+        from beneficiaries import hooks
+        from projects import referral_milestones, referral_views, referrals
+        from projects.access_request import referral_sections
+
+        hooks.FILE_PAGE_CONTEXT.append(referral_views.file_section)
+        hooks.ACCESS_REQUEST_SECTIONS.append(referral_sections)
+        hooks.ANONYMISERS.append(referrals.referrals_anonymise)
+        referral_milestones.register()

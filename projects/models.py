@@ -299,6 +299,87 @@ class FollowUpVisit(models.Model):
         return f"{self.project_id} +{self.milestone_months}"
 
 
+class ReferralQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "centre": "beneficiary__centre",
+        "region": "beneficiary__centre__province__region",
+    }
+
+
+class Referral(models.Model):
+    """The centre sends the person to a partner's service (``partners.PartnerService``) with a
+    request; the partner accepts or declines it, and once accepted the centre records what came
+    of it."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("awaiting the partner's answer")
+        ACCEPTED = "accepted", _("accepted by the partner")
+        DECLINED = "declined", _("declined by the partner")
+
+    class Outcome(models.TextChoices):
+        ACHIEVED = "achieved", _("achieved")
+        PARTLY = "partly", _("partly achieved")
+        NOT_ACHIEVED = "not_achieved", _("not achieved")
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="referrals")
+    service = models.ForeignKey(
+        "partners.PartnerService",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("service"),
+    )
+    request = models.TextField(_("what is asked"))
+    referred_on = models.DateField(_("referred on"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
+    answered_on = models.DateField(_("date of the answer"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    outcome_comment = models.TextField(_("comment on the outcome"), blank=True)
+    outcome_on = models.DateField(_("date of the outcome"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-referred_on", "-pk"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            # An answer has its date; an outcome only follows an acceptance, with its date.
+            models.CheckConstraint(
+                condition=Q(status="requested", answered_on__isnull=True)
+                | (~Q(status="requested") & Q(answered_on__isnull=False)),
+                name="referral_answer_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", outcome_on__isnull=True)
+                | (Q(status="accepted") & ~Q(outcome="") & Q(outcome_on__isnull=False)),
+                name="referral_outcome_after_acceptance",
+            ),
+        ]
+        indexes = [
+            # The tasks' finders read the referrals still waiting for an answer or an outcome.
+            models.Index(
+                fields=["status", "referred_on"],
+                condition=Q(outcome=""),
+                name="referral_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id} → {self.service_id} ({self.referred_on})"
+
+    @property
+    def audit_label(self) -> str:
+        # No free text: the request may name the person, and the audit log is never rewritten.
+        return f"{self.beneficiary.file_number} #{self.pk}"
+
+
 class PlacementQuerySet(ScopedQuerySet):
     scope_paths = {
         "centre": "beneficiary__centre",
@@ -324,6 +405,16 @@ class Placement(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     ended_on = models.DateField(_("end date"), null=True, blank=True)
+    # The referral that led to the job, when there was one (an employer's offer, an ANAPEC
+    # counsellor's).
+    referral = models.ForeignKey(
+        Referral,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="placements",
+        verbose_name=_("referral"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -339,6 +430,10 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} ({self.employer})"
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.beneficiary.file_number} #{self.pk}"
 
 
 class PlacementCheckQuerySet(ScopedQuerySet):

@@ -1,8 +1,9 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from projects import views
 
 urlpatterns = [
+    path("", include("projects.referral_urls")),
     path("", views.project_list, name="project_list"),
     path("inbox/", views.approval_inbox, name="approval_inbox"),
     path("visits/overdue/", views.overdue_visits, name="overdue_visits"),

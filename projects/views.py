@@ -31,6 +31,8 @@ from projects.forms import (
 )
 from projects.models import LifeProject, Status
 from projects.needs import visit_recorded_message
+from projects.placements import visit_placements, visit_record_with_checks
+from projects.referral_forms import VisitPlacementsForm
 from reintegration import access_log
 from reintegration.access_log import Kind
 from reintegration.concurrency import CONCURRENT_EDIT, posted_version
@@ -455,13 +457,16 @@ def visit_record(request, pk, visit_pk):
     allow(permissions.can_record_visit, request.user, project)
     visit = get_object_or_404(project.visits, pk=visit_pk)
     form = VisitForm(request.POST or None, instance=visit)
-    if request.method == "POST" and form.is_valid():
+    # Whether the person still holds the jobs they were placed in (projects/placements.py).
+    jobs = VisitPlacementsForm(request.POST or None, placements=visit_placements(visit))
+    if request.method == "POST" and all([form.is_valid(), jobs.is_valid()]):
         with refusal_shown_on(form):
-            recorded = services.visit_record(
+            recorded = visit_record_with_checks(
                 visit=visit,
                 by=request.user,
                 data=form.cleaned_data,
                 version=form.cleaned_data.get("version"),
+                answers=jobs.answers(),
             )
             messages.success(request, visit_recorded_message(request.user, recorded))
             return redirect("project_detail", pk=project.pk)
@@ -470,6 +475,7 @@ def visit_record(request, pk, visit_pk):
         "projects/visit_form.html",
         {
             "form": form,
+            "jobs": jobs,
             "project": project,
             "visit": visit,
             "b": project.beneficiary,

@@ -111,6 +111,15 @@ SENTENCES = {
     "task.done": _("%(actor)s marked the task %(target)s done."),
     "task.postponed": _("%(actor)s postponed the task %(target)s."),
     "task.reassigned": _("%(actor)s reassigned the task %(target)s."),
+    "partner.service_saved": _("%(actor)s saved the partner's service %(target)s."),
+    "referral.created": _("%(actor)s referred the person of the file %(target)s to a service."),
+    "referral.answered": _("%(actor)s recorded the partner's answer to the referral %(target)s."),
+    "referral.outcome": _("%(actor)s recorded the outcome of the referral %(target)s."),
+    "placement.created": _("%(actor)s recorded the placement in employment %(target)s."),
+    "placement.ended": _("%(actor)s recorded the end of the placement in employment %(target)s."),
+    "placement.checked": _(
+        "%(actor)s recorded whether the person still holds the job of the placement %(target)s."
+    ),
 }
 
 
@@ -128,6 +137,9 @@ FAMILIES = [
     ("ceremony.", _("Ceremonies")),
     ("certificate.", _("Handover certificates")),
     ("task.", _("Tasks")),
+    ("partner.", _("Partners' services")),
+    ("referral.", _("Referrals")),
+    ("placement.", _("Placements in employment")),
     ("outbox.", _("Outgoing messages")),
 ]
 

@@ -107,6 +107,19 @@ EXCLUDED = {
         "position": "the order in which the random draw picked the person for the check",
         "version": EDITS,
     },
+    "projects.referral": {"id": ROW, "beneficiary": IN_FILE, "version": EDITS},
+    "projects.placement": {
+        "id": ROW,
+        "beneficiary": IN_FILE,
+        "version": EDITS,
+        "referral": "the referral that led to the job, printed above with the person's referrals",
+    },
+    "projects.placementcheck": {
+        "id": ROW,
+        "placement": "the link to the placement: printed inside that placement's part of the PDF",
+        "visit": "the follow-up visit at which the person was asked: its date is the check's "
+        "date, printed, and the visit is printed with the project's visits",
+    },
     "partners.certificate": {
         "id": ROW,
         "handover": IN_HANDOVER,
@@ -140,6 +153,9 @@ EXPECTED = {
     "casework.transferrequest",
     "casework.task",
     "ceremonies.verificationcheck",
+    "projects.referral",
+    "projects.placement",
+    "projects.placementcheck",
 }
 
 
@@ -235,6 +251,28 @@ def everything(users, centre, convention, monkeypatch):
         # A text message: the reminder of the next follow-up visit, in French.
         texting.text_contact_update(beneficiary=person, by=coordinator, language="fr", consent=True)
         texting.text_send(beneficiary=person, kind="visit_reminder", by=coordinator)
+        # Referred to a workshop, accepted, achieved; placed in a job, checked, then ended.
+        from projects import placements, referrals
+        from projects.tests.referral_factories import accepted, days_ago, place
+
+        referral = accepted(
+            person, coordinator, referred_on=days_ago(90), request="ورشة إعداد السيرة الذاتية"
+        )
+        referrals.referral_outcome(
+            referral=referral,
+            outcome="achieved",
+            comment="حضر جميع الحصص",
+            outcome_on=days_ago(80),
+            by=coordinator,
+        )
+        job = place(person, coordinator, started_on=days_ago(70), referral=referral)
+        placements.placement_check(
+            placement=job,
+            checked_on=days_ago(10),
+            answer=placements.Answer(employed=True, monthly_pay=Decimal("3650.00")),
+            by=coordinator,
+        )
+        placements.placement_end(placement=job, ended_on=days_ago(2), by=coordinator)
         ceremony = project.handover.ceremony
         issued = certificates.certificates_issue(ceremony=ceremony, by=coordinator)[0]
         # A corrected certificate: the cancelled one carries who cancelled it, when and why.

@@ -228,13 +228,13 @@ def test_the_file_page_costs_a_fixed_number_of_queries(
     # session, user, the file (with whether it has a detention record), the access entry's
     # INSERT, projects, the file's open tasks, whether a project is open (may a project
     # start), the user's centre, consents, documents, text messages, transfers between
-    # centres, timeline, the latest needs assessments (their scores too, once there are
-    # some), the top bar's unread notifications. Recording the view adds its INSERT and
-    # nothing else.
-    with django_assert_num_queries(15):
+    # centres, referrals to partners' services, placements in employment, timeline, the latest
+    # needs assessments (their scores too, once there are some), the top bar's unread
+    # notifications. Recording the view adds its INSERT and nothing else.
+    with django_assert_num_queries(17):
         assert client.get(f"/beneficiaries/{person.pk}/").status_code == 200
     # Shown: the record itself; its entry goes in the same INSERT as the file page's.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         assert client.get(f"/beneficiaries/{person.pk}/?show=detention").status_code == 200
     assert AccessEntry.objects.count() == 4
 

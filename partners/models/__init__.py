@@ -8,6 +8,7 @@ from partners.models.conventions import (
     PartnerContact,
     Tranche,
 )
+from partners.models.partner_services import PartnerService
 
 __all__ = [
     "Allocation",
@@ -17,5 +18,6 @@ __all__ = [
     "LedgerMovement",
     "Partner",
     "PartnerContact",
+    "PartnerService",
     "Tranche",
 ]

@@ -104,6 +104,20 @@ def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys, n
     assert after.tally is not None and after.tally.complete
     assert six.tally is not None and 0 < six.tally.checked < six.tally.sampled
     assert twelve.round is None
+    # Referrals in every state and outcome; jobs asked about at the 12-month visits, one person
+    # still employed, one not.
+    from projects.models import PlacementCheck, Referral
+
+    assert set(Referral.objects.values_list("status", "outcome")) == {
+        ("requested", ""),
+        ("declined", ""),
+        ("accepted", ""),
+        ("accepted", "achieved"),
+        ("accepted", "partly"),
+        ("accepted", "not_achieved"),
+    }
+    at_twelve = PlacementCheck.objects.filter(visit__milestone_months=12)
+    assert sorted(at_twelve.values_list("employed", flat=True)) == [False, True]
     counts = (User.objects.count(), Centre.objects.count(), AuditEntry.objects.count())
     passwords = list(User.objects.order_by("pk").values_list("password", flat=True))
     call_command("seed_demo")

@@ -181,6 +181,20 @@ MATRIX = {
     "verification_round": ("get", "sampled", everyone(200)),
     "verification_draw": ("get", "drawable", only({"regional", "national"})),
     "verification_check": ("post", "check", only(TASK_WRITERS, status=400)),
+    # Partners' services: headquarters keeps the catalogue, every role reads it.
+    "partner_service_list": ("get", None, everyone(200)),
+    "partner_service_create": ("get", None, only({"national"})),
+    "partner_service_edit": ("get", "partner_service", only({"national"})),
+    # Referrals and placements in employment: the centre writes for its files, headquarters
+    # for all; regional staff and auditors read them on the file; officials see no file.
+    "referral_list": ("get", None, only(READERS)),
+    "referral_create": ("get", "newcomer", only(WRITERS)),
+    "referral_answer": ("get", "referral", only(WRITERS)),
+    "referral_outcome": ("get", "accepted_referral", only(WRITERS)),
+    "placement_create": ("get", "newcomer", only(WRITERS)),
+    # Ending a placement asks first (CONFIRMED below ends it).
+    "placement_end": ("get", "placement", only(WRITERS)),
+    "placement_check": ("get", "placement", only(WRITERS)),
 }
 
 DECIDERS = {"regional", "national"}
@@ -220,7 +234,22 @@ CONFIRMED = [
         {"mode": "typed", "size": "1"},
         only({"regional", "national"}, status=302),
     ),
+    (
+        "placement_end",
+        "placement",
+        "post",
+        {"ended_on": lambda: date_typed(0), "version": "1"},
+        only(WRITERS, status=302),
+    ),
 ]
+
+
+def date_typed(days_ago: int) -> str:
+    import datetime
+
+    from django.utils import timezone
+
+    return (timezone.localdate() - datetime.timedelta(days=days_ago)).strftime("%d/%m/%Y")
 
 
 def make_sale():
@@ -433,6 +462,22 @@ def builders(users, centre, convention) -> dict:
         drawn = verification.round_draw(ceremony=ceremony, months=0, by=users["regional"], size=1)
         return {**about, "check_pk": drawn.checks.get().pk}
 
+    def referral(answer=False):
+        from projects.tests.referral_factories import accepted, refer
+
+        made = (accepted if answer else refer)(person(), coordinator)
+        return {"pk": made.pk}
+
+    def placement():
+        from projects.tests.referral_factories import place
+
+        return {"pk": place(person(), coordinator).pk}
+
+    def partner_service():
+        from projects.tests.referral_factories import make_service
+
+        return {"pk": make_service().pk}
+
     builders = {
         None: dict,
         "assessment": assessment,
@@ -440,6 +485,10 @@ def builders(users, centre, convention) -> dict:
         "drawable": drawable,
         "sampled": lambda: {k: v for k, v in sampled().items() if k != "check_pk"},
         "check": sampled,
+        "partner_service": partner_service,
+        "referral": referral,
+        "accepted_referral": lambda: referral(answer=True),
+        "placement": placement,
         "transfer": lambda: {"pk": transfer().pk},
         "incoming": lambda: {"pk": transfer(incoming=True).pk},
         "movable": lambda: {"beneficiary_pk": person().pk},

@@ -22,6 +22,7 @@ class Command(BaseCommand):
         "sampledata.handovers",
         "sampledata.texting",
         "sampledata.transfers",
+        "sampledata.referrals",
         "sampledata.today",
         "sampledata.needs",
         "sampledata.verification",
