@@ -14,11 +14,13 @@ class CeremoniesConfig(AppConfig):
         from ceremonies import (
             jobs,  # noqa: F401
             milestones,
+            outcomes,
             services,
             texting,
         )
         from ceremonies.access_request import handover_sections
         from ceremonies.services import ceremony_transfer_refusal
+        from partners.hooks import CONVENTION_SECTIONS
         from reintegration import notifications
 
         hooks.ACCESS_REQUEST_SECTIONS.append(handover_sections)
@@ -28,3 +30,4 @@ class CeremoniesConfig(AppConfig):
             services.PLANNED, label=services.PLANNED_LABEL, message=services.PLANNED_MESSAGE
         )
         milestones.register()
+        CONVENTION_SECTIONS.append(outcomes.convention_section)
