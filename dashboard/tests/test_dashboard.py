@@ -160,6 +160,11 @@ def count_by_hand(network, user, today, *, start=None, end=None, keep=lambda per
     for months in (6, 12, 24):
         _eligible, active, stopped = outcome_counts.business_counts(handed_over, today, months)
         survival[months] = (active + stopped, active)
+    reincarceration = {
+        months: outcome_counts.reincarceration_counts(handed_over, today, months)
+        for months in (12, 24)
+    }
+    exits = Counter(p.exit_reason or None for p in projects if p.status == "closed")
     cohorts = {}
     for project in handed_over:
         size, back = cohorts.get(quarter_of(project.handover_date), (0, 0))
@@ -200,6 +205,8 @@ def count_by_hand(network, user, today, *, start=None, end=None, keep=lambda per
         "due": sum(1 for v in pending if today <= v.due_on <= today + datetime.timedelta(30)),
         "overdue": sum(1 for v in pending if v.due_on < today),
         "survival": survival,
+        "reincarceration": reincarceration,
+        "exits": exits,
         "cohorts": cohorts,
         "per_track": {
             track: (len(who), total, (total / len(who)).quantize(Decimal("0.01")))
@@ -233,6 +240,11 @@ def figures_of(dashboard):
         "due": outcomes["due"],
         "overdue": outcomes["overdue"],
         "survival": {row["months"]: (row["done"], row["active"]) for row in outcomes["survival"]},
+        "reincarceration": {
+            row["months"]: (row["eligible"], row["reincarcerated"])
+            for row in outcomes["reincarceration"]
+        },
+        "exits": Counter({reason or None: n for reason, n in outcomes["exits"] if n}),
         "cohorts": {
             (row.year, row.quarter): (row.size, row.reincarcerated_ever)
             for row in outcomes["cohorts"]

@@ -23,6 +23,7 @@ class Command(BaseCommand):
         "sampledata.texting",
         "sampledata.transfers",
         "sampledata.today",
+        "sampledata.outcomes",
         # Last: the system's tasks read every milestone the modules above created.
         "sampledata.tasks",
     ]
