@@ -137,9 +137,12 @@ def test_the_report_pdf_shows_the_outcomes_in_arabic_then_french(users):
     amount = amount.replace(" ", ".")
     assert amount in arabic and amount in french
     assert "درهم" in arabic and "DH" in french
-    with translation.override("fr"):
-        assert translation.gettext("Dirhams per active business") in french
-        assert translation.gettext("Closed projects by exit reason") in french
+    for language, half in (("ar", arabic), ("fr", french)):
+        with translation.override(language):
+            assert translation.gettext("Dirhams per active business") in half, language
+            assert translation.gettext("Closed projects by exit reason") in half, language
+    # One page per language.
+    assert len(pages) == 2
 
 
 def test_the_report_workbook_holds_the_cost_as_an_amount(client, users):
