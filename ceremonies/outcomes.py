@@ -336,15 +336,10 @@ def employment(placements: QuerySet[Placement], today: datetime.date) -> list[di
     one query: ``eligible`` (started at least that long ago), ``employed``, ``not_employed``
     (the last check of the window says so, or, without a check there, the job ended before
     the milestone), ``unknown`` and ``share`` (employed / known)."""
-    annotated = placements
+    annotated = placements.annotate(ended_after=months_elapsed("started_on", "ended_on"))
     counts: dict[str, Any] = {}
     for months in EMPLOYMENT_MILESTONES:
-        annotated = annotated.annotate(
-            **{
-                f"held_{months}": _last_check(months),
-                f"ended_{months}": months_elapsed("started_on", "ended_on"),
-            }
-        )
+        annotated = annotated.annotate(**{f"held_{months}": _last_check(months)})
         eligible = Q(started_on__lte=old_enough_since(today, months))
         held = f"held_{months}"
         counts[f"e{months}"] = Count("pk", filter=eligible)
@@ -352,7 +347,7 @@ def employment(placements: QuerySet[Placement], today: datetime.date) -> list[di
         counts[f"e{months}_no"] = Count(
             "pk",
             filter=eligible
-            & (Q(**{held: False}) | Q(**{f"{held}__isnull": True, f"ended_{months}__lt": months})),
+            & (Q(**{held: False}) | Q(**{f"{held}__isnull": True, "ended_after__lt": months})),
         )
     found = annotated.aggregate(**counts)
     rows = []

@@ -817,8 +817,9 @@ def cost_tables(conventions: list[dict], costs: dict) -> list[Table]:
             rows,
             note=_(
                 "Everything the convention disbursed, divided by the outcomes at 12 months of the "
-                "projects it paid for. “Too young”: none of them was handed over 12 months ago "
-                "or more; “—”: none has the outcome yet, so there is nothing to divide by."
+                "projects it paid for: each convention's own totals, which the filters do not "
+                "change. “Too young”: none of them was handed over 12 months ago or more; “—”: "
+                "none has the outcome yet, so there is nothing to divide by."
             ),
         )
     ]
