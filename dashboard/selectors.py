@@ -574,6 +574,9 @@ TABLE_KEYS = (
 )
 
 
+FIGURES_VERSION = 2
+
+
 def _cache_key(user: User, filters: Filters, today: datetime.date) -> str:
     """Who sees the same figures: the same role and scope, with the same filters, today."""
     scope = [user.role, user.centre_id, user.region_id, user.province_id]
@@ -585,7 +588,11 @@ def _cache_key(user: User, filters: Filters, today: datetime.date) -> str:
         type(filters.territory).__name__ if filters.territory else None,
         getattr(filters.territory, "pk", None),
     ]
-    return "dashboard:" + ":".join(str(part) for part in [*scope, *chosen, today])
+    # FIGURES_VERSION changes with the figures' shape, so that a release never reads figures
+    # cached by the previous one.
+    return f"dashboard:{FIGURES_VERSION}:" + ":".join(
+        str(part) for part in [*scope, *chosen, today]
+    )
 
 
 def _figures(user: User, filters: Filters) -> dict:
