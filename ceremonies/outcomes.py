@@ -11,7 +11,8 @@ placements of their reader's scope (the dashboard its ``dashboard_scope``, the c
 figures every project the convention paid for, as the partner's own totals).
 
 Every function is one aggregate query, whatever the number of files: conditions on a
-project's visits are ``EXISTS`` subqueries counted with ``filter=``, never rows read back.
+project's visits are ``IN`` subqueries (evaluated once, see ``_Path.among``) counted with
+``filter=``, never rows read back.
 
 Rules that every figure shares:
 
@@ -38,7 +39,6 @@ from typing import Any
 from django.db.models import (
     Case,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -120,19 +120,21 @@ class _Path:
     def q(self, **lookups: Any) -> Q:
         return Q(**{f"{self.prefix}{name}": value for name, value in lookups.items()})
 
+    def among(self, visits: QuerySet[FollowUpVisit]) -> Q:
+        """The project is one of those of ``visits``. An ``IN`` over a subquery that does not
+        refer to the outer row: the database builds the set once and probes it per project
+        (PostgreSQL's hashed subplan), where a correlated ``EXISTS`` per figure and project
+        cost seconds at national scale (docs/benchmarks.md)."""
+        return Q(**{f"{self.ref}__in": visits.values("project")})
+
 
 PROJECTS = _Path("", "pk")
 ALLOCATIONS = _Path("project__", "project")
 
 
-def _visit_done(path: _Path, months: int, **conditions: Any) -> Exists:
-    return Exists(
-        FollowUpVisit.objects.filter(
-            project=OuterRef(path.ref),
-            milestone_months=months,
-            done_on__isnull=False,
-            **conditions,
-        )
+def _visits_done(months: int, **conditions: Any) -> QuerySet[FollowUpVisit]:
+    return FollowUpVisit.objects.filter(
+        milestone_months=months, done_on__isnull=False, **conditions
     )
 
 
@@ -142,28 +144,32 @@ def old_enough(path: _Path, months: int, today: datetime.date) -> Q:
 
 def business_active(path: _Path, months: int) -> Q:
     """The visit of the milestone is done and found the business active."""
-    return Q(_visit_done(path, months, business_active=True))
+    return path.among(_visits_done(months, business_active=True))
 
 
 def business_inactive(path: _Path, months: int) -> Q:
     """The visit of the milestone found it stopped, or, without a visit that says, the project
     was closed as failed (a business that failed does not reopen)."""
-    return Q(_visit_done(path, months, business_active=False)) | (
-        path.q(outcome=FAILED) & ~Q(_visit_done(path, months, business_active__isnull=False))
+    return path.among(_visits_done(months, business_active=False)) | (
+        path.q(outcome=FAILED) & ~path.among(_visits_done(months, business_active__isnull=False))
+    )
+
+
+def _reports_since_handover() -> QuerySet[FollowUpVisit]:
+    """Visits that recorded a re-incarceration on or after the project's handover."""
+    return FollowUpVisit.objects.filter(
+        reincarcerated_on__isnull=False,
+        reincarcerated_on__gte=F("project__handover_date"),
     )
 
 
 def reincarcerated_within(path: _Path, months: int) -> Q:
     reports = (
-        FollowUpVisit.objects.filter(
-            project=OuterRef(path.ref),
-            reincarcerated_on__isnull=False,
-            reincarcerated_on__gte=F("project__handover_date"),
-        )
+        _reports_since_handover()
         .annotate(elapsed=months_elapsed("project__handover_date", "reincarcerated_on"))
         .filter(elapsed__lt=months)
     )
-    return Q(Exists(reports))
+    return path.among(reports)
 
 
 def _share(part: int, whole: int) -> Decimal | None:
@@ -264,7 +270,7 @@ def cohorts(projects: QuerySet[LifeProject], today: datetime.date) -> list[Cohor
     one query: each cohort's size and, for each milestone it is old enough for, its outcomes."""
     counts: dict[str, Any] = {
         "size": Count("pk"),
-        "back_ever": Count("pk", filter=Q(Exists(_reports_since_handover()))),
+        "back_ever": Count("pk", filter=PROJECTS.among(_reports_since_handover())),
     }
     for months in BUSINESS_MILESTONES:
         active = business_active(PROJECTS, months)
@@ -305,14 +311,6 @@ def cohorts(projects: QuerySet[LifeProject], today: datetime.date) -> list[Cohor
             )
         )
     return found
-
-
-def _reports_since_handover() -> QuerySet[FollowUpVisit]:
-    return FollowUpVisit.objects.filter(
-        project=OuterRef("pk"),
-        reincarcerated_on__isnull=False,
-        reincarcerated_on__gte=F("project__handover_date"),
-    )
 
 
 # --- Employment after a placement ------------------------------------------------------------
