@@ -218,7 +218,7 @@ def test_every_outcome_costs_the_same_queries_for_twice_the_files(world, today):
         return len(captured)
 
     once = queries()
-    assert once == 5
+    assert once == 7
     tell(world["centre"], world["users"], conventions, today)
     assert queries() == once
 
