@@ -14,6 +14,7 @@ class CeremoniesConfig(AppConfig):
         from ceremonies import (
             jobs,  # noqa: F401
             milestones,
+            outcomes,
             services,
             texting,
             verification,
@@ -34,3 +35,4 @@ class CeremoniesConfig(AppConfig):
         hooks.ACCESS_REQUEST_SECTIONS.append(verification.access_sections)
         hooks.ANONYMISERS.append(verification.checks_anonymise)
         partner_hooks.CONVENTION_SECTIONS.append(verification.convention_section)
+        partner_hooks.CONVENTION_SECTIONS.append(outcomes.convention_section)

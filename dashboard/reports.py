@@ -1,5 +1,6 @@
 """The report a partner receives about its convention: who was financed, with how much, in
-which trades, and how the businesses are doing."""
+which trades, and how the businesses are doing (the outcomes come from
+``ceremonies.outcomes``, over every project the convention paid for)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
+from ceremonies import outcomes
 from partners.models import Convention
-from projects.models import FollowUpVisit, LifeProject, Status
+from projects.models import LifeProject, Status
 from reintegration.models import User
 
 
@@ -32,26 +36,23 @@ def convention_report(convention: Convention, user: User) -> dict[str, Any]:
     trades = {p.trade_id: p.trade for p in projects}
     by_trade = Counter(p.trade_id for p in projects)
     by_status = Counter(p.status for p in projects)
-    visits = FollowUpVisit.objects.filter(project__in=projects, done_on__isnull=False)
-    latest = {}
-    for visit in visits.order_by("done_on"):
-        latest[visit.project_id] = visit
-    followed = len(latest)
-    active = sum(1 for v in latest.values() if v.business_active)
-    reincarcerated = sum(1 for v in visits if v.reincarcerated_on)
+    today = timezone.localdate()
+    paid_for = LifeProject.objects.filter(
+        pk__in=convention.allocations.filter(released_at__isnull=True).values("project")
+    )
+    found = outcomes.project_outcomes(paid_for, today)
     return {
         "convention": convention,
+        "today": today,
         "beneficiaries": len(people),
         "women": sum(1 for b in people.values() if b.sex == "F"),
         "committed": sum((a.amount for a in allocations), Decimal("0")),
         "disbursed": convention.disbursed,
         "by_trade": [(trades[pk], count) for pk, count in by_trade.most_common()],
         "by_status": [(Status(code), count) for code, count in by_status.most_common()],
-        "followed": followed,
-        "active": active,
-        "reincarcerated": reincarcerated,
-        "closed_failed": sum(
-            1 for p in projects if p.status == "closed" and p.outcome == LifeProject.Outcome.FAILED
-        ),
+        "business": found["business"],
+        "reincarceration": found["reincarceration"],
+        "exits": [(reason, count) for reason, count in outcomes.exit_reasons(paid_for) if count],
+        "cost": outcomes.convention_outcome(convention, today),
         "allocations": [a for a in allocations if a.project_id in visible],
     }

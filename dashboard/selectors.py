@@ -12,14 +12,18 @@ What the filters select (``Filters``):
   each figure counts: people by the day their file was opened; projects by status by the day the
   project was opened; money requested by the (last) submission date; approvals by the date of
   the final approval decision; equipment by the handover date; committed and disbursed money by
-  the date of the ledger movement; survival at 6/12 months and re-incarceration cohorts by the
-  handover date. Two figures describe today and ignore the period: projects waiting for
+  the date of the ledger movement; outcomes (business active, re-incarceration, cohorts) by
+  the handover date; employment by the start of the placement; closures by the date of the
+  closing decision. Two figures describe today and ignore the period: projects waiting for
   approval, and follow-up visits due or overdue.
 - **track**: the person's programme track.
 - **sector**: the project's trade sector; people figures then count only people who have a
   project in that sector.
 - **territory**: a region, prefecture/province or centre within the user's scope (the person's
   centre decides).
+
+Every outcome is computed by ``ceremonies.outcomes`` (definitions: docs/outcomes.md); this
+module only chooses the projects, placements and conventions of the reader's scope and filters.
 
 The conventions table lists the conventions the user may read (within the chosen territory);
 their envelope, committed and disbursed amounts are the conventions' own ledger totals, which no
@@ -37,15 +41,23 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Min, Q, QuerySet, Sum
-from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Consent, ProgrammeTrack
+from ceremonies import outcomes as measured
 from partners.models import Convention, LedgerMovement
-from projects.models import Decision, FollowUpVisit, LifeProject, Sector, Status, Trade
+from projects.models import (
+    Decision,
+    FollowUpVisit,
+    LifeProject,
+    Placement,
+    Sector,
+    Status,
+    Trade,
+)
 from reintegration.formatting import format_date
 from reintegration.models import Centre, Province, Region, Role, User
 from reintegration.permissions import has_role
@@ -64,8 +76,6 @@ WAITING = (Status.SUBMITTED, Status.AWAITING_NATIONAL)
 # with the outcome "abandoned") released the money, so those no longer count as approved.
 APPROVED_ONWARD = (Status.APPROVED, Status.FUNDED, Status.EQUIPPED, Status.FOLLOW_UP, Status.CLOSED)
 FOLLOWED = (Status.EQUIPPED, Status.FOLLOW_UP)
-# "Still active" is measured at the visits of these milestones (months after the handover).
-SURVIVAL_MILESTONES = (6, 12)
 DUE_WITHIN_DAYS = 30
 # Waiting for approval, in days since the (last) submission: [low, high) brackets.
 WAITING_BRACKETS = (
@@ -87,6 +97,7 @@ PERSON_PATH = {
     LifeProject: "beneficiary__",
     FollowUpVisit: "project__beneficiary__",
     LedgerMovement: "project__beneficiary__",
+    Placement: "beneficiary__",
 }
 PROJECT_PATH = {LifeProject: "", FollowUpVisit: "project__", LedgerMovement: "project__"}
 
@@ -171,11 +182,13 @@ def _narrow(queryset: QuerySet, filters: Filters) -> QuerySet:
     elif isinstance(territory, Centre):
         queryset = queryset.filter(**{f"{person}centre": territory.pk})
     if filters.sector:
-        if model is Beneficiary:
+        if model in (Beneficiary, Placement):
             queryset = queryset.filter(
-                pk__in=LifeProject.objects.filter(trade__sector=filters.sector.pk).values(
-                    "beneficiary"
-                )
+                **{
+                    f"{person}pk__in": LifeProject.objects.filter(
+                        trade__sector=filters.sector.pk
+                    ).values("beneficiary")
+                }
             )
         else:
             # An IN over the sector's trades, not a join: PostgreSQL then filters the scope's
@@ -333,14 +346,11 @@ def track_rows(user: User, filters: Filters) -> list[dict]:
 
 
 def outcome_figures(user: User, filters: Filters, today: datetime.date) -> dict:
+    """The follow-up workload of today, then the outcomes (``ceremonies.outcomes``) of the
+    projects handed over within the period, of the placements started within it, and of the
+    projects closed within it."""
     visits = _narrow(dashboard_scope(user, FollowUpVisit), filters)
     pending = Q(done_on__isnull=True, project__status__in=FOLLOWED)
-    handed_over = _period(filters, "project__handover_date", is_date=True)
-    survival = {}
-    for months in SURVIVAL_MILESTONES:
-        done = Q(milestone_months=months, done_on__isnull=False) & handed_over
-        survival[f"done_{months}"] = Count("pk", filter=done)
-        survival[f"active_{months}"] = Count("pk", filter=done & Q(business_active=True))
     figures = visits.aggregate(
         due=Count(
             "pk",
@@ -348,37 +358,35 @@ def outcome_figures(user: User, filters: Filters, today: datetime.date) -> dict:
             & Q(due_on__gte=today, due_on__lte=today + datetime.timedelta(DUE_WITHIN_DAYS)),
         ),
         overdue=Count("pk", filter=pending & Q(due_on__lt=today)),
-        **survival,
     )
-    figures["survival"] = [
-        {
-            "months": months,
-            "done": figures[f"done_{months}"],
-            "active": figures[f"active_{months}"],
-            "share": _share(figures[f"active_{months}"], figures[f"done_{months}"]),
-        }
-        for months in SURVIVAL_MILESTONES
-    ]
+    projects = _narrow(dashboard_scope(user, LifeProject), filters)
+    handed_over = projects.filter(_period(filters, "handover_date", is_date=True))
+    found = measured.project_outcomes(handed_over, today)
+    figures["survival"] = found["business"]
+    figures["reincarceration"] = found["reincarceration"]
+    figures["employment"] = measured.employment(
+        _narrow(dashboard_scope(user, Placement), filters).filter(
+            _period(filters, "started_on", is_date=True)
+        ),
+        today,
+    )
+    closed = projects
+    if filters.date_from or filters.date_to:
+        closings = Decision.objects.filter(_period(filters, "created_at"), to_status=Status.CLOSED)
+        closed = closed.filter(pk__in=closings.values("project"))
+    figures["exits"] = measured.exit_reasons(closed)
     return figures
 
 
-def cohort_rows(user: User, filters: Filters) -> list[dict]:
-    """Projects grouped by the quarter of their handover: how many, and how many of them have a
-    visit that reported a re-incarceration."""
-    reincarcerated = Q(
-        pk__in=FollowUpVisit.objects.filter(reincarcerated_on__isnull=False).values("project")
-    )
-    rows = list(
-        _narrow(dashboard_scope(user, LifeProject), filters)
-        .filter(Q(handover_date__isnull=False) & _period(filters, "handover_date", is_date=True))
-        .annotate(year=ExtractYear("handover_date"), quarter=ExtractQuarter("handover_date"))
-        .values("year", "quarter")
-        .annotate(size=Count("pk"), reincarcerated=Count("pk", filter=reincarcerated))
-        .order_by("year", "quarter")
-    )
-    for row in rows:
-        row["rate"] = _share(row["reincarcerated"], row["size"])
-    return rows
+def cohort_rows(user: User, filters: Filters, today: datetime.date) -> list[measured.CohortRow]:
+    """Projects grouped by the quarter of their handover (``ceremonies.outcomes.cohorts``)."""
+    projects = _narrow(dashboard_scope(user, LifeProject), filters)
+    return measured.cohorts(projects.filter(_period(filters, "handover_date", is_date=True)), today)
+
+
+def convention_costs(conventions: list[dict], today: datetime.date) -> dict:
+    """The cost per sustained outcome of each listed convention (``convention_rows``)."""
+    return measured.convention_outcomes({row["pk"]: row["disbursed"] for row in conventions}, today)
 
 
 # --- Tables: what the page, the XLSX files and the PDF show --------------------------------
@@ -419,6 +427,30 @@ class Milestone:
 
 
 @dataclass(frozen=True)
+class Window:
+    months: int
+
+    def __str__(self) -> str:
+        return ngettext(
+            "Within %(months)s month of the handover",
+            "Within %(months)s months of the handover",
+            self.months,
+        ) % {"months": self.months}
+
+
+@dataclass(frozen=True)
+class SinceStart:
+    months: int
+
+    def __str__(self) -> str:
+        return ngettext(
+            "%(months)s month after the start of the job",
+            "%(months)s months after the start of the job",
+            self.months,
+        ) % {"months": self.months}
+
+
+@dataclass(frozen=True)
 class Cell:
     """A value formatted otherwise than its column says."""
 
@@ -428,7 +460,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class Column:
-    label: Promise
+    #: A lazy string, or an object that renders itself in the active language.
+    label: Promise | Milestone | Window
     #: "text", "count", "days", "mad" or "percent": how cells are formatted and exported.
     kind: str = "count"
 
@@ -532,8 +565,16 @@ TABLE_KEYS = (
     "tracks",
     "visits",
     "survival",
+    "reincarceration",
+    "employment",
+    "exits",
+    "cohort_business",
     "cohorts",
+    "costs",
 )
+
+
+FIGURES_VERSION = 2
 
 
 def _cache_key(user: User, filters: Filters, today: datetime.date) -> str:
@@ -547,13 +588,18 @@ def _cache_key(user: User, filters: Filters, today: datetime.date) -> str:
         type(filters.territory).__name__ if filters.territory else None,
         getattr(filters.territory, "pk", None),
     ]
-    return "dashboard:" + ":".join(str(part) for part in [*scope, *chosen, today])
+    # FIGURES_VERSION changes with the figures' shape, so that a release never reads figures
+    # cached by the previous one.
+    return f"dashboard:{FIGURES_VERSION}:" + ":".join(
+        str(part) for part in [*scope, *chosen, today]
+    )
 
 
 def _figures(user: User, filters: Filters) -> dict:
     now = timezone.now()
     today = timezone.localdate(now)
     projects = project_figures(user, filters, now)
+    conventions = convention_rows(user, filters)
     return {
         "computed_at": now,
         "people": people_figures(user, filters),
@@ -562,12 +608,13 @@ def _figures(user: User, filters: Filters) -> dict:
             "requested": projects["requested_amount"],
             "approved": projects["approved_amount"],
             **ledger_figures(user, filters),
-            "conventions": convention_rows(user, filters),
+            "conventions": conventions,
+            "costs": convention_costs(conventions, today),
             "tracks": track_rows(user, filters),
         },
         "outcomes": {
             **outcome_figures(user, filters, today),
-            "cohorts": cohort_rows(user, filters),
+            "cohorts": cohort_rows(user, filters, today),
         },
     }
 
@@ -594,6 +641,7 @@ def build_dashboard(
         *_project_tables(projects),
         *_money_tables(money, tracks),
         *_outcome_tables(outcomes),
+        *cost_tables(money["conventions"], money["costs"]),
     ]
     return Dashboard(
         filters, today, people, projects, money, outcomes, tables, figures["computed_at"], key
@@ -733,7 +781,59 @@ def _money_tables(money: dict, tracks: dict[int, ProgrammeTrack]) -> list[Table]
     ]
 
 
+TOO_YOUNG = _("too young")
+
+
+def _cohort_cell(outcome: measured.CohortOutcome) -> object:
+    return Cell(TOO_YOUNG, "text") if outcome.too_young else outcome.share
+
+
+def _cost_cell(cost: measured.Cost) -> object:
+    return Cell(TOO_YOUNG, "text") if cost.missing == "too_young" else cost.amount
+
+
+def cost_tables(conventions: list[dict], costs: dict) -> list[Table]:
+    """Cost per sustained outcome, one row per convention (the page, the XLSX and the PDF)."""
+    rows = []
+    for row in conventions:
+        cost = costs[row["pk"]]
+        rows.append(
+            [
+                row["reference"],
+                cost.disbursed,
+                cost.beneficiaries,
+                cost.active,
+                cost.not_reincarcerated,
+                _cost_cell(cost.per_active),
+                _cost_cell(cost.per_not_reincarcerated),
+            ]
+        )
+    return [
+        Table(
+            "costs",
+            _("Cost per sustained outcome, by convention"),
+            (
+                Column(_("Convention"), "text"),
+                Column(_("Disbursed"), "mad"),
+                Column(_("Beneficiaries")),
+                Column(_("Businesses active at 12 months")),
+                Column(_("People not re-incarcerated at 12 months")),
+                Column(_("Dirhams per active business"), "mad"),
+                Column(_("Dirhams per person not re-incarcerated"), "mad"),
+            ),
+            rows,
+            note=_(
+                "Everything the convention disbursed, divided by the outcomes at 12 months of the "
+                "projects it paid for: each convention's own totals, which the filters do not "
+                "change. “Too young”: none of them was handed over 12 months ago or more; “—”: "
+                "none has the outcome yet, so there is nothing to divide by."
+            ),
+        )
+    ]
+
+
 def _outcome_tables(outcomes: dict) -> list[Table]:
+    cohorts = outcomes["cohorts"]
     return [
         Table(
             "visits",
@@ -750,15 +850,118 @@ def _outcome_tables(outcomes: dict) -> list[Table]:
             _("Businesses still active"),
             (
                 Column(_("Visit"), "text"),
-                Column(_("Visits done")),
+                Column(_("Handed over long enough ago")),
                 Column(_("Business active")),
+                Column(_("Business stopped")),
+                Column(_("Not known yet")),
                 Column(_("Share active"), "percent"),
             ),
             [
-                [Milestone(r["months"]), r["done"], r["active"], r["share"]]
+                [
+                    Milestone(r["months"]),
+                    r["eligible"],
+                    r["active"],
+                    r["inactive"],
+                    r["unknown"],
+                    r["share"],
+                ]
                 for r in outcomes["survival"]
             ],
-            Chart((3,)),
+            Chart((5,)),
+            note=_(
+                "Share among the businesses whose state is known. A visit not done yet, even "
+                "overdue, is counted as not known, never as a failure."
+            ),
+        ),
+        Table(
+            "reincarceration",
+            _("Re-incarceration after the handover"),
+            (
+                Column(_("Period"), "text"),
+                Column(_("Handed over long enough ago")),
+                Column(_("Re-incarcerated")),
+                Column(_("Not re-incarcerated")),
+                Column(_("Rate"), "percent"),
+            ),
+            [
+                [
+                    Window(r["months"]),
+                    r["eligible"],
+                    r["reincarcerated"],
+                    r["not_reincarcerated"],
+                    r["rate"],
+                ]
+                for r in outcomes["reincarceration"]
+            ],
+            Chart((4,), colours=("red",)),
+            note=_(
+                "From the re-incarceration dates recorded at the visits (with their source: "
+                "family, visit, prison administration)."
+            ),
+        ),
+        Table(
+            "employment",
+            _("Employment after a placement"),
+            (
+                Column(_("Check"), "text"),
+                Column(_("Started long enough ago")),
+                Column(_("Employed")),
+                Column(_("Not employed")),
+                Column(_("Not known yet")),
+                Column(_("Share employed"), "percent"),
+            ),
+            [
+                [
+                    SinceStart(r["months"]),
+                    r["eligible"],
+                    r["employed"],
+                    r["not_employed"],
+                    r["unknown"],
+                    r["share"],
+                ]
+                for r in outcomes["employment"]
+            ],
+            Chart((5,), colours=("blue",)),
+            note=_(
+                "The last check between one month before and one month after the milestone "
+                "decides; without one, the person counts as not known yet."
+            ),
+        ),
+        Table(
+            "exits",
+            _("Closed projects by exit reason"),
+            (Column(_("Exit reason"), "text"), Column(_("Projects"))),
+            [
+                [reason.label if reason else _("Not coded"), count]
+                for reason, count in outcomes["exits"]
+            ],
+            Chart((1,), horizontal=True, colours=("grey",)),
+        ),
+        Table(
+            "cohort_business",
+            _("Businesses active, by handover cohort"),
+            (
+                Column(_("Handover quarter"), "text"),
+                Column(_("Cohort size")),
+                *(Column(Milestone(m), "percent") for m in measured.BUSINESS_MILESTONES),
+            ),
+            [
+                [Quarter(r.year, r.quarter), r.size, *(_cohort_cell(o) for o in r.active)]
+                for r in cohorts
+            ],
+            Chart(
+                tuple(range(2, 2 + len(measured.BUSINESS_MILESTONES))),
+                colours=("gold", "brand", "blue"),
+            ),
+            note=_(
+                "Share of each cohort's businesses found active at the visit of that milestone, "
+                "among those whose state is known. “Too young”: the cohort has not reached "
+                "the milestone yet."
+            ),
+            chart_rows=[
+                [Cohort(Quarter(r.year, r.quarter), r.size), None, *(o.share for o in r.active)]
+                for r in cohorts
+            ],
         ),
         Table(
             "cohorts",
@@ -766,18 +969,34 @@ def _outcome_tables(outcomes: dict) -> list[Table]:
             (
                 Column(_("Handover quarter"), "text"),
                 Column(_("Cohort size")),
-                Column(_("Re-incarcerated")),
-                Column(_("Rate"), "percent"),
+                Column(_("Re-incarcerated so far")),
+                *(Column(Window(m), "percent") for m in measured.REINCARCERATION_WINDOWS),
             ),
             [
-                [Quarter(r["year"], r["quarter"]), r["size"], r["reincarcerated"], r["rate"]]
-                for r in outcomes["cohorts"]
+                [
+                    Quarter(r.year, r.quarter),
+                    r.size,
+                    r.reincarcerated_ever,
+                    *(_cohort_cell(o) for o in r.reincarcerated),
+                ]
+                for r in cohorts
             ],
-            Chart((3,), colours=("red",)),
-            note=_("A project counts once if any of its visits reported a re-incarceration."),
+            Chart(
+                tuple(range(3, 3 + len(measured.REINCARCERATION_WINDOWS))),
+                colours=("gold", "red"),
+            ),
+            note=_(
+                "Share of each cohort re-incarcerated within 12 and 24 months of the handover. "
+                "“Too young”: the cohort has not reached that time yet."
+            ),
             chart_rows=[
-                [Cohort(Quarter(r["year"], r["quarter"]), r["size"]), None, None, r["rate"]]
-                for r in outcomes["cohorts"]
+                [
+                    Cohort(Quarter(r.year, r.quarter), r.size),
+                    None,
+                    None,
+                    *(o.share for o in r.reincarcerated),
+                ]
+                for r in cohorts
             ],
         ),
     ]

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -164,6 +165,56 @@ def convention_report_pdf(request, pk):
     return redirect("convention_report", pk=convention.pk)
 
 
+def _outcome_lines(report) -> list[tuple[str, object, str, str]]:
+    """The report's outcomes as (label, value, kind, why) lines: a figure that cannot be
+    computed is an empty cell with the sentence that says why beside it, never a zero."""
+    cost = report["cost"]
+    too_young = _("too young")
+    lines: list[tuple[str, object, str, str]] = [
+        (_("Handed over 12 months ago or more"), cost.eligible_people, "count", ""),
+        (_("Businesses active at 12 months"), cost.active, "count", ""),
+        (_("People not re-incarcerated at 12 months"), cost.not_reincarcerated, "count", ""),
+    ]
+    for label, per in (
+        (_("Dirhams per active business"), cost.per_active),
+        (_("Dirhams per person not re-incarcerated"), cost.per_not_reincarcerated),
+    ):
+        lines.append((label, per.amount, "mad", per.explanation))
+    for rows, share, label in (
+        (
+            report["business"],
+            "share",
+            ngettext_lazy(
+                "Business active at %(months)s month (share of the known cases)",
+                "Business active at %(months)s months (share of the known cases)",
+                "months",
+            ),
+        ),
+        (
+            report["reincarceration"],
+            "rate",
+            ngettext_lazy(
+                "Re-incarcerated within %(months)s month",
+                "Re-incarcerated within %(months)s months",
+                "months",
+            ),
+        ),
+    ):
+        for row in rows:
+            lines.append(
+                (
+                    label % {"months": row["months"]},
+                    row[share],
+                    "percent",
+                    "" if row["eligible"] else too_young,
+                )
+            )
+    for reason, count in report["exits"]:
+        label = _("Closed: %(reason)s") % {"reason": reason.label if reason else _("Not coded")}
+        lines.append((label, count, "count", ""))
+    return lines
+
+
 def _report_xlsx(report) -> HttpResponse:
     workbook = Workbook()
     summary = workbook.active
@@ -176,9 +227,11 @@ def _report_xlsx(report) -> HttpResponse:
         (_("Disbursed (DH)"), report["disbursed"]),
         (_("Beneficiaries financed"), report["beneficiaries"]),
         (_("Women"), report["women"]),
-        (_("Businesses active at the last visit"), report["active"]),
     ):
         xlsx_append(summary, [label, value])
+    for label, value, kind, why in _outcome_lines(report):
+        cells = xlsx_append(summary, [label, value, why] if why else [label, value])
+        cells[1].number_format = NUMBER_FORMATS[kind]
     projects = workbook.create_sheet(_("Projects")[:31])
     xlsx_append(
         projects,

@@ -77,6 +77,7 @@ def project_sections(beneficiary: Beneficiary) -> list[Section]:
                     "handover_date",
                     "outcome",
                     "closing_reason",
+                    "exit_reason",
                     "created_at",
                     "created_by",
                     "updated_at",

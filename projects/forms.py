@@ -194,7 +194,24 @@ class CloseForm(forms.Form):
         label=_("Outcome"),
         choices=[c for c in LifeProject.Outcome.choices if c[0] != LifeProject.Outcome.ABANDONED],
     )
+    exit_reason = forms.ChoiceField(
+        label=_("Why the follow-up ends"),
+        choices=[("", BLANK_CHOICE), *LifeProject.ExitReason.choices],
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("exit_reason") == LifeProject.ExitReason.BUSINESS_FAILED
+            and data.get("outcome")
+            and data["outcome"] != LifeProject.Outcome.FAILED
+        ):
+            self.add_error(
+                "outcome",
+                _("A business that failed closes with the outcome “business failed”."),
+            )
+        return data
 
 
 class YesNoField(forms.TypedChoiceField):

@@ -67,6 +67,18 @@ class LifeProject(models.Model):
         FAILED = "failed", _("business failed")
         ABANDONED = "abandoned", _("abandoned before the handover")
 
+    class ExitReason(models.TextChoices):
+        """Why a project's follow-up ended, coded so that closures can be counted by reason
+        (docs/outcomes.md); the free-text ``closing_reason`` says the rest."""
+
+        COMPLETED = "completed", _("follow-up completed")
+        BUSINESS_FAILED = "business_failed", _("business failed")
+        MOVED_AWAY = "moved_away", _("moved away")
+        REINCARCERATED = "reincarcerated", _("re-incarcerated")
+        DECEASED = "deceased", _("deceased")
+        WITHDREW = "withdrew", _("withdrew")
+        OTHER = "other", _("other reason")
+
     beneficiary = models.ForeignKey(
         Beneficiary,
         on_delete=models.PROTECT,
@@ -116,6 +128,9 @@ class LifeProject(models.Model):
     handover_date = models.DateField(_("equipment handover date"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     closing_reason = models.TextField(_("reason for closing"), blank=True)
+    exit_reason = models.CharField(
+        _("exit reason"), max_length=20, choices=ExitReason.choices, blank=True
+    )
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

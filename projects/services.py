@@ -466,12 +466,30 @@ CLOSE_FROM = permissions.FOLLOWED
 
 
 @transaction.atomic
-def project_close(*, project: LifeProject, by: User, outcome: str, reason: str) -> LifeProject:
-    """The follow-up is over: the project closes with the business's ``outcome``."""
+def project_close(
+    *, project: LifeProject, by: User, outcome: str, exit_reason: str, reason: str
+) -> LifeProject:
+    """The follow-up is over: the project closes with the business's ``outcome`` and the coded
+    ``exit_reason`` that closures are counted by (``ceremonies.outcomes.exit_reasons``); the
+    free-text ``reason`` says the rest."""
+    if exit_reason not in LifeProject.ExitReason.values:
+        raise Refused(_("Choose why the follow-up ends."))
+    if (
+        exit_reason == LifeProject.ExitReason.BUSINESS_FAILED
+        and outcome != LifeProject.Outcome.FAILED
+    ):
+        raise Refused(_("A business that failed closes with the outcome “business failed”."))
     locked = _lock(project, by, from_states=CLOSE_FROM, allowed=permissions.can_close)
     locked.outcome = outcome
+    locked.exit_reason = exit_reason
     locked.closing_reason = reason
-    _decide(locked, by, action="close", to=Status.CLOSED, fields=["outcome", "closing_reason"])
+    _decide(
+        locked,
+        by,
+        action="close",
+        to=Status.CLOSED,
+        fields=["outcome", "exit_reason", "closing_reason"],
+    )
     return locked
 
 

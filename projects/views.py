@@ -147,14 +147,15 @@ def _render_detail(request, project, *, decision_form=None, status=200):
             "can_edit": permissions.can_edit_project(user, project),
             "can_record_visit": permissions.can_record_visit(user, project),
             "line_form": BudgetLineForm(initial={"version": project.version}),
-            "comment_form": decision_form
+            "comment_form": (None if isinstance(decision_form, CloseForm) else decision_form)
             or (
                 ApproveForm(project=project)
                 if "approve" in permissions.allowed_actions(user, project)
                 and permissions.is_final_approval(project)
                 else CommentForm()
             ),
-            "close_form": CloseForm(),
+            # What was typed to close comes back with its errors.
+            "close_form": decision_form if isinstance(decision_form, CloseForm) else CloseForm(),
             "today": timezone.localdate(),
             **presenting.project_page(user, project),
         },
@@ -364,7 +365,7 @@ TRANSITIONS = {
     "abandon": Transition(services.project_abandon, services.ABANDON_FROM, needs_comment=True),
 }
 # What the services take from the decision forms (the approval form also has its own fields).
-SERVICE_FIELDS = ("comment", "allocations", "outcome", "reason")
+SERVICE_FIELDS = ("comment", "allocations", "outcome", "exit_reason", "reason")
 
 
 def _action_form(
@@ -382,6 +383,8 @@ def _decision_card(request, project, form):
     """The decision card after a refusal, whole: whichever button was pressed, every field the
     card had comes back with what was typed (the convention split included, so that approving
     next works), and the error on its field."""
+    if isinstance(form, CloseForm):
+        return form
     if isinstance(form, ApproveForm) or not isinstance(form, CommentForm):
         return _kept(form)
     actions = permissions.allowed_actions(request.user, project)

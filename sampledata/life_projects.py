@@ -161,7 +161,11 @@ def _walk(project, stop, users, handover_months_ago, rng):
     if stop.startswith("closed"):
         outcome = "active" if stop == "closed_active" else "failed"
         services.project_close(
-            project=project, by=coordinator, outcome=outcome, reason="نهاية فترة التتبع"
+            project=project,
+            by=coordinator,
+            outcome=outcome,
+            exit_reason="completed" if outcome == "active" else "business_failed",
+            reason="نهاية فترة التتبع",
         )
 
 

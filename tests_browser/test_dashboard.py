@@ -4,7 +4,7 @@ from dashboard.tests.factories import make_network, populate
 from reintegration.models import User
 from tests_browser import conftest
 
-CHARTS = 8
+CHARTS = 11
 
 DRAWN = """() => [...document.querySelectorAll('[data-chart] canvas')].map((canvas) => {
   const chart = Chart.getChart(canvas);

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from beneficiaries.models import Beneficiary, ProgrammeTrack
+from ceremonies.tests import outcome_counts
 from dashboard.forms import DashboardFilterForm
 from dashboard.selectors import (
     TABLE_KEYS,
@@ -154,22 +155,25 @@ def count_by_hand(network, user, today, *, start=None, end=None, keep=lambda per
         for v in visits
         if v.done_on is None and project_of[v.project_id].status in ("equipped", "follow_up")
     ]
+    handed_over = [p for p in projects if within(p.handover_date)]
     survival = {}
-    for months in (6, 12):
-        done = [
-            v
-            for v in visits
-            if v.milestone_months == months
-            and v.done_on
-            and within(project_of[v.project_id].handover_date)
-        ]
-        survival[months] = (len(done), sum(1 for v in done if v.business_active))
+    for months in (6, 12, 24):
+        _eligible, active, stopped = outcome_counts.business_counts(handed_over, today, months)
+        survival[months] = (active + stopped, active)
+    reincarceration = {
+        months: outcome_counts.reincarceration_counts(handed_over, today, months)
+        for months in (12, 24)
+    }
+    exits = Counter(p.exit_reason or None for p in projects if p.status == "closed")
     cohorts = {}
-    for project in projects:
-        if within(project.handover_date):
-            size, back = cohorts.get(quarter_of(project.handover_date), (0, 0))
-            reincarcerated = any(v.reincarcerated_on for v in visits if v.project_id == project.pk)
-            cohorts[quarter_of(project.handover_date)] = (size + 1, back + reincarcerated)
+    for project in handed_over:
+        size, back = cohorts.get(quarter_of(project.handover_date), (0, 0))
+        reincarcerated = any(
+            v.reincarcerated_on and v.reincarcerated_on >= project.handover_date
+            for v in visits
+            if v.project_id == project.pk
+        )
+        cohorts[quarter_of(project.handover_date)] = (size + 1, back + reincarcerated)
     per_track = {}
     for project in approved:
         people_of_track, total = per_track.get(project.beneficiary.track_id, (set(), Decimal(0)))
@@ -201,6 +205,8 @@ def count_by_hand(network, user, today, *, start=None, end=None, keep=lambda per
         "due": sum(1 for v in pending if today <= v.due_on <= today + datetime.timedelta(30)),
         "overdue": sum(1 for v in pending if v.due_on < today),
         "survival": survival,
+        "reincarceration": reincarceration,
+        "exits": exits,
         "cohorts": cohorts,
         "per_track": {
             track: (len(who), total, (total / len(who)).quantize(Decimal("0.01")))
@@ -234,8 +240,13 @@ def figures_of(dashboard):
         "due": outcomes["due"],
         "overdue": outcomes["overdue"],
         "survival": {row["months"]: (row["done"], row["active"]) for row in outcomes["survival"]},
+        "reincarceration": {
+            row["months"]: (row["eligible"], row["reincarcerated"])
+            for row in outcomes["reincarceration"]
+        },
+        "exits": Counter({reason or None: n for reason, n in outcomes["exits"] if n}),
         "cohorts": {
-            (row["year"], row["quarter"]): (row["size"], row["reincarcerated"])
+            (row.year, row.quarter): (row.size, row.reincarcerated_ever)
             for row in outcomes["cohorts"]
         },
         "per_track": {
@@ -349,7 +360,7 @@ def test_the_period_counts_each_event_on_its_own_date(network, users):
     assert figures_of(build_dashboard(national, filters, tracks=tracks())) == expected
     assert expected["registered"] == 17
     # Only the "recent" handovers (80 days ago) fall in the period.
-    assert expected["equipped"] == 2 and expected["survival"] == {6: (0, 0), 12: (0, 0)}
+    assert expected["equipped"] == 2 and expected["survival"] == {6: (0, 0), 12: (0, 0), 24: (0, 0)}
     assert expected["approved"] == count_by_hand(network, national, today)["approved"] - 1
 
 
@@ -425,9 +436,15 @@ def test_the_page_shows_the_figures_charts_and_their_tables(client, network, use
         "conventions",
         "tracks",
         "survival",
+        "reincarceration",
+        "employment",
+        "exits",
+        "cohort_business",
         "cohorts",
     }
-    assert html.count('data-chart="') == len(charts)
+    # A chart with nothing but zeros shows its table open instead of empty axes.
+    drawn = [t for t in response.context["dashboard"].tables if t.chart and not t.is_empty]
+    assert html.count('data-chart="') == len(drawn)
     assert html.count('<details class="chart-table') == len(charts)
     # Amounts the Moroccan way, in the table behind the money chart.
     approved = expected["approved_amount"]
@@ -452,10 +469,10 @@ def test_the_page_costs_the_same_queries_for_three_times_the_data(client, networ
     populate(network)
     populate(network)
     assert queries() == once
-    # The figures' 10, then headquarters' today panel (two per block, three blocks, computed
+    # The figures' 16, then headquarters' today panel (two per block, three blocks, computed
     # live: dashboard/tests/test_today.py), the needs by domain (two, live:
     # dashboard/tests/test_needs_block.py) and the top bar's unread notifications.
-    assert once <= 19
+    assert once <= 25
 
 
 def test_each_table_downloads_as_a_workbook_with_the_same_numbers(client, network, users):

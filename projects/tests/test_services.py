@@ -162,7 +162,14 @@ def test_equipping_schedules_visits_and_the_first_visit_starts_follow_up(project
     assert LifeProject.objects.get().status == Status.FOLLOW_UP
     overdue = list(services.overdue_visits(users["coordinator"], today=datetime.date(2026, 3, 1)))
     assert [v.milestone_months for v in overdue] == [6]
-    closed = step(project, users["coordinator"], "close", outcome="active", reason="نهاية التتبع")
+    closed = step(
+        project,
+        users["coordinator"],
+        "close",
+        outcome="active",
+        exit_reason="completed",
+        reason="نهاية التتبع",
+    )
     assert (closed.status, closed.outcome) == (Status.CLOSED, "active")
 
 

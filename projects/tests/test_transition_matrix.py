@@ -64,7 +64,7 @@ DATA = {
     "return": {"comment": "à revoir"},
     "reject": {"comment": "non"},
     "abandon": {"comment": "parti"},
-    "close": {"outcome": "active", "reason": "fin du suivi"},
+    "close": {"outcome": "active", "exit_reason": "completed", "reason": "fin du suivi"},
     "equip": {"handover_date": datetime.date(2026, 1, 15)},
 }
 

@@ -118,6 +118,7 @@ def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys, n
     }
     at_twelve = PlacementCheck.objects.filter(visit__milestone_months=12)
     assert sorted(at_twelve.values_list("employed", flat=True)) == [False, True]
+    _the_demo_has_outcomes_over_several_cohorts()
     counts = (User.objects.count(), Centre.objects.count(), AuditEntry.objects.count())
     passwords = list(User.objects.order_by("pk").values_list("password", flat=True))
     call_command("seed_demo")
@@ -147,3 +148,23 @@ def test_seed_demo_creates_every_role_and_a_second_run_changes_nothing(capsys, n
         before = dict(previous.scores.values_list("domain", "score"))
         changes |= {(before[score.domain], score.score) for score in latest.scores.all()}
     assert {("red", "amber"), ("amber", "green")} & changes
+
+
+def _the_demo_has_outcomes_over_several_cohorts():
+    """Handovers over two years of quarters, each cohort old enough for some milestones and too
+    young for others, re-incarcerations with their source, closures by coded reason and
+    placements: every outcome of the dashboard has something to show."""
+    from django.utils import timezone
+
+    from ceremonies import outcomes
+    from projects.models import FollowUpVisit, LifeProject, Placement
+
+    today = timezone.localdate()
+    cohorts = outcomes.cohorts(LifeProject.objects.all(), today)
+    assert len(cohorts) >= 9
+    assert not cohorts[0].active[-1].too_young and cohorts[-1].active[0].too_young
+    reports = FollowUpVisit.objects.filter(reincarcerated_on__isnull=False)
+    assert reports.count() >= 3 and all(v.reincarceration_source for v in reports)
+    reasons = {reason for reason, n in outcomes.exit_reasons(LifeProject.objects.all()) if n}
+    assert reasons >= set(LifeProject.ExitReason) - {LifeProject.ExitReason.OTHER}
+    assert Placement.objects.count() == 10

@@ -942,6 +942,7 @@ class _Project:
     __slots__ = (
         "approved_total",
         "closing_reason",
+        "exit_reason",
         "handover_date",
         "outcome",
         "pk",
@@ -957,7 +958,7 @@ class _Project:
         self.status = Status.DRAFT
         self.updated_at = created
         self.approved_total = self.submitted_at = self.handover_date = None
-        self.outcome = self.closing_reason = ""
+        self.outcome = self.closing_reason = self.exit_reason = ""
 
 
 class _Writer:
@@ -1055,6 +1056,7 @@ class _Writer:
             handover_date=project.handover_date,
             outcome=project.outcome,
             closing_reason=project.closing_reason,
+            exit_reason=project.exit_reason,
             version=1 + len(rows),
             created_at=plan.times[0],
             created_by_id=context.coordinator[plan.centre],
@@ -1356,6 +1358,14 @@ class _History:
                 outcome = LifeProject.Outcome.FAILED if failed else LifeProject.Outcome.ACTIVE
                 project.outcome = outcome
                 project.closing_reason = CLOSING[outcome]
+                reason = LifeProject.ExitReason
+                project.exit_reason = (
+                    reason.COMPLETED
+                    if not failed
+                    else reason.REINCARCERATED
+                    if reincarcerated
+                    else reason.BUSINESS_FAILED
+                )
                 self._decide("close", Status.CLOSED, coordinator, at + datetime.timedelta(hours=1))
                 closed = True
 

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         "sampledata.today",
         "sampledata.needs",
         "sampledata.verification",
+        "sampledata.outcomes",
         # Last: the system's tasks read every milestone the modules above created.
         "sampledata.tasks",
     ]
