@@ -12,8 +12,8 @@ from django.utils import timezone
 from beneficiaries.models import Beneficiary
 from casework.models import TransferRequest
 from partners.models import Convention
-from projects import services
-from projects.models import LifeProject, Placement, PlacementCheck
+from projects import placements, services
+from projects.models import LifeProject
 from sampledata.handovers import approved_sewing_project, hand_over
 
 MARK = "ورشة خياطة للتتبع"
@@ -135,28 +135,31 @@ def _follow(project, coordinator, handover, visits, back, closure) -> None:
 
 
 def _placements(centre, people, coordinator, today) -> None:
-    """Placements in employment, written as rows: their pages belong to the referrals."""
+    """Placements in employment, recorded through the services staff use, each checked by phone
+    at the months after its start that the story says."""
     for (months, checks, ended), (employer, job) in zip(PLACEMENTS, EMPLOYERS, strict=True):
         person = next(people, None)
         if person is None:
             return
         started = services.add_months(today, -months) - datetime.timedelta(days=4)
-        placement = Placement.objects.create(
+        placement = placements.placement_create(
             beneficiary=person,
             employer=employer,
             job=job,
             started_on=started,
             monthly_pay=Decimal("3000.00"),
-            ended_on=services.add_months(started, ended) if ended else None,
-            created_by=coordinator,
+            by=coordinator,
         )
-        PlacementCheck.objects.bulk_create(
-            PlacementCheck(
+        for after, employed in checks:
+            placements.placement_check(
                 placement=placement,
                 checked_on=services.add_months(started, after),
-                employed=employed,
-                monthly_pay=Decimal("3000.00") if employed else None,
-                recorded_by=coordinator,
+                answer=placements.Answer(
+                    employed=employed, monthly_pay=Decimal("3000.00") if employed else None
+                ),
+                by=coordinator,
             )
-            for after, employed in checks
-        )
+        if ended:
+            placements.placement_end(
+                placement=placement, ended_on=services.add_months(started, ended), by=coordinator
+            )
