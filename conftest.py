@@ -1,4 +1,5 @@
 import hashlib
+import itertools
 import os
 import shutil
 from importlib import metadata
@@ -91,9 +92,18 @@ def _flush_keeps_content_types_and_permissions():
     flush.emit_post_migrate_signal = lambda verbosity, interactive, database: None
 
 
+_MEDIA_FOLDERS = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _isolated_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _isolated_media(request, settings, tmp_path_factory):
+    """A folder of its own for each test's uploads, made only when something is written there:
+    asking every test for ``tmp_path`` made (and later deleted) a folder per test, each in a
+    folder pytest lists in full to number the next one."""
+    if "tmp_path" in request.fixturenames:
+        settings.MEDIA_ROOT = request.getfixturevalue("tmp_path") / "media"
+    else:
+        settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media" / str(next(_MEDIA_FOLDERS))
 
 
 @pytest.fixture(autouse=True)
