@@ -20,6 +20,7 @@ from projects import services
 from projects.models import FollowUpVisit
 from projects.tests.factories import charge, make_project
 from reintegration.models import User
+from reintegration.tests.pdf_stub import skip_pdf_layout
 from tests_browser.conftest import open_as, take_screenshot
 
 # Screenshots (tests_browser/conftest.py): of every page, language and width with SCREENSHOTS=1,
@@ -245,8 +246,11 @@ def pages(world, convention):
 
 @pytest.mark.parametrize("language", ["ar", "fr"])
 def test_no_amount_is_ever_clipped_on_a_phone_or_a_desk(
-    language, browser, live_server, reference_data, users, centre, convention
+    language, browser, live_server, reference_data, users, centre, convention, monkeypatch
 ):
+    # The held ceremony's certificates are issued, their PDFs never read here: their layout is
+    # skipped (reintegration/tests/pdf_stub.py).
+    skip_pdf_layout(monkeypatch)
     world = build_world(users, centre, convention)
     User.objects.filter(pk__in=[u.pk for u in users.values()]).update(language=language)
     found = {}

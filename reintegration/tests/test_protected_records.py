@@ -87,9 +87,9 @@ def rows(table: str) -> list[tuple]:
 
 
 @pytest.fixture
-def certificate(users, centre, convention):
+def certificate(users, centre, convention, no_pdf_layout):
     """An issued certificate, with everything before it: audit entries, the decisions and the
-    ledger movements of its project."""
+    ledger movements of its project. Its PDF is kept, never read: its layout is skipped."""
     person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
     project = approved(make_project(person, users["coordinator"]), users)
     ceremony = held_ceremony([project], users)
