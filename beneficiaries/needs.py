@@ -36,6 +36,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from reintegration.refusals import Refused
+from reintegration.text import INVISIBLE
 
 LANGUAGES = ("ar", "fr", "en")
 MAX_QUESTIONS = 10
@@ -256,6 +257,13 @@ def _texts(texts: Any, where: str) -> list[str]:
         return [
             _("%(where)s: each text must be written, in at most %(max)d characters.")
             % {"where": where, "max": MAX_TEXT}
+        ]
+    if any(INVISIBLE.intersection(value) for value in texts.values()):
+        # What is typed on the pages is cleaned of these (reintegration/text.py); a file is
+        # refused instead, so that its author sees what the forms would print.
+        return [
+            _("%(where)s: a text holds an invisible or direction-changing character; remove it.")
+            % {"where": where}
         ]
     return []
 

@@ -173,3 +173,20 @@ def test_something_other_than_an_object_is_refused():
 def test_texts_fall_back_to_arabic():
     assert needs.text({"ar": "نعم", "fr": "Oui", "en": "Yes"}, "fr") == "Oui"
     assert needs.text({"ar": "نعم", "fr": "", "en": "Yes"}, "fr") == "نعم"
+
+
+def test_a_text_with_an_invisible_or_direction_changing_character_is_refused():
+    # A U+202E in a question would print what follows it backwards on every form and PDF.
+    odd = copy.deepcopy(V1)
+    odd["domains"][0]["questions"][0]["text"]["ar"] = "أين تسكن\u202e؟"
+    odd["domains"][0]["questions"][0]["choices"][1]["text"]["fr"] = "Chez\u200b ses parents"
+    assert needs.validate(odd) == [
+        "Domain “housing”, question 1: a text holds an invisible or direction-changing "
+        "character; remove it.",
+        "Domain “housing”, question 1, answer 2: a text holds an invisible or "
+        "direction-changing character; remove it.",
+    ]
+    # Line breaks and HTML are text like any other (the pages escape it).
+    fine = copy.deepcopy(V1)
+    fine["domains"][0]["questions"][0]["text"]["fr"] = "<b>Où</b> vit-il ?"
+    assert needs.validate(fine) == []
