@@ -22,6 +22,7 @@ from beneficiaries.models import Beneficiary, DomainScore, NeedsAssessment, Ques
 from beneficiaries.permissions import can_record_assessment
 from reintegration import audit
 from reintegration.concurrency import lock_rows
+from reintegration.formatting import format_date
 from reintegration.refusals import Refused
 
 if TYPE_CHECKING:
@@ -90,6 +91,12 @@ def assessment_record(
         if beneficiary.date_of_birth and assessed_on < beneficiary.date_of_birth:
             raise Refused(_("The date of the assessment is before the person's birth."))
         visit = _visit(beneficiary, occasion, visit_id)
+        if visit is None and _already(beneficiary, occasion, assessed_on):
+            # The form sent twice (or a colleague typing the same sheet): one assessment.
+            raise Refused(
+                _("A needs assessment %(occasion)s is already recorded for %(date)s.")
+                % {"occasion": Occasion(occasion).label, "date": format_date(assessed_on)}
+            )
         missing = needs.unanswered(questionnaire.definition, answers)
         if missing:
             raise Refused(
@@ -153,6 +160,12 @@ def _visit(beneficiary: Beneficiary, occasion: str, visit_id: int | None) -> Any
     if getattr(visit, "needs_assessment", None) is not None:
         raise Refused(_("The needs assessment of this visit is already recorded."))
     return visit
+
+
+def _already(beneficiary: Beneficiary, occasion: str, assessed_on: datetime.date) -> bool:
+    return NeedsAssessment.objects.filter(
+        beneficiary=beneficiary, occasion=occasion, assessed_on=assessed_on
+    ).exists()
 
 
 def _mark_latest(beneficiary: Beneficiary) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from beneficiaries import assessments, needs
 from beneficiaries.models import Beneficiary, DomainScore, NeedsAssessment, Questionnaire
 from beneficiaries.tests.factories import BeneficiaryFactory
+from reintegration.formatting import format_date
 from reintegration.models import AccessEntry, AuditEntry
 from reintegration.refusals import Refused
 
@@ -453,3 +454,16 @@ def test_the_file_page_costs_the_same_with_more_assessments(
     with CaptureQueriesContext(connection) as list_few:
         client.get(f"/beneficiaries/{person.pk}/needs/")
     assert len(many) - len(list_few) == len(few)
+
+
+def test_the_same_assessment_submitted_twice_is_recorded_once(person, users):
+    # Save clicked twice: the second is refused rather than counted as a second assessment.
+    record(person, users["coordinator"])
+    with translation.override("en"), pytest.raises(Refused) as refused:
+        record(person, users["coordinator"], pick="last")
+    with translation.override("en"):
+        day = format_date(DAY)
+    assert refused.value.message == f"A needs assessment at intake is already recorded for {day}."
+    assert NeedsAssessment.objects.count() == 1
+    record(person, users["coordinator"], occasion="before_release")
+    assert NeedsAssessment.objects.count() == 2
