@@ -103,6 +103,15 @@ def placement_create(
             referral.referred_on,
             _("The job cannot start before the referral that led to it, made on %(date)s."),
         )
+    same = file.placements.filter(
+        employer__iexact=employer, job__iexact=job, started_on=started_on
+    ).first()
+    if same is not None:
+        # Save sent twice, or two colleagues at once (the file's lock orders them).
+        raise Refused(
+            _("This placement is already recorded (%(job)s at %(employer)s, since %(date)s).")
+            % {"job": same.job, "employer": same.employer, "date": format_date(same.started_on)}
+        )
     placement = Placement.objects.create(
         beneficiary=file,
         employer=employer,

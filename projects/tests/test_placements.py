@@ -132,7 +132,7 @@ def test_the_visit_asks_about_each_open_placement_and_saves_the_answers_with_it(
     project, visit = followed
     coordinator = users["coordinator"]
     job = place(person, coordinator, started_on=days_ago(90))
-    gone = place(person, coordinator, started_on=days_ago(90))
+    gone = place(person, coordinator, started_on=days_ago(91))
     placements.placement_end(placement=gone, ended_on=days_ago(40), by=coordinator)
     client.force_login(coordinator)
     url = reverse("visit_record", args=[project.pk, visit.pk])
@@ -351,3 +351,26 @@ def test_a_pay_typed_the_moroccan_way_is_read_exactly(amount, grouping):
     )
     assert visit.is_valid(), (typed, visit.errors)
     assert visit.answers()[7].monthly_pay == amount
+
+
+def test_the_same_placement_recorded_twice_is_refused(person, users):
+    coordinator = users["coordinator"]
+    first = place(person, coordinator, started_on=days_ago(10))
+    with translation.override("en"):
+        expected = (
+            "This placement is already recorded (Couturier at Tanger Textile SARL, since "
+            f"{placements.format_date(days_ago(10))})."
+        )
+    assert (
+        refused(
+            placements.placement_create,
+            beneficiary=person,
+            employer=" tanger textile sarl ",
+            job="COUTURIER",
+            started_on=days_ago(10),
+            monthly_pay=None,
+            by=coordinator,
+        )
+        == expected
+    )
+    assert list(Placement.objects.all()) == [first]
