@@ -295,3 +295,13 @@ def visit_record_with_checks(
     recorded.project = visit.project
     visit_checks_record(visit=recorded, by=by, answers=answers)
     return recorded
+
+
+def placements_anonymise(beneficiary: Beneficiary) -> dict[str, list[int]]:
+    """For the retention job (``beneficiaries.hooks.ANONYMISERS``): the employer typed in (a
+    relative, a shop of the person's street) points to the person; it becomes ``REDACTED``.
+    The job, dates, pay and checks stay for the statistics."""
+    named = Placement.objects.filter(beneficiary=beneficiary).exclude(employer=audit.REDACTED)
+    ids = list(named.order_by("pk").values_list("pk", flat=True))
+    Placement.objects.filter(pk__in=ids).update(employer=audit.REDACTED)
+    return {"placements": ids} if ids else {}

@@ -374,3 +374,25 @@ def test_the_same_placement_recorded_twice_is_refused(person, users):
         == expected
     )
     assert list(Placement.objects.all()) == [first]
+
+
+def test_anonymising_the_file_clears_the_employers_of_its_placements(person, users):
+    # The employer typed in is often a relative or a small shop of the person's street: it
+    # points to them as surely as their name. The job, dates and pay stay for the figures.
+    from beneficiaries.models import Beneficiary
+    from beneficiaries.services import anonymise_archived
+    from reintegration import audit
+
+    job = place(person, users["coordinator"])
+    Beneficiary.objects.filter(pk=person.pk).update(
+        archived_at=timezone.now() - datetime.timedelta(days=365 * 11)
+    )
+    assert anonymise_archived(years=10) == 1
+    job.refresh_from_db()
+    assert (job.employer, job.job, job.monthly_pay) == (
+        audit.REDACTED,
+        "Couturier",
+        Decimal("3500.00"),
+    )
+    summary = AuditEntry.objects.get(action="beneficiary.redacted")
+    assert summary.changes["placements"] == [job.pk]
