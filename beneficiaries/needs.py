@@ -43,6 +43,8 @@ MAX_QUESTIONS = 10
 MAX_CHOICES = 10
 MAX_POINTS = 100
 MAX_TEXT = 500
+# Within every database's integer column, with room for a version a year for millennia.
+MAX_VERSION = 9999
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -185,8 +187,10 @@ def validate(definition: Any) -> list[str]:
             _("“code” must be a short identifier in lower case letters, digits and “_”.")
         )
     version = definition.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        problems.append(_("“version” must be a whole number, 1 or more."))
+    if not _whole(version) or not 1 <= version <= MAX_VERSION:
+        problems.append(
+            _("“version” must be a whole number from 1 to %(max)d.") % {"max": MAX_VERSION}
+        )
     problems += _texts(definition.get("title"), _("the title"))
     blocks = definition.get("domains")
     if not isinstance(blocks, list):

@@ -149,7 +149,7 @@ def test_a_malformed_questionnaire_is_refused_with_every_reason():
     del broken["domains"][1]["questions"][0]["text"]["fr"]
     problems = needs.validate(broken)
     assert problems == [
-        "“version” must be a whole number, 1 or more.",
+        "“version” must be a whole number from 1 to 9999.",
         "Domain “income_papers”: “amber_from” and “red_from” must be whole numbers with "
         "1 ≤ amber_from ≤ red_from.",
         "Domain “income_papers”, question 1, answer 1: “points” must be a whole number from 0 "
@@ -190,3 +190,12 @@ def test_a_text_with_an_invisible_or_direction_changing_character_is_refused():
     fine = copy.deepcopy(V1)
     fine["domains"][0]["questions"][0]["text"]["fr"] = "<b>Où</b> vit-il ?"
     assert needs.validate(fine) == []
+
+
+def test_a_version_too_large_for_the_database_is_refused():
+    # PostgreSQL's integer column stops at 2**31 - 1: a typo of a few digits more failed the
+    # load with a database error instead of saying what is wrong.
+    huge = copy.deepcopy(V1)
+    huge["version"] = 2**40
+    assert needs.validate(huge) == ["“version” must be a whole number from 1 to 9999."]
+    assert needs.validate({**V1, "version": 9999}) == []
