@@ -216,6 +216,26 @@ def test_an_assessment_at_a_visit_keeps_the_visit_once(person, users, convention
     assert refused.value.message == "This follow-up visit is not one of this person's."
 
 
+def test_an_assessment_at_a_visit_is_dated_the_visits_day(person, users, convention):
+    # The form offers the visit's day; typed over, the assessment "at the 3-month visit"
+    # would sort among the others by a day the visit did not happen.
+    visit = followed_visit(person, users)
+    with translation.override("en"):
+        day = format_date(visit.done_on)
+    with translation.override("en"), pytest.raises(Refused) as refused:
+        record(
+            person,
+            users["coordinator"],
+            occasion="visit",
+            visit_id=visit.pk,
+            on=visit.done_on - datetime.timedelta(days=30),
+        )
+    assert refused.value.message == (
+        f"An assessment made at a follow-up visit is dated the day of the visit, {day}."
+    )
+    assert not NeedsAssessment.objects.exists()
+
+
 def test_a_visit_not_yet_recorded_has_no_assessment(person, users, convention):
     from projects.tests.factories import equipped, make_project
 
