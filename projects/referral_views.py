@@ -332,7 +332,8 @@ def referral_list(request):
 
 def file_section(user, beneficiary: Beneficiary) -> dict:
     """The "Referrals and employment" section of the file page
-    (``beneficiaries.hooks.FILE_PAGE_CONTEXT``): two queries whatever the number of rows."""
+    (``beneficiaries.hooks.FILE_PAGE_CONTEXT``): three queries at most, whatever the number of
+    rows."""
     if not can_view_referrals(user):
         return {}
     checks = PlacementCheck.objects.order_by("-checked_on", "-pk")
