@@ -353,10 +353,6 @@ class Tally:
     def complete(self) -> bool:
         return self.sampled > 0 and self.checked == self.sampled
 
-    @property
-    def checked_percent(self) -> str:
-        return _percent(self.checked, self.sampled)
-
 
 def _counts(prefix: str = "") -> dict[str, Any]:
     """The aggregates a Tally is made of, over checks reached through ``prefix``."""
