@@ -22,6 +22,7 @@ from beneficiaries.models import Beneficiary, DomainScore, NeedsAssessment, Ques
 from beneficiaries.permissions import can_record_assessment
 from reintegration import audit
 from reintegration.concurrency import lock_rows
+from reintegration.formatting import format_date
 from reintegration.refusals import Refused
 
 if TYPE_CHECKING:
@@ -89,7 +90,13 @@ def assessment_record(
             raise Refused(_("The date of the assessment cannot be in the future."))
         if beneficiary.date_of_birth and assessed_on < beneficiary.date_of_birth:
             raise Refused(_("The date of the assessment is before the person's birth."))
-        visit = _visit(beneficiary, occasion, visit_id)
+        visit = _visit(beneficiary, occasion, visit_id, assessed_on)
+        if visit is None and _already(beneficiary, occasion, assessed_on):
+            # The form sent twice (or a colleague typing the same sheet): one assessment.
+            raise Refused(
+                _("A needs assessment %(occasion)s is already recorded for %(date)s.")
+                % {"occasion": Occasion(occasion).label, "date": format_date(assessed_on)}
+            )
         missing = needs.unanswered(questionnaire.definition, answers)
         if missing:
             raise Refused(
@@ -131,7 +138,9 @@ def assessment_record(
     return assessment
 
 
-def _visit(beneficiary: Beneficiary, occasion: str, visit_id: int | None) -> Any:
+def _visit(
+    beneficiary: Beneficiary, occasion: str, visit_id: int | None, assessed_on: datetime.date
+) -> Any:
     """The follow-up visit an assessment is made at: one of the person's recorded visits,
     not assessed yet. Projects sit above this app: the model is reached through the relation."""
     if occasion != Occasion.VISIT:
@@ -152,7 +161,18 @@ def _visit(beneficiary: Beneficiary, occasion: str, visit_id: int | None) -> Any
         raise Refused(_("Record the follow-up visit first, then its needs assessment."))
     if getattr(visit, "needs_assessment", None) is not None:
         raise Refused(_("The needs assessment of this visit is already recorded."))
+    if assessed_on != visit.done_on:
+        raise Refused(
+            _("An assessment made at a follow-up visit is dated the day of the visit, %(date)s.")
+            % {"date": format_date(visit.done_on)}
+        )
     return visit
+
+
+def _already(beneficiary: Beneficiary, occasion: str, assessed_on: datetime.date) -> bool:
+    return NeedsAssessment.objects.filter(
+        beneficiary=beneficiary, occasion=occasion, assessed_on=assessed_on
+    ).exists()
 
 
 def _mark_latest(beneficiary: Beneficiary) -> None:

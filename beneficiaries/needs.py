@@ -36,12 +36,15 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from reintegration.refusals import Refused
+from reintegration.text import INVISIBLE
 
 LANGUAGES = ("ar", "fr", "en")
 MAX_QUESTIONS = 10
 MAX_CHOICES = 10
 MAX_POINTS = 100
 MAX_TEXT = 500
+# Within every database's integer column, with room for a version a year for millennia.
+MAX_VERSION = 9999
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -184,8 +187,10 @@ def validate(definition: Any) -> list[str]:
             _("“code” must be a short identifier in lower case letters, digits and “_”.")
         )
     version = definition.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        problems.append(_("“version” must be a whole number, 1 or more."))
+    if not _whole(version) or not 1 <= version <= MAX_VERSION:
+        problems.append(
+            _("“version” must be a whole number from 1 to %(max)d.") % {"max": MAX_VERSION}
+        )
     problems += _texts(definition.get("title"), _("the title"))
     blocks = definition.get("domains")
     if not isinstance(blocks, list):
@@ -256,6 +261,13 @@ def _texts(texts: Any, where: str) -> list[str]:
         return [
             _("%(where)s: each text must be written, in at most %(max)d characters.")
             % {"where": where, "max": MAX_TEXT}
+        ]
+    if any(INVISIBLE.intersection(value) for value in texts.values()):
+        # What is typed on the pages is cleaned of these (reintegration/text.py); a file is
+        # refused instead, so that its author sees what the forms would print.
+        return [
+            _("%(where)s: a text holds an invisible or direction-changing character; remove it.")
+            % {"where": where}
         ]
     return []
 

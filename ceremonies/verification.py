@@ -296,6 +296,13 @@ def check_record(
         raise Refused(_("The check cannot be dated in the future."))
     if checked_on < locked.round.ceremony.held_on:
         raise Refused(_("The check cannot be dated before the ceremony."))
+    milestone = due_on(locked.round.ceremony, locked.round.months)
+    if checked_on < milestone:
+        # A 6-month check dated earlier says nothing of the 6 months.
+        raise Refused(
+            _("The checks of this sample (%(milestone)s) cannot be dated before %(date)s.")
+            % {"milestone": locked.round.get_months_display(), "date": format_date(milestone)}
+        )
     before = {name: getattr(locked, name) for name in CHECK_FIELDS}
     was_problem = locked.is_checked and is_problem(locked.received, locked.equipment)
     locked.method, locked.checked_on, locked.comment = method, checked_on, comment
@@ -345,10 +352,6 @@ class Tally:
     @property
     def complete(self) -> bool:
         return self.sampled > 0 and self.checked == self.sampled
-
-    @property
-    def checked_percent(self) -> str:
-        return _percent(self.checked, self.sampled)
 
 
 def _counts(prefix: str = "") -> dict[str, Any]:

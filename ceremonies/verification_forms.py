@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ceremonies import verification
 from ceremonies.models import VerificationCheck
-from reintegration.forms import DateInput
+from reintegration.forms import BLANK_CHOICE, DateInput
 from reintegration.numbers import WholeNumberField
 
-BLANK = [("", "—")]
+BLANK = [("", BLANK_CHOICE)]
 
 
 class DrawForm(forms.Form):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from beneficiaries.models import Beneficiary
 from ceremonies import permissions, verification
 from ceremonies.models import Ceremony, VerificationCheck, VerificationRound
 from ceremonies.verification_forms import CheckForm, DrawForm
@@ -44,16 +45,26 @@ def _round_page(request, ceremony: Ceremony, months: int, bound: CheckForm | Non
     user = request.user
     drawn = VerificationRound.objects.filter(ceremony=ceremony, months=months).first()
     can_record = permissions.can_record_check(user)
+    details = permissions.can_see_check_details(user)
     rows = []
     if drawn is not None:
-        for check in verification.round_checks(drawn):
+        checks = list(verification.round_checks(drawn))
+        # A file may have moved to another centre since the ceremony: its name stays, as on
+        # the ceremony's page, but its phone, comments and form are for those who read it.
+        readable = set(
+            Beneficiary.objects.visible_to(user)
+            .filter(pk__in=[check.handover.project.beneficiary_id for check in checks])
+            .values_list("pk", flat=True)
+        )
+        for check in checks:
+            mine = check.handover.project.beneficiary_id in readable
             form = None
-            if can_record:
+            if can_record and mine:
                 if bound is not None and bound.prefix == f"check-{check.pk}":
                     form = bound
                 else:
                     form = CheckForm(prefix=f"check-{check.pk}", initial=_initial(check))
-            rows.append((check, form))
+            rows.append((check, form, details and mine))
     tally = next(r.tally for r in verification.ceremony_rounds(ceremony) if r.months == months)
     return render(
         request,
@@ -69,7 +80,6 @@ def _round_page(request, ceremony: Ceremony, months: int, bound: CheckForm | Non
             "open_check": bound.prefix if bound is not None else "",
             "can_draw": drawn is None and permissions.can_draw_sample(user, ceremony),
             "draw_refusal": verification.draw_refusal(ceremony, months) if drawn is None else "",
-            "details": permissions.can_see_check_details(user),
         },
         status=400 if bound is not None else 200,
     )

@@ -8,9 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner, PartnerService
-
-# The prompt of a choice nothing is chosen in yet.
-BLANK_CHOICE = "---------"
+from reintegration.forms import BLANK_CHOICE
 
 
 class PartnerServiceForm(forms.ModelForm):

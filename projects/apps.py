@@ -43,10 +43,11 @@ class ProjectsConfig(AppConfig):
         file page and of the right-of-access PDF, the free text the retention job clears, and
         the tasks that remind the referent to follow them up."""
         from beneficiaries import hooks
-        from projects import referral_milestones, referral_views, referrals
+        from projects import placements, referral_milestones, referral_views, referrals
         from projects.access_request import referral_sections
 
         hooks.FILE_PAGE_CONTEXT.append(referral_views.file_section)
         hooks.ACCESS_REQUEST_SECTIONS.append(referral_sections)
         hooks.ANONYMISERS.append(referrals.referrals_anonymise)
+        hooks.ANONYMISERS.append(placements.placements_anonymise)
         referral_milestones.register()

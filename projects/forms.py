@@ -10,10 +10,9 @@ from beneficiaries.forms import DateInput, not_in_future
 from projects.models import BudgetLine, FollowUpVisit, LifeProject, Trade
 from projects.services import LINE_FIELDS, PLAN_FIELDS
 from reintegration.formatting import format_mad
+from reintegration.forms import BLANK_CHOICE
 from reintegration.numbers import AmountField, QuantityField, numbers_formfield
 
-# The prompt of a choice nothing is chosen in yet.
-BLANK_CHOICE = "---------"
 # The smallest amount or quantity above zero: AmountField says "greater than zero" for it.
 CENT = Decimal("0.01")
 

@@ -39,12 +39,20 @@ class Answer:
     monthly_pay: Decimal | None = None
 
 
-def open_placements(beneficiary_id: int, *, visit: FollowUpVisit | None = None) -> QuerySet:
+def open_placements(
+    beneficiary_id: int,
+    *,
+    visit: FollowUpVisit | None = None,
+    on: datetime.date | None = None,
+) -> QuerySet:
     """The person's placements not ended, and those already checked at ``visit`` (a recorded
-    visit that is corrected shows its answers again)."""
+    visit that is corrected shows its answers again); with ``on`` (the visit's day), only the
+    jobs started by then: a visit typed in after a later job began has nothing to say of it."""
     keep = Q(ended_on__isnull=True)
     if visit is not None and visit.pk:
         keep |= Q(checks__visit=visit)
+    if on is not None:
+        keep &= Q(started_on__lte=on)
     return (
         Placement.objects.filter(keep, beneficiary_id=beneficiary_id)
         .distinct()
@@ -52,11 +60,12 @@ def open_placements(beneficiary_id: int, *, visit: FollowUpVisit | None = None) 
     )
 
 
-def visit_placements(visit: FollowUpVisit) -> list[Placement]:
-    """What the visit form asks about: ``open_placements``, each with the check recorded at
-    this visit, if any, as ``visit_checks``."""
+def visit_placements(visit: FollowUpVisit, *, on: datetime.date | None = None) -> list[Placement]:
+    """What the visit form asks about: ``open_placements`` (started by ``on``, the visit's day
+    when it is known), each with the check recorded at this visit, if any, as
+    ``visit_checks``."""
     return list(
-        open_placements(visit.project.beneficiary_id, visit=visit).prefetch_related(
+        open_placements(visit.project.beneficiary_id, visit=visit, on=on).prefetch_related(
             Prefetch(
                 "checks",
                 queryset=PlacementCheck.objects.filter(visit=visit),
@@ -93,6 +102,15 @@ def placement_create(
             started_on,
             referral.referred_on,
             _("The job cannot start before the referral that led to it, made on %(date)s."),
+        )
+    same = file.placements.filter(
+        employer__iexact=employer, job__iexact=job, started_on=started_on
+    ).first()
+    if same is not None:
+        # Save sent twice, or two colleagues at once (the file's lock orders them).
+        raise Refused(
+            _("This placement is already recorded (%(job)s at %(employer)s, since %(date)s).")
+            % {"job": same.job, "employer": same.employer, "date": format_date(same.started_on)}
         )
     placement = Placement.objects.create(
         beneficiary=file,
@@ -240,7 +258,9 @@ def visit_checks_record(
         raise Refused(_("You may not record a placement for this person."))
     if answers:
         lock_rows(Placement, *answers)
-    expected = set(open_placements(file.pk, visit=visit).values_list("pk", flat=True))
+    expected = set(
+        open_placements(file.pk, visit=visit, on=visit.done_on).values_list("pk", flat=True)
+    )
     if set(answers) != expected:
         raise Refused(
             _("The person's placements changed since the page was opened: answer again below.")
@@ -275,3 +295,13 @@ def visit_record_with_checks(
     recorded.project = visit.project
     visit_checks_record(visit=recorded, by=by, answers=answers)
     return recorded
+
+
+def placements_anonymise(beneficiary: Beneficiary) -> dict[str, list[int]]:
+    """For the retention job (``beneficiaries.hooks.ANONYMISERS``): the employer typed in (a
+    relative, a shop of the person's street) points to the person; it becomes ``REDACTED``.
+    The job, dates, pay and checks stay for the statistics."""
+    named = Placement.objects.filter(beneficiary=beneficiary).exclude(employer=audit.REDACTED)
+    ids = list(named.order_by("pk").values_list("pk", flat=True))
+    Placement.objects.filter(pk__in=ids).update(employer=audit.REDACTED)
+    return {"placements": ids} if ids else {}

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from beneficiaries.models import Beneficiary
 from projects import placements, referrals
 from projects.models import Placement, PlacementCheck, Referral
+from projects.permissions import WRITERS
 from projects.referral_forms import (
     PlacementCheckForm,
     PlacementEndForm,
@@ -32,9 +33,8 @@ from projects.referral_permissions import (
 from reintegration.concurrency import posted_version
 from reintegration.confirmation import Confirmation, ask, code, is_confirmed, pending, person_name
 from reintegration.formatting import format_date
-from reintegration.models import Role
 from reintegration.pagination import WORKLIST_PAGE_SIZE, paginate
-from reintegration.permissions import allow, requires
+from reintegration.permissions import allow, has_role, requires
 from reintegration.refusals import refusal_shown_on
 from reintegration.scoping import get_visible_or_404
 
@@ -72,14 +72,10 @@ def _page(request, form, *, b, heading, referral=None, placement=None, status=20
     )
 
 
-def _may_write(user) -> bool:
-    return user.role in (Role.COORDINATOR, Role.NATIONAL)
-
-
 def _already(request, beneficiary_id: int, message: str):
     """Done meanwhile (a colleague, a second click): whoever could have done it is told so on
     the file rather than refused as forbidden."""
-    if not _may_write(request.user):
+    if not has_role(request.user, WRITERS):
         return None
     messages.info(request, message)
     return redirect(file_url(beneficiary_id))
@@ -336,7 +332,8 @@ def referral_list(request):
 
 def file_section(user, beneficiary: Beneficiary) -> dict:
     """The "Referrals and employment" section of the file page
-    (``beneficiaries.hooks.FILE_PAGE_CONTEXT``): two queries whatever the number of rows."""
+    (``beneficiaries.hooks.FILE_PAGE_CONTEXT``): three queries at most, whatever the number of
+    rows."""
     if not can_view_referrals(user):
         return {}
     checks = PlacementCheck.objects.order_by("-checked_on", "-pk")

@@ -80,6 +80,22 @@ def referral_create(
     lock_rows(PartnerService, service.pk)
     if not PartnerService.objects.filter(pk=service.pk, active=True).exists():
         raise Refused(_("This service is no longer offered: choose another one."))
+    open_one = (
+        file.referrals.filter(service=service, outcome="")
+        .exclude(status=Referral.Status.DECLINED)
+        .order_by("referred_on")
+        .first()
+    )
+    if open_one is not None:
+        # Save sent twice, or two colleagues at once (the file's lock orders them): one
+        # referral to a service is followed at a time.
+        raise Refused(
+            _(
+                "This person's referral to this service, made on %(date)s, is still open: "
+                "record its answer or outcome instead."
+            )
+            % {"date": format_date(open_one.referred_on)}
+        )
     request = clean_text(request or "").strip()
     if not request:
         raise Refused(_("Say what is asked of the partner."))

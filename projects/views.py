@@ -460,9 +460,13 @@ def visit_record(request, pk, visit_pk):
     allow(permissions.can_record_visit, request.user, project)
     visit = get_object_or_404(project.visits, pk=visit_pk)
     form = VisitForm(request.POST or None, instance=visit)
-    # Whether the person still holds the jobs they were placed in (projects/placements.py).
-    jobs = VisitPlacementsForm(request.POST or None, placements=visit_placements(visit))
-    if request.method == "POST" and all([form.is_valid(), jobs.is_valid()]):
+    posted = request.method == "POST"
+    visit_valid = posted and form.is_valid()
+    # Whether the person still holds the jobs they were placed in (projects/placements.py):
+    # those started by the visit's day, once it is typed.
+    on = form.cleaned_data.get("done_on") if visit_valid else visit.done_on
+    jobs = VisitPlacementsForm(request.POST or None, placements=visit_placements(visit, on=on))
+    if posted and all([visit_valid, jobs.is_valid()]):
         with refusal_shown_on(form):
             recorded = visit_record_with_checks(
                 visit=visit,

@@ -10,6 +10,9 @@ from reintegration.audit_text import FAMILIES
 from reintegration.models import AccessEntry, User
 from reintegration.network import client_ip
 
+# The prompt of a choice nothing is chosen in yet (Django's own, on every form).
+BLANK_CHOICE = "---------"
+
 
 class SignInForm(AuthenticationForm):
     error_messages = {

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from beneficiaries import assessments, needs
 from beneficiaries.models import Beneficiary, DomainScore, NeedsAssessment, Questionnaire
 from beneficiaries.tests.factories import BeneficiaryFactory
+from reintegration.formatting import format_date
 from reintegration.models import AccessEntry, AuditEntry
 from reintegration.refusals import Refused
 
@@ -213,6 +214,26 @@ def test_an_assessment_at_a_visit_keeps_the_visit_once(person, users, convention
     with translation.override("en"), pytest.raises(Refused) as refused:
         record(other, users["coordinator"], occasion="visit", visit_id=visit.pk)
     assert refused.value.message == "This follow-up visit is not one of this person's."
+
+
+def test_an_assessment_at_a_visit_is_dated_the_visits_day(person, users, convention):
+    # The form offers the visit's day; typed over, the assessment "at the 3-month visit"
+    # would sort among the others by a day the visit did not happen.
+    visit = followed_visit(person, users)
+    with translation.override("en"):
+        day = format_date(visit.done_on)
+    with translation.override("en"), pytest.raises(Refused) as refused:
+        record(
+            person,
+            users["coordinator"],
+            occasion="visit",
+            visit_id=visit.pk,
+            on=visit.done_on - datetime.timedelta(days=30),
+        )
+    assert refused.value.message == (
+        f"An assessment made at a follow-up visit is dated the day of the visit, {day}."
+    )
+    assert not NeedsAssessment.objects.exists()
 
 
 def test_a_visit_not_yet_recorded_has_no_assessment(person, users, convention):
@@ -453,3 +474,16 @@ def test_the_file_page_costs_the_same_with_more_assessments(
     with CaptureQueriesContext(connection) as list_few:
         client.get(f"/beneficiaries/{person.pk}/needs/")
     assert len(many) - len(list_few) == len(few)
+
+
+def test_the_same_assessment_submitted_twice_is_recorded_once(person, users):
+    # Save clicked twice: the second is refused rather than counted as a second assessment.
+    record(person, users["coordinator"])
+    with translation.override("en"), pytest.raises(Refused) as refused:
+        record(person, users["coordinator"], pick="last")
+    with translation.override("en"):
+        day = format_date(DAY)
+    assert refused.value.message == f"A needs assessment at intake is already recorded for {day}."
+    assert NeedsAssessment.objects.count() == 1
+    record(person, users["coordinator"], occasion="before_release")
+    assert NeedsAssessment.objects.count() == 2

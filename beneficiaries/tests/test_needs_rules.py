@@ -149,7 +149,7 @@ def test_a_malformed_questionnaire_is_refused_with_every_reason():
     del broken["domains"][1]["questions"][0]["text"]["fr"]
     problems = needs.validate(broken)
     assert problems == [
-        "“version” must be a whole number, 1 or more.",
+        "“version” must be a whole number from 1 to 9999.",
         "Domain “income_papers”: “amber_from” and “red_from” must be whole numbers with "
         "1 ≤ amber_from ≤ red_from.",
         "Domain “income_papers”, question 1, answer 1: “points” must be a whole number from 0 "
@@ -173,3 +173,29 @@ def test_something_other_than_an_object_is_refused():
 def test_texts_fall_back_to_arabic():
     assert needs.text({"ar": "نعم", "fr": "Oui", "en": "Yes"}, "fr") == "Oui"
     assert needs.text({"ar": "نعم", "fr": "", "en": "Yes"}, "fr") == "نعم"
+
+
+def test_a_text_with_an_invisible_or_direction_changing_character_is_refused():
+    # A U+202E in a question would print what follows it backwards on every form and PDF.
+    odd = copy.deepcopy(V1)
+    odd["domains"][0]["questions"][0]["text"]["ar"] = "أين تسكن\u202e؟"
+    odd["domains"][0]["questions"][0]["choices"][1]["text"]["fr"] = "Chez\u200b ses parents"
+    assert needs.validate(odd) == [
+        "Domain “housing”, question 1: a text holds an invisible or direction-changing "
+        "character; remove it.",
+        "Domain “housing”, question 1, answer 2: a text holds an invisible or "
+        "direction-changing character; remove it.",
+    ]
+    # Line breaks and HTML are text like any other (the pages escape it).
+    fine = copy.deepcopy(V1)
+    fine["domains"][0]["questions"][0]["text"]["fr"] = "<b>Où</b> vit-il ?"
+    assert needs.validate(fine) == []
+
+
+def test_a_version_too_large_for_the_database_is_refused():
+    # PostgreSQL's integer column stops at 2**31 - 1: a typo of a few digits more failed the
+    # load with a database error instead of saying what is wrong.
+    huge = copy.deepcopy(V1)
+    huge["version"] = 2**40
+    assert needs.validate(huge) == ["“version” must be a whole number from 1 to 9999."]
+    assert needs.validate({**V1, "version": 9999}) == []

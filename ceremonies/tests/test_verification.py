@@ -224,6 +224,39 @@ def test_checks_are_refused_with_clear_messages(ceremony, users, elsewhere):
 
 
 @pytest.mark.django_db
+def test_a_check_of_a_later_sample_is_not_dated_before_its_milestone(ceremony, users):
+    # A 6-month check dated a month after the ceremony says nothing of the 6 months: it was
+    # a mistyped date, or the check of another sample.
+    drawn = verification.round_draw(ceremony=ceremony, months=6, by=users["regional"], size=1)
+    check = drawn.checks.get()
+    due = verification.due_on(ceremony, 6)
+    with pytest.raises(Refused) as refused:
+        verification.check_record(
+            check=check,
+            method="phone",
+            checked_on=due - datetime.timedelta(days=1),
+            received="received",
+            equipment="in_use",
+            comment="",
+            by=users["coordinator"],
+            version=check.version,
+        )
+    assert refused.value.message == (
+        f"The checks of this sample (at 6 months) cannot be dated before {format_date(due)}."
+    )
+    verification.check_record(
+        check=check,
+        method="phone",
+        checked_on=due,
+        received="received",
+        equipment="in_use",
+        comment="",
+        by=users["coordinator"],
+        version=check.version,
+    )
+
+
+@pytest.mark.django_db
 def test_the_task_asking_for_a_sample_comes_with_its_milestone_and_goes_with_the_draw(
     ceremony, users, centre
 ):

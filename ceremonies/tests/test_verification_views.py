@@ -111,6 +111,26 @@ def test_officials_read_the_results_without_phones_nor_comments(client, users, c
     assert "1 of 2 checked" in detail
 
 
+def test_a_person_whose_file_moved_to_another_centre_shows_no_phone_nor_form(
+    client, users, ceremony, elsewhere
+):
+    # A file moves after its ceremony (casework/transfers.py): the ceremony's centre still
+    # reads the sample's names, as on the ceremony page, but no longer the person's phone,
+    # comments or a form it could not save.
+    from beneficiaries.models import Beneficiary
+
+    drawn = verification.round_draw(ceremony=ceremony, months=0, by=users["regional"], size=2)
+    moved, stayed = (c.handover.project.beneficiary for c in drawn.checks.order_by("position"))
+    record(drawn.checks.get(position=1), users["regional"], received="problems", comment="panne")
+    Beneficiary.objects.filter(pk=moved.pk).update(centre=elsewhere["centre"])
+    url = reverse("verification_round", args=[ceremony.pk, 0])
+    page = signed_in(client, users["coordinator"]).get(url).content.decode()
+    assert moved.file_number in page and f'href="tel:{moved.phone}"' not in page
+    assert "panne" not in page
+    assert f'href="tel:{stayed.phone}"' in page
+    assert page.count("Save the check") == 1
+
+
 def test_the_round_page_costs_the_same_queries_whatever_the_sample(
     client, users, centre, convention
 ):

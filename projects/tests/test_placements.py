@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -133,7 +132,7 @@ def test_the_visit_asks_about_each_open_placement_and_saves_the_answers_with_it(
     project, visit = followed
     coordinator = users["coordinator"]
     job = place(person, coordinator, started_on=days_ago(90))
-    gone = place(person, coordinator, started_on=days_ago(90))
+    gone = place(person, coordinator, started_on=days_ago(91))
     placements.placement_end(placement=gone, ended_on=days_ago(40), by=coordinator)
     client.force_login(coordinator)
     url = reverse("visit_record", args=[project.pk, visit.pk])
@@ -181,25 +180,43 @@ def test_a_missing_answer_keeps_the_visit_and_what_was_typed(client, person, use
     assert visit.done_on is None
 
 
-def test_a_refused_check_saves_neither_the_visit_nor_any_answer(client, person, users, followed):
+def test_a_visit_dated_before_a_job_started_is_not_asked_about_it(client, person, users, followed):
+    # Visits are often typed in days later: a job that started after the visit's day has
+    # nothing to answer at that visit, and must not keep the visit from being recorded.
     project, visit = followed
     coordinator = users["coordinator"]
     early = place(person, coordinator, started_on=days_ago(90))
     late = place(person, coordinator, started_on=days_ago(3))
     client.force_login(coordinator)
+    url = reverse("visit_record", args=[project.pk, visit.pk])
     response = client.post(
-        reverse("visit_record", args=[project.pk, visit.pk]),
+        url,
         visit_data(
             done_on=days_ago(5).strftime("%d/%m/%Y"),
             **{f"employed_{early.pk}": "true", f"employed_{late.pk}": "true"},
         ),
     )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.done_on == days_ago(5)
+    [check] = PlacementCheck.objects.all()
+    assert (check.placement, check.visit, check.checked_on) == (early, visit, days_ago(5))
+    # Corrected, the visit asks again about the job that had started by then only.
+    page = client.get(url)
+    assert list(page.context["jobs"].fields) == [f"employed_{early.pk}", f"pay_{early.pk}"]
+
+
+def test_a_refused_check_saves_neither_the_visit_nor_any_answer(client, person, users, followed):
+    project, visit = followed
+    coordinator = users["coordinator"]
+    job = place(person, coordinator, started_on=days_ago(90))
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("visit_record", args=[project.pk, visit.pk]),
+        visit_data(**{f"employed_{job.pk}": "true", f"pay_{job.pk}": "-1"}),
+    )
     assert response.status_code == 200
-    with translation.override("ar"):  # the coordinator's language
-        expected = gettext("The job started on %(date)s: a check cannot come before it.") % {
-            "date": placements.format_date(days_ago(3))
-        }
-    assert response.context["form"].non_field_errors() == [expected]
+    assert set(response.context["jobs"].errors) == {f"pay_{job.pk}"}
     visit.refresh_from_db()
     assert visit.done_on is None
     assert not PlacementCheck.objects.exists()
@@ -334,3 +351,48 @@ def test_a_pay_typed_the_moroccan_way_is_read_exactly(amount, grouping):
     )
     assert visit.is_valid(), (typed, visit.errors)
     assert visit.answers()[7].monthly_pay == amount
+
+
+def test_the_same_placement_recorded_twice_is_refused(person, users):
+    coordinator = users["coordinator"]
+    first = place(person, coordinator, started_on=days_ago(10))
+    with translation.override("en"):
+        expected = (
+            "This placement is already recorded (Couturier at Tanger Textile SARL, since "
+            f"{placements.format_date(days_ago(10))})."
+        )
+    assert (
+        refused(
+            placements.placement_create,
+            beneficiary=person,
+            employer=" tanger textile sarl ",
+            job="COUTURIER",
+            started_on=days_ago(10),
+            monthly_pay=None,
+            by=coordinator,
+        )
+        == expected
+    )
+    assert list(Placement.objects.all()) == [first]
+
+
+def test_anonymising_the_file_clears_the_employers_of_its_placements(person, users):
+    # The employer typed in is often a relative or a small shop of the person's street: it
+    # points to them as surely as their name. The job, dates and pay stay for the figures.
+    from beneficiaries.models import Beneficiary
+    from beneficiaries.services import anonymise_archived
+    from reintegration import audit
+
+    job = place(person, users["coordinator"])
+    Beneficiary.objects.filter(pk=person.pk).update(
+        archived_at=timezone.now() - datetime.timedelta(days=365 * 11)
+    )
+    assert anonymise_archived(years=10) == 1
+    job.refresh_from_db()
+    assert (job.employer, job.job, job.monthly_pay) == (
+        audit.REDACTED,
+        "Couturier",
+        Decimal("3500.00"),
+    )
+    summary = AuditEntry.objects.get(action="beneficiary.redacted")
+    assert summary.changes["placements"] == [job.pk]

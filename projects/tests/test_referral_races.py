@@ -88,3 +88,21 @@ def test_two_outcomes_and_two_ends_at_once_are_recorded_once(reference_data, use
     assert AuditEntry.objects.filter(action="referral.outcome").count() == 1
     assert AuditEntry.objects.filter(action="placement.ended").count() == 1
     assert Placement.objects.get().version == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_referral_and_placement_sent_at_once_are_recorded_once(
+    reference_data, users, person
+):
+    first = refer(person, users["coordinator"])
+    service = first.service
+    referrals.referral_answer(
+        referral=first, accepted=False, answered_on=days_ago(1), by=users["coordinator"]
+    )
+    outcomes = at_once(
+        [lambda: refer(person, users["coordinator"], service=service, referred_on=days_ago(1))] * 3
+        + [lambda: place(person, users["coordinator"], started_on=days_ago(5))] * 3
+    )
+    assert outcomes == ["done", "done", "refused", "refused", "refused", "refused"]
+    assert Referral.objects.filter(service=service).count() == 2
+    assert Placement.objects.count() == 1

@@ -254,13 +254,13 @@ def test_an_accepted_referral_without_outcome_after_a_month_becomes_a_task_the_o
 
 
 def test_the_finders_read_one_query_whatever_the_number_of_referrals(users, centre):
-    service = make_service()
+    service, other = make_service(), make_service()
 
     def count(n):
         for _ in range(n):
             person = BeneficiaryFactory(centre=centre, by=users["coordinator"])
             refer(person, users["coordinator"], service=service, referred_on=days_ago(60))
-            accepted(person, users["coordinator"], service=service, referred_on=days_ago(60))
+            accepted(person, users["coordinator"], service=other, referred_on=days_ago(60))
         with CaptureQueriesContext(connection) as queries:
             found = list(referral_milestones.referrals_unanswered(None, timezone.localdate()))
             found += list(referral_milestones.referrals_without_outcome(None, timezone.localdate()))
@@ -416,9 +416,9 @@ def test_the_file_section_lists_referrals_and_placements_in_constant_queries(cli
     place(person, coordinator)
     count()  # the session's first save
     few, _ = count()
-    for _n in range(4):
-        accepted(person, coordinator, service=service)
-        job = place(person, coordinator)
+    for n in range(4):
+        accepted(person, coordinator, service=make_service(partner=service.partner))
+        job = place(person, coordinator, started_on=days_ago(100 + n))
         placements.placement_check(
             placement=job,
             checked_on=days_ago(10),
@@ -478,3 +478,30 @@ def test_the_list_of_referrals_to_follow_up_reads_in_constant_queries_within_sco
     html = page.content.decode()
     assert reverse("referral_outcome", args=[to_record.pk]) in html
     assert reverse("referral_answer", args=[waiting.pk]) in html
+
+
+def test_a_second_open_referral_to_the_same_service_is_refused(person, users):
+    # Save clicked twice, or a colleague referring the person at the same time: one referral.
+    coordinator = users["coordinator"]
+    first = refer(person, coordinator, referred_on=days_ago(3))
+    message = refused(
+        referrals.referral_create,
+        beneficiary=person,
+        service=first.service,
+        request="Inscription à l'atelier",
+        referred_on=days_ago(3),
+        by=coordinator,
+    )
+    with translation.override("en"):
+        day = referrals.format_date(days_ago(3))
+    assert message == (
+        f"This person's referral to this service, made on {day}, is still open: record its "
+        "answer or outcome instead."
+    )
+    assert Referral.objects.count() == 1
+    # Once declined, the person may be referred to it again.
+    referrals.referral_answer(
+        referral=first, accepted=False, answered_on=days_ago(1), by=coordinator
+    )
+    refer(person, coordinator, service=first.service, referred_on=days_ago(1))
+    assert Referral.objects.count() == 2
