@@ -74,10 +74,11 @@ def test_the_top_bar_search_finds_a_file_by_number_phone_or_name(
     assert karim.file_number in page.locator("main table tbody").inner_text()
     search(page, "abdel kader idrissi")
     assert karim.file_number in page.locator("main table tbody").inner_text()
-    page.context.close()
 
-    # On a phone the box folds behind the menu button with the rest of the bar.
-    phone = open_as(browser, live_server, coordinator.username, width=390, height=800)
+    # On a phone the box folds behind the menu button with the rest of the bar (the same tab,
+    # resized: the layout is the stylesheet's, which a change of width applies again).
+    phone = page
+    phone.set_viewport_size({"width": 390, "height": 800})
     phone.goto("/")
     assert not phone.locator("#top-search").is_visible()
     phone.click(".navbar-toggler")
@@ -142,10 +143,10 @@ def test_several_budget_lines_are_added_and_changed_on_one_page(
     assert "17.507,75" in page.locator("#requested-total").inner_text()
     assert LifeProject.objects.get(pk=project.pk).requested_total == Decimal("17507.75")
     screenshot(f"budget-saved-{language}", page)
-    page.context.close()
 
-    # On a phone the rows stack, nothing goes past the edge.
-    phone = open_as(browser, live_server, coordinator.username, width=390, height=800)
+    # On a phone the rows stack, nothing goes past the edge (the same tab, resized).
+    phone = page
+    phone.set_viewport_size({"width": 390, "height": 800})
     phone.goto(f"/projects/{project.pk}/budget/")
     assert phone.locator("#budget-lines fieldset").count() == 4 + 2
     fits(phone, 390)

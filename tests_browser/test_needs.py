@@ -104,13 +104,15 @@ def test_the_needs_pages_read_well_on_an_office_screen_and_a_phone(
         "detail": f"/beneficiaries/{person.pk}/needs/{latest.pk}/",
         "form": f"/beneficiaries/{person.pk}/needs/new/",
     }
-    for width in WIDTHS:
-        page = conftest.open_as(browser, live_server, coordinator.username, width)
-        for name, url in pages.items():
-            page.goto(url)
+    # Each page loaded once, then looked at on both screens by resizing the tab.
+    page = conftest.open_as(browser, live_server, coordinator.username, WIDTHS[0])
+    for name, url in pages.items():
+        page.goto(url)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
             assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
             conftest.take_screenshot(page, f"needs-{name}-{language}-{width}")
-        page.context.close()
+    page.context.close()
     User.objects.filter(pk=users["national"].pk).update(language=language)
     page = conftest.open_as(browser, live_server, users["national"].username)
     page.goto("/")

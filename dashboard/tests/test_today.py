@@ -14,7 +14,7 @@ from beneficiaries.tests.factories import BeneficiaryFactory
 from casework.models import Task
 from ceremonies.models import Certificate, Handover
 from ceremonies.tests.factories import plan_ceremony
-from dashboard.today import FIRST_FEW, today_panel
+from dashboard.today import today_panel
 from partners.models import Convention
 from projects import services
 from projects.models import FollowUpVisit, LifeProject, Status
@@ -92,19 +92,6 @@ def queries(user) -> int:
 @pytest.fixture
 def world(users, centre):
     grow(users, centre, 1)
-
-
-@pytest.mark.parametrize("role", ["coordinator", "regional", "official", "national"])
-def test_the_panel_costs_the_same_queries_for_one_row_or_five_times_more(users, centre, role):
-    grow(users, centre, 1)
-    small = queries(users[role])
-    grow(users, centre, 6)  # past the few rows each block shows
-    assert queries(users[role]) == small
-    panel = today_panel(users[role], TODAY)
-    assert all(block.count >= 7 for block in panel.blocks), [
-        (block.key, block.count) for block in panel.blocks
-    ]
-    assert all(len(block.items) == FIRST_FEW for block in panel.blocks)
 
 
 def test_each_role_has_its_blocks_and_auditors_none(users, world):
