@@ -372,12 +372,14 @@ def _form_classes():
 
 
 def _typed_number_fields(form_fields):
-    """Django's own number fields: ``type=number`` inputs that drop a decimal comma."""
+    """Django's own number fields: ``type=number`` inputs that drop a decimal comma. A hidden
+    field (a record's version, the id of the questionnaire a form was drawn from) is never
+    typed by anyone, so it may use them."""
     return [
         name
         for name, field in form_fields.items()
         if isinstance(field, (forms.DecimalField, forms.IntegerField, forms.FloatField))
-        and not (name == "version" and field.widget.is_hidden)
+        and not field.widget.is_hidden
     ]
 
 
