@@ -478,6 +478,9 @@ class Chart:
     legend: tuple[Promise, ...] | None = None
     #: How the drawn values are formatted, when not as their columns are.
     unit: str | None = None
+    #: Each row drawn as a line across the series' columns (a cohort's curve over the months
+    #: since its handover), instead of each column as a set of bars.
+    lines: bool = False
 
 
 @dataclass(frozen=True)
@@ -512,14 +515,16 @@ class Table:
         if self.chart is None:
             return None
         rows = self.rows if self.chart_rows is None else self.chart_rows
+        if self.chart.lines:
+            return self._line_data(rows, self.chart)
         datasets = []
         legend = self.chart.legend or [self.columns[i].label for i in self.chart.series]
         for index, colour, name in zip(self.chart.series, self.chart.colours, legend, strict=True):
             unit = self.chart.unit or self.columns[index].kind
             values = [row[index] for row in rows]
-            if unit == "percent":
-                values = [None if v is None else (v * 100).quantize(Decimal("0.1")) for v in values]
-            datasets.append({"label": str(name), "data": values, "unit": unit, "colour": colour})
+            datasets.append(
+                {"label": str(name), "data": _drawn(values, unit), "unit": unit, "colour": colour}
+            )
         return {
             "key": self.key,
             "title": str(self.title),
@@ -528,6 +533,35 @@ class Table:
             "horizontal": self.chart.horizontal,
             "stacked": self.chart.stacked,
         }
+
+    def _line_data(self, rows: list[list], chart: Chart) -> dict:
+        """One line per row over the series' columns; a value not known yet (a cohort too young
+        for a milestone) leaves the line short rather than drawing it at zero."""
+        series = chart.series
+        unit = chart.unit or self.columns[series[0]].kind
+        return {
+            "key": self.key,
+            "title": str(self.title),
+            "labels": [str(self.columns[i].label) for i in series],
+            "datasets": [
+                {
+                    "label": str(row[0]),
+                    "data": _drawn([row[i] for i in series], unit),
+                    "unit": unit,
+                    "colour": "",
+                }
+                for row in rows
+            ],
+            "horizontal": False,
+            "stacked": False,
+            "lines": True,
+        }
+
+
+def _drawn(values: list, unit: str) -> list:
+    if unit != "percent":
+        return values
+    return [None if v is None else (v * 100).quantize(Decimal("0.1")) for v in values]
 
 
 @dataclass
@@ -949,10 +983,7 @@ def _outcome_tables(outcomes: dict) -> list[Table]:
                 [Quarter(r.year, r.quarter), r.size, *(_cohort_cell(o) for o in r.active)]
                 for r in cohorts
             ],
-            Chart(
-                tuple(range(2, 2 + len(measured.BUSINESS_MILESTONES))),
-                colours=("gold", "brand", "blue"),
-            ),
+            Chart(tuple(range(2, 2 + len(measured.BUSINESS_MILESTONES))), lines=True),
             note=_(
                 "Share of each cohort's businesses found active at the visit of that milestone, "
                 "among those whose state is known. “Too young”: the cohort has not reached "
@@ -981,10 +1012,7 @@ def _outcome_tables(outcomes: dict) -> list[Table]:
                 ]
                 for r in cohorts
             ],
-            Chart(
-                tuple(range(3, 3 + len(measured.REINCARCERATION_WINDOWS))),
-                colours=("gold", "red"),
-            ),
+            Chart(tuple(range(3, 3 + len(measured.REINCARCERATION_WINDOWS))), lines=True),
             note=_(
                 "Share of each cohort re-incarcerated within 12 and 24 months of the handover. "
                 "“Too young”: the cohort has not reached that time yet."

@@ -442,6 +442,21 @@ def test_the_page_shows_the_figures_charts_and_their_tables(client, network, use
         "cohort_business",
         "cohorts",
     }
+    # The cohorts are curves: one line per handover quarter across the months since the
+    # handover, each named with its size, and a milestone the cohort has not reached leaves
+    # its line short (None), never at zero.
+    curves = {chart["key"]: chart for chart in response.context["dashboard"].charts}
+    business = curves["cohort_business"]
+    assert business["lines"] is True
+    assert len(business["labels"]) == 3 and "12" in business["labels"][1]
+    table = response.context["dashboard"].table("cohort_business")
+    assert [d["label"] for d in business["datasets"]] == [str(row[0]) for row in table.chart_rows]
+    for dataset, row in zip(business["datasets"], table.rows, strict=True):
+        for drawn_value, cell in zip(dataset["data"], row[2:], strict=True):
+            if isinstance(cell, Decimal):
+                assert drawn_value == (cell * 100).quantize(Decimal("0.1"))
+            else:  # "too young", or not known yet: no point on the curve
+                assert drawn_value is None
     # A chart with nothing but zeros shows its table open instead of empty axes.
     drawn = [t for t in response.context["dashboard"].tables if t.chart and not t.is_empty]
     assert html.count('data-chart="') == len(drawn)

@@ -22,6 +22,9 @@
     blue: "#2f6fb3",
     red: "#b02a37",
   };
+  // One colour per line of a chart of curves (a cohort each), the newest last.
+  var LINES = ["#0b5d4b", "#d39e00", "#2f6fb3", "#b02a37", "#6f42c1", "#198754", "#fd7e14",
+    "#20c997", "#6c757d", "#d63384", "#0dcaf0", "#343a40"];
 
   // Moroccan style, as reintegration/formatting.py writes it: 1.233.737,62
   function group(value, places) {
@@ -135,20 +138,38 @@
     if (!box) {
       return;
     }
-    // Columns too narrow for their labels (a phone, many quarters) become rows.
-    var horizontal = spec.horizontal || box.clientWidth / spec.labels.length < 90;
+    // Columns too narrow for their labels (a phone, many quarters) become rows; curves keep
+    // time along the bottom.
+    var lines = Boolean(spec.lines);
+    var horizontal = !lines && (spec.horizontal || box.clientWidth / spec.labels.length < 90);
     var unit = spec.datasets[0].unit;
     if (horizontal) {
       // One row per category, whatever the width of the screen.
       box.style.height = Math.max(170, 38 * spec.labels.length + 80) + "px";
     }
-    var datasets = spec.datasets.map(function (dataset) {
+    var datasets = spec.datasets.map(function (dataset, index) {
+      var data = dataset.data.map(function (value) {
+        return value === null ? null : Number(value);
+      });
+      if (lines) {
+        // A value not known yet leaves the curve short instead of dropping it to zero.
+        var colour = LINES[index % LINES.length];
+        return {
+          label: dataset.label,
+          unit: dataset.unit,
+          data: data,
+          borderColor: colour,
+          backgroundColor: colour,
+          borderWidth: 2,
+          pointRadius: 3,
+          spanGaps: false,
+          tension: 0,
+        };
+      }
       return {
         label: dataset.label,
         unit: dataset.unit,
-        data: dataset.data.map(function (value) {
-          return value === null ? null : Number(value);
-        }),
+        data: data,
         backgroundColor: COLOURS[dataset.colour] || COLOURS.brand,
         borderRadius: 3,
         maxBarThickness: 34,
@@ -177,7 +198,10 @@
     }
     // Room beyond the longest bar for the value written at its end, however narrow the screen.
     var padding = {};
-    if (!spec.stacked) {
+    if (lines) {
+      // A curve at 100 % is drawn whole, not along the chart's top edge.
+      padding.top = 8;
+    } else if (!spec.stacked) {
       padding[horizontal ? (rtl ? "left" : "right") : "top"] = horizontal
         ? widest(datasets) + 10
         : Chart.defaults.font.size + 10;
@@ -187,11 +211,13 @@
       reverse: !horizontal && rtl,
       position: horizontal ? (rtl ? "right" : "left") : "bottom",
       grid: { display: false },
+      // Curves start and end half a step in, so the first and last months' names fit.
+      offset: lines || undefined,
       ticks: { autoSkip: false, maxRotation: 0 },
     };
     var direction = rtl ? "rtl" : "ltr";
     return new Chart(box.querySelector("canvas"), {
-      type: "bar",
+      type: lines ? "line" : "bar",
       data: {
         labels: spec.labels.map(function (label) {
           return wrap(label, horizontal ? 24 : 14);
@@ -225,7 +251,7 @@
               },
             },
           },
-          valueLabels: { enabled: !spec.stacked },
+          valueLabels: { enabled: !spec.stacked && !lines },
         },
       },
     });
