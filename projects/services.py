@@ -270,11 +270,12 @@ def _decide(
     comment: str = "",
     amount: Decimal | None = None,
     event: str = "",
+    changes: dict | None = None,
 ) -> None:
     """Move ``locked`` to ``to`` and save it with ``fields``; the person's status follows. The
-    Decision and the audit entry (``event``, by default ``project.<action>``) are written in the
-    caller's transaction, with the messages that tell the people who act next (the outbox
-    sends them once it commits)."""
+    Decision and the audit entry (``event``, by default ``project.<action>``, with ``changes``
+    beside the status) are written in the caller's transaction, with the messages that tell
+    the people who act next (the outbox sends them once it commits)."""
     old = locked.status
     locked.status = to
     locked.save(update_fields=["status", "updated_at", *fields])
@@ -292,7 +293,11 @@ def _decide(
         event or f"project.{action}",
         actor=by,
         target=locked,
-        changes={"status": [old, to], **({"comment": comment} if comment else {})},
+        changes={
+            "status": [old, to],
+            **({"comment": comment} if comment else {}),
+            **(changes or {}),
+        },
     )
     notify(locked, action, by)
     hooks.files_changed([locked.beneficiary_id])
@@ -489,6 +494,8 @@ def project_close(
         action="close",
         to=Status.CLOSED,
         fields=["outcome", "exit_reason", "closing_reason"],
+        # The codes closures are counted by; the free-text reason stays out of the log.
+        changes={"outcome": outcome, "exit_reason": exit_reason},
     )
     return locked
 

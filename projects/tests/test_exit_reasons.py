@@ -39,6 +39,9 @@ def test_closing_records_the_outcome_the_exit_reason_and_the_free_text(followed,
     assert Decision.objects.filter(project=closed, to_status=Status.CLOSED).count() == 1
     entry = AuditEntry.objects.filter(action="project.close").get()
     assert entry.changes["status"][1] == Status.CLOSED
+    # The coded outcome and exit reason are in the log; the free text about the person is not.
+    assert (entry.changes["outcome"], entry.changes["exit_reason"]) == ("failed", "moved_away")
+    assert "Agadir" not in str(entry.changes)
 
 
 @pytest.mark.parametrize(
