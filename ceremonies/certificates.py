@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import pikepdf
-import segno
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaries import hooks
-from ceremonies import permissions
+from ceremonies import certificate_pdf, permissions
 from ceremonies import services as ceremonies
 from ceremonies.models import Ceremony, Certificate, CertificateCounter, Handover, HandoverQuerySet
 from ceremonies.words import amount_in_arabic, amount_in_french
@@ -199,17 +198,10 @@ def build_snapshot(
     }
 
 
-def qr_data_uri(url: str) -> str:
-    return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
-
-
 def render_certificate(snapshot: dict) -> bytes:
-    labels = {key: bilingual(text) for key, text in LABELS.items()}
-    return render_pdf(
-        "pdf/certificate.html",
-        {"c": snapshot, "L": labels, "qr": qr_data_uri(snapshot["verify_url"])},
-        language="ar",
-    )
+    """The certificate's PDF, drawn by ``ceremonies.certificate_pdf`` (not laid out by
+    WeasyPrint: see docs/benchmarks.md, "Handover certificates")."""
+    return certificate_pdf.render(snapshot, {key: bilingual(text) for key, text in LABELS.items()})
 
 
 def _next_number(year: int) -> str:

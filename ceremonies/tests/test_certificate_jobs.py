@@ -26,8 +26,9 @@ from reintegration.tests.factories import ProvinceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# Issuing renders each certificate; these tests read no certificate's text but the batch
-# test's, which lays them out for real (see reintegration/tests/pdf_stub.py).
+# For the tests that read no PDF: the documents WeasyPrint lays out (the batch's summary page)
+# are stubbed (see reintegration/tests/pdf_stub.py). Certificates are drawn without
+# WeasyPrint, for real, in a few milliseconds.
 layout_skipped = pytest.mark.usefixtures("no_pdf_layout")
 
 

@@ -49,7 +49,12 @@ def test_no_document_template_carries_its_own_styles():
 
 def test_every_linked_stylesheet_is_found_and_every_stylesheet_is_linked():
     linked = {name for source in document_templates().values() for name in LINK.findall(source)}
-    assert "pdf/base.css" in linked and "pdf/certificate.css" in linked
+    # The certificate is drawn without a template; its stylesheet still styles the page the
+    # benchmark measures it against (benchmarks/certificates.py, the floor).
+    floor = (settings.BASE_DIR / "benchmarks" / "certificates.py").read_text(encoding="utf-8")
+    assert LINK.findall(floor) == ["pdf/certificate.css"]
+    linked |= set(LINK.findall(floor))
+    assert "pdf/base.css" in linked
     for name in linked:
         response = fetcher().fetch(f"static:{name}")
         try:
