@@ -423,6 +423,7 @@ def subset(face: Face, gids: Iterable[int]) -> tuple[bytes, dict[int, int]]:
         hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
         | hb.SubsetFlags.DESUBROUTINIZE
         | hb.SubsetFlags.NO_LAYOUT_CLOSURE  # shaped already: no other glyph can appear
+        | hb.SubsetFlags.NO_HINTING  # for print, as WeasyPrint embeds fonts
     )
     drop = subset_input.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
     drop.update({int.from_bytes(tag.encode("ascii"), "big") for tag in DROP_TABLES})
