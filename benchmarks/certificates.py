@@ -201,7 +201,7 @@ def issued_snapshot(ceremony, users) -> dict:
 
 
 def against_floor(snapshot: dict, runs: int) -> list[str]:
-    """The rendering of one certificate (template, QR code, layout, PDF) and the floor,
+    """The rendering of one certificate (text shaped and placed, QR code, PDF) and the floor,
     alternated run by run so that the load of a shared machine weighs on both alike; medians
     of wall-clock and of the process's CPU time (the steadier of the two)."""
     from ceremonies import certificates
