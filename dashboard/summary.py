@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F, Model
@@ -282,26 +283,58 @@ def figures_for(user: User, filters: live.Filters) -> tuple[dict, str]:
     parts = scope_parts(user, filters, now)
     figures = merged(parts, today)
     figures["computed_at"] = now
-    scope = live._narrow(
+    narrowed = live._narrow(
         live.user_scope(user)(LifeProject), live.Filters(territory=filters.territory)
     )
-    figures["projects"].update(live.waiting_figures(lambda _model: scope, now))
-    live.with_conventions(figures, user, filters)
-    digest = hashlib.sha256(
-        json.dumps(
-            [
-                today,
-                parts,
-                figures["projects"]["waiting"],
-                figures["projects"]["longest_wait_days"],
-                [count for _label, count in figures["projects"]["waiting_brackets"]],
-                figures["money"]["conventions"],
-            ],
-            cls=DjangoJSONEncoder,
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()[:24]
+    figures["projects"].update(live.waiting_figures(lambda _model: narrowed, now))
+    conventions = live.convention_rows(user, filters)
+    figures["money"]["conventions"] = conventions
+    figures["money"]["costs"] = convention_costs(conventions, today)
+    digest = _digest(
+        today,
+        parts,
+        figures["projects"]["waiting"],
+        figures["projects"]["longest_wait_days"],
+        [count for _label, count in figures["projects"]["waiting_brackets"]],
+        conventions,
+    )
     return figures, digest
+
+
+def _digest(*values: object) -> str:
+    text = json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# How long what is cached under a key made of the figures themselves may be reused: the cost
+# per sustained outcome (``convention_costs``) and the rendered page (``dashboard.views``).
+# Such a key changes with the figures, so this bounds only the cache's size, never staleness.
+KEPT_SECONDS = 24 * 3600
+
+
+def convention_costs(conventions: list[dict], today: datetime.date) -> dict:
+    """The cost per sustained outcome of the listed conventions: each convention's own totals
+    over every project it paid for, whatever the reader's scope, so not a sum of the scope's
+    rows. Computed live (``selectors.convention_costs``, tens of milliseconds nationally) and
+    kept in the cache under the versions of every centre's row, today and the conventions'
+    disbursed amounts: any change to any file, project, visit or money raises a version, so
+    the key changes with the figures and a kept value is never out of date."""
+    versions = list(Centre.objects.order_by("pk").values_list("pk", "figures__version"))
+    missing = [pk for pk, version in versions if version is None]
+    if missing:
+        # From now on, changes to these centres raise their version.
+        CentreFigures.objects.bulk_create(
+            [CentreFigures(centre_id=pk) for pk in missing], ignore_conflicts=True
+        )
+        versions = list(CentreFigures.objects.order_by("pk").values_list("pk", "version"))
+    key = "dashboard-costs:" + _digest(
+        today, versions, [(row["pk"], row["disbursed"]) for row in conventions]
+    )
+    costs = cache.get(key)
+    if costs is None:
+        costs = live.convention_costs(conventions, today)
+        cache.set(key, costs, KEPT_SECONDS)
+    return costs
 
 
 # --- Computing ---------------------------------------------------------------------------------
