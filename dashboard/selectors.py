@@ -182,19 +182,28 @@ class _Period:
         return f"{start} – {end}"
 
 
+def in_territory(
+    queryset: QuerySet, territory: Region | Province | Centre | None, centre: str
+) -> QuerySet:
+    """The rows within ``territory``; ``centre`` leads from the model to its centre ("pk" for
+    the centres themselves)."""
+    base = "" if centre == "pk" else f"{centre}__"
+    if isinstance(territory, Region):
+        return queryset.filter(**{f"{base}province__region": territory.pk})
+    if isinstance(territory, Province):
+        return queryset.filter(**{f"{base}province": territory.pk})
+    if isinstance(territory, Centre):
+        return queryset.filter(**{centre: territory.pk})
+    return queryset
+
+
 def _narrow(queryset: QuerySet, filters: Filters) -> QuerySet:
     """Track, sector and territory; the period depends on the figure (see ``_period``)."""
     model = queryset.model
     person = PERSON_PATH[model]
     if filters.track:
         queryset = queryset.filter(**{f"{person}track": filters.track.pk})
-    territory = filters.territory
-    if isinstance(territory, Region):
-        queryset = queryset.filter(**{f"{person}centre__province__region": territory.pk})
-    elif isinstance(territory, Province):
-        queryset = queryset.filter(**{f"{person}centre__province": territory.pk})
-    elif isinstance(territory, Centre):
-        queryset = queryset.filter(**{f"{person}centre": territory.pk})
+    queryset = in_territory(queryset, filters.territory, f"{person}centre")
     if filters.sector:
         if model in (Beneficiary, Placement):
             queryset = queryset.filter(

@@ -51,7 +51,7 @@ from dashboard import selectors as live
 from dashboard.models import CentreFigures
 from projects.models import LifeProject, Status
 from reintegration.concurrency import lock_rows
-from reintegration.models import AuditEntry, Centre, Province, Region, Role, User
+from reintegration.models import AuditEntry, Centre, Role, User
 
 Part = int | Decimal
 # Parts whose key starts with this are amounts (kept as text in JSON, summed as Decimal).
@@ -242,14 +242,7 @@ def centres_of(user: User, filters: live.Filters) -> Any:
         centres = centres.filter(province__region=user.region_id)
     elif user.role == Role.OFFICIAL:
         centres = centres.filter(province=user.province_id)
-    territory = filters.territory
-    if isinstance(territory, Region):
-        centres = centres.filter(province__region=territory.pk)
-    elif isinstance(territory, Province):
-        centres = centres.filter(province=territory.pk)
-    elif isinstance(territory, Centre):
-        centres = centres.filter(pk=territory.pk)
-    return centres
+    return live.in_territory(centres, filters.territory, "pk")
 
 
 def _current(row: CentreFigures, today: datetime.date) -> bool:
