@@ -378,11 +378,19 @@ _pending = threading.local()
 KINDS = ("centres", "codes", "beneficiaries", "projects", "ceremonies")
 
 
+# The apps whose records the figures count; entries about others (a sign-in's second factor,
+# a task done) change no figure, and would only make their centre's next reader wait.
+FIGURE_APPS = ("beneficiaries", "partners", "projects", "ceremonies")
+
+
 def _touched(entry: AuditEntry, target: Model | None) -> dict[str, set]:
     found: dict[str, set] = {kind: set() for kind in KINDS}
     if isinstance(target, Centre):
+        # A file import names the centre it filled.
         found["centres"].add(target.pk)
-    elif isinstance(target, Beneficiary):
+    if target is None or target._meta.app_label not in FIGURE_APPS:
+        return found
+    if isinstance(target, Beneficiary):
         found["beneficiaries"].add(target.pk)
     elif isinstance(target, Ceremony):
         found["ceremonies"].add(target.pk)

@@ -28,6 +28,7 @@ from projects import placements
 from projects import services as projects
 from projects.models import FollowUpVisit, LifeProject, Status, Trade
 from projects.tests.factories import make_project
+from reintegration import audit
 from reintegration.models import Centre
 from reintegration.refusals import Refused
 from reintegration.tests.factories import UserFactory
@@ -303,6 +304,22 @@ def test_without_the_commit_the_rows_would_be_stale(world, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         BeneficiaryFactory(centre=network.centres["TNG"], by=coordinator)
     assert kept(coordinator)["people"]["registered"] == before + 2
+
+
+def test_changes_outside_the_figures_leave_the_rows_current(
+    world, django_capture_on_commit_callbacks
+):
+    network, _readers = world
+    coordinator = network.staff["TNG"]["coordinator"]
+    tanger = network.centres["TNG"]
+    kept(coordinator)
+    version = CentreFigures.objects.get(pk=tanger.pk).version
+    with django_capture_on_commit_callbacks(execute=True):
+        audit.record("auth.two_factor_verified", actor=coordinator, target=coordinator)
+    assert CentreFigures.objects.get(pk=tanger.pk).version == version
+    with django_capture_on_commit_callbacks(execute=True):
+        audit.record("beneficiary.imported", actor=coordinator, target=tanger)
+    assert CentreFigures.objects.get(pk=tanger.pk).version == version + 1
 
 
 def test_territories_merge_the_centres_within_them(world):
