@@ -233,7 +233,9 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
             with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:  # noqa: S310
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            # Refused while gunicorn binds, or no answer yet while its workers import Django
+            # (seconds on a loaded machine).
             time.sleep(0.3)
     raise SystemExit("gunicorn did not answer /healthz within a minute.")
 

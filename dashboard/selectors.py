@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Consent, ProgrammeTrack
 from ceremonies import outcomes as measured
+from dashboard import summary
 from partners.models import Convention, LedgerMovement
 from projects.models import (
     Decision,
@@ -109,6 +110,19 @@ def scope_of(user: User) -> Centre | Region | Province | None:
     return getattr(user, field) if field else None
 
 
+#: The rows of a model that a set of figures counts (``user_scope``, or one centre's).
+Scope = Callable[[Any], QuerySet]
+
+
+def user_scope(user: User) -> Scope:
+    return lambda model: dashboard_scope(user, model)
+
+
+def centre_scope(centre_id: int) -> Scope:
+    """Every row of one centre's files: what ``dashboard.summary`` keeps per centre."""
+    return lambda model: model.objects.filter(**{f"{PERSON_PATH[model]}centre": centre_id})
+
+
 def dashboard_scope(user: User, model: Any) -> QuerySet:
     """The rows of ``model`` whose figures a user's dashboard may count, never to be listed.
 
@@ -168,19 +182,28 @@ class _Period:
         return f"{start} – {end}"
 
 
+def in_territory(
+    queryset: QuerySet, territory: Region | Province | Centre | None, centre: str
+) -> QuerySet:
+    """The rows within ``territory``; ``centre`` leads from the model to its centre ("pk" for
+    the centres themselves)."""
+    base = "" if centre == "pk" else f"{centre}__"
+    if isinstance(territory, Region):
+        return queryset.filter(**{f"{base}province__region": territory.pk})
+    if isinstance(territory, Province):
+        return queryset.filter(**{f"{base}province": territory.pk})
+    if isinstance(territory, Centre):
+        return queryset.filter(**{centre: territory.pk})
+    return queryset
+
+
 def _narrow(queryset: QuerySet, filters: Filters) -> QuerySet:
     """Track, sector and territory; the period depends on the figure (see ``_period``)."""
     model = queryset.model
     person = PERSON_PATH[model]
     if filters.track:
         queryset = queryset.filter(**{f"{person}track": filters.track.pk})
-    territory = filters.territory
-    if isinstance(territory, Region):
-        queryset = queryset.filter(**{f"{person}centre__province__region": territory.pk})
-    elif isinstance(territory, Province):
-        queryset = queryset.filter(**{f"{person}centre__province": territory.pk})
-    elif isinstance(territory, Centre):
-        queryset = queryset.filter(**{f"{person}centre": territory.pk})
+    queryset = in_territory(queryset, filters.territory, f"{person}centre")
     if filters.sector:
         if model in (Beneficiary, Placement):
             queryset = queryset.filter(
@@ -234,10 +257,8 @@ def _share(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
 # --- Figures (one query per block) ---------------------------------------------------------
 
 
-def people_figures(user: User, filters: Filters) -> dict:
-    people = _narrow(dashboard_scope(user, Beneficiary), filters).filter(
-        _period(filters, "created_at")
-    )
+def people_figures(scope: Scope, filters: Filters) -> dict:
+    people = _narrow(scope(Beneficiary), filters).filter(_period(filters, "created_at"))
     consented = Q(pk__in=Consent.objects.filter(withdrawn_on=None).values("beneficiary"))
     figures = people.aggregate(
         registered=Count("pk"),
@@ -255,20 +276,45 @@ def people_figures(user: User, filters: Filters) -> dict:
     return figures
 
 
-def project_figures(user: User, filters: Filters, now: datetime.datetime) -> dict:
-    projects = _narrow(dashboard_scope(user, LifeProject), filters)
-    opened = _period(filters, "created_at")
+def _waiting_counts(now: datetime.datetime) -> dict[str, Any]:
+    """The projects waiting for approval, as of ``now``: aggregate expressions."""
     waiting = Q(status__in=WAITING)
-    brackets = {}
+    counts: dict[str, Any] = {
+        "waiting": Count("pk", filter=waiting),
+        "oldest_submission": Min("submitted_at", filter=waiting),
+    }
     for index, (low, high, _label) in enumerate(WAITING_BRACKETS):
         condition = waiting & Q(submitted_at__lte=now - datetime.timedelta(days=low))
         if high is not None:
             condition &= Q(submitted_at__gt=now - datetime.timedelta(days=high))
-        brackets[f"waiting_{index}"] = Count("pk", filter=condition)
+        counts[f"waiting_{index}"] = Count("pk", filter=condition)
+    return counts
+
+
+def _waiting_found(figures: dict, now: datetime.datetime) -> None:
+    """``_waiting_counts``' results, in the figures' shape (in place)."""
+    oldest = figures.pop("oldest_submission")
+    figures["longest_wait_days"] = (now - oldest).days if oldest else None
+    figures["waiting_brackets"] = [
+        (label, figures.pop(f"waiting_{index}"))
+        for index, (_low, _high, label) in enumerate(WAITING_BRACKETS)
+    ]
+
+
+def waiting_figures(scope: Scope, now: datetime.datetime) -> dict:
+    """The waiting projects alone (their partial index makes it cheap): they depend on the
+    hour, so the pre-aggregated figures (``dashboard.summary``) leave them to this query."""
+    figures = scope(LifeProject).filter(status__in=WAITING).aggregate(**_waiting_counts(now))
+    _waiting_found(figures, now)
+    return figures
+
+
+def project_figures(scope: Scope, filters: Filters, now: datetime.datetime) -> dict:
+    projects = _narrow(scope(LifeProject), filters)
+    opened = _period(filters, "created_at")
     approved = _approved(filters)
     figures = projects.aggregate(
-        waiting=Count("pk", filter=waiting),
-        oldest_submission=Min("submitted_at", filter=waiting),
+        **_waiting_counts(now),
         approved=Count("pk", filter=approved),
         approved_amount=Sum("approved_total", filter=approved, default=ZERO),
         equipped=Count(
@@ -282,24 +328,16 @@ def project_figures(user: User, filters: Filters, now: datetime.datetime) -> dic
             & _period(filters, "submitted_at"),
             default=ZERO,
         ),
-        **brackets,
         **{f"status_{s}": Count("pk", filter=opened & Q(status=s)) for s in Status.values},
     )
-    oldest = figures.pop("oldest_submission")
-    figures["longest_wait_days"] = (now - oldest).days if oldest else None
-    figures["waiting_brackets"] = [
-        (label, figures.pop(f"waiting_{index}"))
-        for index, (_low, _high, label) in enumerate(WAITING_BRACKETS)
-    ]
+    _waiting_found(figures, now)
     figures["statuses"] = [(status, figures.pop(f"status_{status.value}")) for status in Status]
     return figures
 
 
-def ledger_figures(user: User, filters: Filters) -> dict:
+def ledger_figures(scope: Scope, filters: Filters) -> dict:
     """Committed is net of releases, like a convention's own ``committed``: what stays charged."""
-    movements = _narrow(dashboard_scope(user, LedgerMovement), filters).filter(
-        _period(filters, "created_at")
-    )
+    movements = _narrow(scope(LedgerMovement), filters).filter(_period(filters, "created_at"))
     kind = LedgerMovement.Kind
     figures = movements.aggregate(
         commit=Sum("amount", filter=Q(kind=kind.COMMIT), default=ZERO),
@@ -330,11 +368,11 @@ def convention_rows(user: User, filters: Filters) -> list[dict]:
     return rows
 
 
-def track_rows(user: User, filters: Filters) -> list[dict]:
+def track_rows(scope: Scope, filters: Filters) -> list[dict]:
     """Average approved amount per beneficiary of each track (approved projects, see
     ``_approved``): the total approved divided by the number of people, not of projects."""
     rows = list(
-        _narrow(dashboard_scope(user, LifeProject), filters)
+        _narrow(scope(LifeProject), filters)
         .filter(_approved(filters))
         .values("beneficiary__track")
         .annotate(people=Count("beneficiary", distinct=True), total=Sum("approved_total"))
@@ -345,11 +383,11 @@ def track_rows(user: User, filters: Filters) -> list[dict]:
     return rows
 
 
-def outcome_figures(user: User, filters: Filters, today: datetime.date) -> dict:
+def outcome_figures(scope: Scope, filters: Filters, today: datetime.date) -> dict:
     """The follow-up workload of today, then the outcomes (``ceremonies.outcomes``) of the
     projects handed over within the period, of the placements started within it, and of the
     projects closed within it."""
-    visits = _narrow(dashboard_scope(user, FollowUpVisit), filters)
+    visits = _narrow(scope(FollowUpVisit), filters)
     pending = Q(done_on__isnull=True, project__status__in=FOLLOWED)
     figures = visits.aggregate(
         due=Count(
@@ -359,15 +397,13 @@ def outcome_figures(user: User, filters: Filters, today: datetime.date) -> dict:
         ),
         overdue=Count("pk", filter=pending & Q(due_on__lt=today)),
     )
-    projects = _narrow(dashboard_scope(user, LifeProject), filters)
+    projects = _narrow(scope(LifeProject), filters)
     handed_over = projects.filter(_period(filters, "handover_date", is_date=True))
     found = measured.project_outcomes(handed_over, today)
     figures["survival"] = found["business"]
     figures["reincarceration"] = found["reincarceration"]
     figures["employment"] = measured.employment(
-        _narrow(dashboard_scope(user, Placement), filters).filter(
-            _period(filters, "started_on", is_date=True)
-        ),
+        _narrow(scope(Placement), filters).filter(_period(filters, "started_on", is_date=True)),
         today,
     )
     closed = projects
@@ -378,9 +414,9 @@ def outcome_figures(user: User, filters: Filters, today: datetime.date) -> dict:
     return figures
 
 
-def cohort_rows(user: User, filters: Filters, today: datetime.date) -> list[measured.CohortRow]:
+def cohort_rows(scope: Scope, filters: Filters, today: datetime.date) -> list[measured.CohortRow]:
     """Projects grouped by the quarter of their handover (``ceremonies.outcomes.cohorts``)."""
-    projects = _narrow(dashboard_scope(user, LifeProject), filters)
+    projects = _narrow(scope(LifeProject), filters)
     return measured.cohorts(projects.filter(_period(filters, "handover_date", is_date=True)), today)
 
 
@@ -575,6 +611,8 @@ class Dashboard:
     tables: list[Table]
     computed_at: datetime.datetime | None = None
     cache_key: str = ""
+    #: Merged from the figures kept per centre, current after every change (not cached).
+    current: bool = False
 
     def table(self, key: str) -> Table:
         return self.tables_by_key[key]
@@ -629,28 +667,39 @@ def _cache_key(user: User, filters: Filters, today: datetime.date) -> str:
     )
 
 
-def _figures(user: User, filters: Filters) -> dict:
-    now = timezone.now()
+def scope_figures(scope: Scope, filters: Filters, now: datetime.datetime) -> dict:
+    """Every figure of ``scope`` but the conventions', computed live."""
     today = timezone.localdate(now)
-    projects = project_figures(user, filters, now)
-    conventions = convention_rows(user, filters)
+    projects = project_figures(scope, filters, now)
     return {
         "computed_at": now,
-        "people": people_figures(user, filters),
+        "people": people_figures(scope, filters),
         "projects": projects,
         "money": {
             "requested": projects["requested_amount"],
             "approved": projects["approved_amount"],
-            **ledger_figures(user, filters),
-            "conventions": conventions,
-            "costs": convention_costs(conventions, today),
-            "tracks": track_rows(user, filters),
+            **ledger_figures(scope, filters),
+            "tracks": track_rows(scope, filters),
         },
         "outcomes": {
-            **outcome_figures(user, filters, today),
-            "cohorts": cohort_rows(user, filters, today),
+            **outcome_figures(scope, filters, today),
+            "cohorts": cohort_rows(scope, filters, today),
         },
     }
+
+
+def with_conventions(figures: dict, user: User, filters: Filters) -> dict:
+    """The conventions the user may read, live: their rows hold their own totals."""
+    conventions = convention_rows(user, filters)
+    today = timezone.localdate(figures["computed_at"])
+    figures["money"]["conventions"] = conventions
+    figures["money"]["costs"] = convention_costs(conventions, today)
+    return figures
+
+
+def _figures(user: User, filters: Filters) -> dict:
+    """Every figure, computed live from the rows of the user's scope."""
+    return with_conventions(scope_figures(user_scope(user), filters, timezone.now()), user, filters)
 
 
 def build_dashboard(
@@ -658,15 +707,22 @@ def build_dashboard(
 ) -> Dashboard:
     """Every figure of the page. ``tracks`` names the tracks (the filter form has them).
 
-    At national scale the aggregates cost most of a second (docs/benchmarks.md), so the figures
-    are kept for DASHBOARD_CACHE_SECONDS per role, scope, filters and day; the page says when
-    they were computed. The tables are built from them in the reader's language."""
+    Without filters (or with a territory alone) the figures are merged from the ones kept per
+    centre (``dashboard.summary``), current after every change. Other filters compute them
+    live, which costs most of a second at national scale (docs/benchmarks.md): those are kept
+    for DASHBOARD_CACHE_SECONDS per role, scope, filters and day, and the page says when they
+    were computed. The tables are built from them in the reader's language."""
     today = timezone.localdate()
-    key = _cache_key(user, filters, today)
-    figures = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
-    if figures is None:
-        figures = _figures(user, filters)
-        if settings.DASHBOARD_CACHE_SECONDS:
+    current = summary.covers(filters)
+    if current:
+        figures, digest = summary.figures_for(user, filters)
+        # The figures themselves name the rendered page: it is reused only while they hold.
+        key = f"dashboard:{FIGURES_VERSION}:kept:{digest}"
+    else:
+        key = _cache_key(user, filters, today)
+        cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
+        figures = cached if cached is not None else _figures(user, filters)
+        if cached is None and settings.DASHBOARD_CACHE_SECONDS:
             cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
     people, projects = figures["people"], figures["projects"]
     money, outcomes = figures["money"], figures["outcomes"]
@@ -678,7 +734,16 @@ def build_dashboard(
         *cost_tables(money["conventions"], money["costs"]),
     ]
     return Dashboard(
-        filters, today, people, projects, money, outcomes, tables, figures["computed_at"], key
+        filters,
+        today,
+        people,
+        projects,
+        money,
+        outcomes,
+        tables,
+        figures["computed_at"],
+        key,
+        current=current,
     )
 
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dashboard import jobs as report_jobs
+from dashboard import summary as kept_figures
 from dashboard.forms import DashboardFilterForm
 from dashboard.reports import convention_report
 from dashboard.selectors import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard, scope_of
@@ -53,8 +54,12 @@ def home(request):
             "query": request.GET.urlencode(),
             "currency": CURRENCY_SUFFIX[resolve_language()],
             # The rendered figures are kept as long as the figures themselves (the page's
-            # 120 kB of tables and chart data cost more to render than to fetch).
-            "fragment_seconds": settings.DASHBOARD_CACHE_SECONDS,
+            # 120 kB of tables and chart data cost more to render than to fetch): current
+            # figures name their page by a digest of themselves, so it is reused exactly while
+            # they are unchanged; computed ones for DASHBOARD_CACHE_SECONDS.
+            "fragment_seconds": (
+                kept_figures.KEPT_SECONDS if dashboard.current else settings.DASHBOARD_CACHE_SECONDS
+            ),
         },
     )
 

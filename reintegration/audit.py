@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAMILIES",
+    "RECORDED",
     "SENTENCES",
     "client_address",
     "current_client_address",
@@ -28,6 +29,11 @@ __all__ = [
 ]
 
 MASK = "********"
+
+# Told of every entry, inside the change's transaction, with the object it is about (or None):
+# every change writes one, which makes this the one place to learn what changed. Apps above
+# register from their ``AppConfig.ready`` (the dashboard keeps its per-centre figures current).
+RECORDED: list[Callable[[AuditEntry, models.Model | None], None]] = []
 # What replaces free text about a person once the retention period is over.
 REDACTED = "—"
 # Field names whose values never reach the log, whatever the caller passes.
@@ -89,7 +95,7 @@ def record(
         raise ValueError(f"Unknown audit action {action!r}: add its sentence to SENTENCES.")
     if actor is not None and not actor.is_authenticated:
         actor = None
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         action=action,
         actor=actor,
         actor_label=actor_label or (actor.get_username() if actor else ""),
@@ -99,6 +105,9 @@ def record(
         changes=_mask(changes or {}),
         ip_address=current_client_address(),
     )
+    for receiver in RECORDED:
+        receiver(entry, target)
+    return entry
 
 
 def redact(*, target_type: str, target_ids: Collection[int], keys: Collection[str]) -> list[int]:

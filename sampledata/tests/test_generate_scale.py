@@ -7,14 +7,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
 from ceremonies.models import Ceremony, Handover, HandoverItem, HandoverItemSerial
+from dashboard import summary
+from dashboard.models import CentreFigures
+from dashboard.selectors import DASHBOARD_ROLES, Filters, _figures, can_view_dashboard
 from partners.models import Allocation, Contribution, Convention, LedgerMovement, Tranche
 from projects import services
 from projects.models import OPEN_STATUSES, BudgetLine, Decision, FollowUpVisit, LifeProject, Status
-from reintegration.models import User
+from reintegration.models import Centre, User
 from reintegration.tests.worlds import built_once, make_centre, make_convention
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +225,38 @@ def test_the_application_continues_after_the_generated_rows(generated):
     coordinator = User.objects.get(role="coordinator", centre=person.centre_id)
     project = services.project_create(beneficiary=person, by=coordinator, data={"title": "Atelier"})
     assert project.pk > max(LifeProject.objects.exclude(pk=project.pk).values_list("pk", flat=True))
+
+
+def test_the_dashboard_figures_are_kept_for_every_scope(generated):
+    """The generator ends by computing every centre's kept figures: each role's dashboard
+    reads them (no centre computed again) and they are the figures computed live."""
+    assert CentreFigures.objects.count() == Centre.objects.count()
+    computed = dict(CentreFigures.objects.values_list("pk", "computed_at"))
+    readers = User.objects.filter(is_active=True).order_by("pk")
+    roles = set()
+    for reader in readers:
+        if not can_view_dashboard(reader):
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            figures, _key = summary.figures_for(reader, Filters())
+        # The rows, the waiting projects, the conventions, the centres' versions, and the cost
+        # per sustained outcome when the cache (the database's here) has it not yet.
+        assert (
+            len(
+                [
+                    q
+                    for q in queries
+                    if "cache_table" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+                ]
+            )
+            <= 6
+        ), reader
+        live = _figures(reader, Filters())
+        for block in ("people", "projects", "money", "outcomes"):
+            assert figures[block] == live[block], (reader.username, block)
+        roles.add(reader.role)
+    assert roles == set(DASHBOARD_ROLES)
+    assert dict(CentreFigures.objects.values_list("pk", "computed_at")) == computed
 
 
 def test_it_refuses_a_production_database(settings):

@@ -303,6 +303,9 @@ class Command(BaseCommand):
                 writer.link_ceremonies(ceremonies)
                 _sync_people(plans)
         _refresh_statistics()
+        # No service ran, so no centre's kept dashboard figures know of the rows: compute them
+        # all (the command, since this app sits beside the dashboard, not above it).
+        call_command("refresh_dashboard", stdout=self.stdout._out)
         counts = writer.counts
         elapsed = time.perf_counter() - started
         self.stdout.write(

@@ -1,6 +1,7 @@
 from importlib import import_module
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
@@ -39,6 +40,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             for name in self.MODULES:
                 context.update(import_module(name).seed(**context))
+        # The dashboard's kept figures, computed from the demo data (some of it written
+        # without the services).
+        call_command("refresh_dashboard", stdout=self.stdout._out)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
         for user in context["users"]:
