@@ -17,6 +17,11 @@ from django.conf import settings
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 SCREENSHOTS_WANTED = os.environ.get("SCREENSHOTS") == "1"
+# Every context is opened as a person who asked their system for less motion: Bootstrap then
+# scrolls at once instead of smoothly and drops its transitions. Before each click Playwright
+# scrolls the element into view and waits until it stops moving, which with smooth scrolling
+# took up to a second per click, half of some walks. What the page shows and does is the same.
+MOTION = {"reduced_motion": "reduce"}
 # Without these, Chromium tries to reach Google's services at start-up, which a closed office
 # network refuses, slowly.
 CHROMIUM_ARGS = [
@@ -161,12 +166,12 @@ def browser(chromium, monkeypatch):
     new_context, new_page = chromium.new_context, chromium.new_page
 
     def watched_context(**options):
-        context = new_context(**options)
+        context = new_context(**{**MOTION, **options})
         watch.context(context)
         return context
 
     def watched_page(**options):
-        page = new_page(**options)
+        page = new_page(**{**MOTION, **options})
         watch.context(page.context)
         return page
 
