@@ -211,6 +211,21 @@ def screenshot(request):
     return take
 
 
+def at_each_width(page, widths, name: str, *controls: str, check=lambda: None) -> None:
+    """At each of ``widths`` in turn, the tab resized as a person resizes a window: ``check()``
+    reads the page, each of ``controls`` (selectors) gets a trial click (visible, enabled, not
+    covered by anything: what a click needs, without clicking), and a screenshot is taken as
+    ``{name}-{width}``. The tab is left at the first width, where the walk goes on: a walk
+    checks every width of a step from one page load."""
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        check()
+        for control in controls:
+            page.locator(control).click(trial=True)
+        take_screenshot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": widths[0], "height": 900})
+
+
 def sign_in(page, username: str, password: str) -> None:
     """Through the sign-in page, as a person does (test_home.py). Other tests, whose subject
     comes after signing in, start signed in: ``open_as`` and ``session_cookie``."""
