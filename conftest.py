@@ -160,44 +160,18 @@ def convention(db, centre):
     return make_convention(centre)
 
 
-# The rows the migrations leave (regions and provinces, trades, programmes, the questionnaire),
-# read once the test database is set up: a list of model instances per table.
-_reference_rows: list[list] = []
-
-
 @pytest.fixture
 def reference_data(transactional_db):
     """Browser tests run against a live server, so their database is emptied after each test,
     which also removes the rows the data migrations loaded: insert them again, as they were
-    read once the database was migrated, with their primary keys, one statement per table and
-    all in one transaction. (Running the migrations' loading functions again, which look up
-    and update each row, took a third of a second per test.) A table that still holds its
-    rows (no test emptied the database yet) is left as it is."""
-    from django.db import transaction
+    read once the database was migrated (``REFERENCE_ROWS``), one statement per table and all
+    in one transaction. (Running the migrations' loading functions again, which look up and
+    update each row, took a third of a second per test.) If the tables still hold their rows
+    (no test emptied the database yet), nothing is inserted."""
+    from reintegration.tests.worlds import REFERENCE_ROWS, insert_again
 
-    with transaction.atomic():
-        for rows in _reference_rows:
-            model = type(rows[0])
-            if not model._base_manager.exists():
-                model._base_manager.bulk_create(rows)
-
-
-def _read_reference_rows() -> list[list]:
-    """Every row of the freshly migrated database, but for the content types and permissions,
-    which the flush keeps (see ``_flush_keeps_content_types_and_permissions``)."""
-    from django.apps import apps
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
-
-    tables = [
-        list(model._base_manager.order_by("pk"))
-        for model in apps.get_models(include_auto_created=True)
-        if model not in (ContentType, Permission)
-        and model._meta.managed
-        and not model._meta.proxy
-        and not model._meta.parents  # bulk_create cannot insert those
-    ]
-    return [rows for rows in tables if rows]
+    if not type(REFERENCE_ROWS[0][0])._base_manager.exists():
+        insert_again(REFERENCE_ROWS)
 
 
 @pytest.fixture
@@ -280,7 +254,9 @@ def django_db_setup(
             serialized_aliases=serialized_aliases,
             keepdb=keepdb,
         )
-        _reference_rows[:] = _read_reference_rows()
+        from reintegration.tests.worlds import REFERENCE_ROWS, every_row
+
+        REFERENCE_ROWS[:] = every_row()
     if template is not None and not keepdb:
         # Another worker may be writing the same file: write aside, then rename.
         partial = template.with_suffix(f".{os.getpid()}.partial")
