@@ -260,6 +260,13 @@ def open_as(browser, live_server, username: str, width=1280, height=900, timeout
     return page
 
 
+@pytest.fixture(scope="module")
+def module_world() -> dict:
+    """The rows a module's tests start from alike, kept between them: see
+    ``reintegration.tests.worlds.built_once_committed``."""
+    return {}
+
+
 class JobWorker:
     """The background worker (django-tasks' ``db_worker``) in a thread of the test process,
     against the live server's database: the pages start jobs, this runs them, as a worker
