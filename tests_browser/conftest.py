@@ -19,8 +19,9 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 SCREENSHOTS_WANTED = os.environ.get("SCREENSHOTS") == "1"
 # Every context is opened as a person who asked their system for less motion: Bootstrap then
 # scrolls at once instead of smoothly and drops its transitions. Before each click Playwright
-# scrolls the element into view and waits until it stops moving, which with smooth scrolling
-# took up to a second per click, half of some walks. What the page shows and does is the same.
+# scrolls the element into view and waits until it stops moving: in the referral walks, clicks
+# and scrolls waited 12 to 14 s with smooth scrolling, 6 to 8 s without. What the page shows
+# and does is the same.
 MOTION = {"reduced_motion": "reduce"}
 # Without these, Chromium tries to reach Google's services at start-up, which a closed office
 # network refuses, slowly.
