@@ -17,6 +17,12 @@ from django.conf import settings
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 SCREENSHOTS_WANTED = os.environ.get("SCREENSHOTS") == "1"
+# Every context is opened as a person who asked their system for less motion: Bootstrap then
+# scrolls at once instead of smoothly and drops its transitions. Before each click Playwright
+# scrolls the element into view and waits until it stops moving: in the referral walks, clicks
+# and scrolls waited 12 to 14 s with smooth scrolling, 6 to 8 s without. What the page shows
+# and does is the same.
+MOTION = {"reduced_motion": "reduce"}
 # Without these, Chromium tries to reach Google's services at start-up, which a closed office
 # network refuses, slowly.
 CHROMIUM_ARGS = [
@@ -161,12 +167,12 @@ def browser(chromium, monkeypatch):
     new_context, new_page = chromium.new_context, chromium.new_page
 
     def watched_context(**options):
-        context = new_context(**options)
+        context = new_context(**{**MOTION, **options})
         watch.context(context)
         return context
 
     def watched_page(**options):
-        page = new_page(**options)
+        page = new_page(**{**MOTION, **options})
         watch.context(page.context)
         return page
 
@@ -206,6 +212,21 @@ def screenshot(request):
     return take
 
 
+def at_each_width(page, widths, name: str, *controls: str, check=lambda: None) -> None:
+    """At each of ``widths`` in turn, the tab resized as a person resizes a window: ``check()``
+    reads the page, each of ``controls`` (selectors) gets a trial click (visible, enabled, not
+    covered by anything: what a click needs, without clicking), and a screenshot is taken as
+    ``{name}-{width}``. The tab is left at the first width, where the walk goes on: a walk
+    checks every width of a step from one page load."""
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        check()
+        for control in controls:
+            page.locator(control).click(trial=True)
+        take_screenshot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": widths[0], "height": 900})
+
+
 def sign_in(page, username: str, password: str) -> None:
     """Through the sign-in page, as a person does (test_home.py). Other tests, whose subject
     comes after signing in, start signed in: ``open_as`` and ``session_cookie``."""
@@ -238,6 +259,13 @@ def open_as(browser, live_server, username: str, width=1280, height=900, timeout
     page = context.new_page()
     page.set_default_timeout(timeout)
     return page
+
+
+@pytest.fixture(scope="module")
+def module_world() -> dict:
+    """The rows a module's tests start from alike, kept between them: see
+    ``reintegration.tests.worlds.built_once_committed``."""
+    return {}
 
 
 class JobWorker:

@@ -1,7 +1,12 @@
-from django.utils import timezone
-
 from dashboard.tests.factories import make_network, populate
 from reintegration.models import User
+from reintegration.tests.worlds import (
+    built_once_committed,
+    make_centre,
+    make_convention,
+    make_elsewhere,
+    make_users,
+)
 from tests_browser import conftest
 
 CHARTS = 11
@@ -26,14 +31,23 @@ def open_page(browser, live_server, username, width=1280):
     return page
 
 
-def test_the_dashboard_draws_readable_charts_in_french_and_arabic(
-    reference_data, browser, live_server, users, elsewhere, convention, screenshot
-):
-    network = populate(make_network(users, elsewhere, convention))
-    national = users["national"]
-    User.objects.filter(pk=national.pk).update(username="hicham", language="fr")
+def build_network() -> dict:
+    """The network with its stories, built by the first test and its rows inserted again for
+    the other (built_once_committed): the staff's keys and the number of projects waiting."""
+    centre = make_centre()
+    users = make_users(centre)
+    network = populate(make_network(users, make_elsewhere(), make_convention(centre)))
     network.refresh()
     waiting = sum(1 for p in network.projects if p.status in ("submitted", "awaiting_national"))
+    return {"national": users["national"].pk, "regional": users["regional"].pk, "waiting": waiting}
+
+
+def test_the_dashboard_draws_readable_charts_in_french_and_arabic(
+    reference_data, module_world, browser, live_server, screenshot
+):
+    built = built_once_committed(module_world, build_network)
+    User.objects.filter(pk=built["national"]).update(username="hicham", language="fr")
+    waiting = built["waiting"]
 
     page = open_page(browser, live_server, "hicham")
     charts = page.evaluate(DRAWN)
@@ -63,10 +77,10 @@ def test_the_dashboard_draws_readable_charts_in_french_and_arabic(
 
 
 def test_the_dashboard_fits_a_phone_in_arabic(
-    reference_data, browser, live_server, users, elsewhere, convention, screenshot
+    reference_data, module_world, browser, live_server, screenshot
 ):
-    populate(make_network(users, elsewhere, convention), today=timezone.localdate())
-    User.objects.filter(pk=users["regional"].pk).update(username="karim", language="ar")
+    built = built_once_committed(module_world, build_network)
+    User.objects.filter(pk=built["regional"]).update(username="karim", language="ar")
     page = open_page(browser, live_server, "karim", width=390)
     charts = page.evaluate(DRAWN)
     assert all(c["drawn"] and c["fits"] for c in charts)

@@ -8,6 +8,7 @@ from ceremonies.tests.outcome_stories import build_world
 from dashboard.selectors import TABLE_KEYS
 from partners.models import Convention
 from reintegration.models import User
+from reintegration.tests.worlds import built_once_committed
 from tests_browser import conftest
 
 
@@ -20,17 +21,22 @@ def said(language: str, text: str) -> str:
 OUTCOME_CHARTS = TABLE_KEYS[TABLE_KEYS.index("survival") : TABLE_KEYS.index("costs")]
 
 
-def _world():
+def _build():
     world = build_world(timezone.localdate())
     User.objects.filter(pk=world["users"]["national"].pk).update(username="hicham", language="fr")
     User.objects.filter(pk=world["users"]["official"].pk).update(username="nadia", language="ar")
-    return world
+
+
+def _world(module_world):
+    """The same world for every test here: built by the first, its rows inserted again for the
+    others (``built_once_committed``)."""
+    built_once_committed(module_world, _build)
 
 
 def test_the_outcome_charts_open_their_tables_in_french_and_arabic(
-    reference_data, browser, live_server, screenshot
+    reference_data, module_world, browser, live_server, screenshot
 ):
-    _world()
+    _world(module_world)
     page = conftest.open_as(browser, live_server, "hicham", 1280)
     page.goto("/")
     page.wait_for_selector("[data-chart=cohort_business] canvas")
@@ -57,9 +63,9 @@ def test_the_outcome_charts_open_their_tables_in_french_and_arabic(
 
 
 def test_an_official_reads_the_outcomes_on_a_phone_in_arabic(
-    reference_data, browser, live_server, screenshot
+    reference_data, module_world, browser, live_server, screenshot
 ):
-    _world()
+    _world(module_world)
     page = conftest.open_as(browser, live_server, "nadia", 390)
     page.goto("/")
     page.wait_for_selector("[data-chart=cohort_business] canvas")
@@ -79,9 +85,9 @@ def test_an_official_reads_the_outcomes_on_a_phone_in_arabic(
 
 
 def test_the_report_shows_the_cost_and_the_reason_for_a_missing_one_in_french(
-    reference_data, browser, live_server, screenshot
+    reference_data, module_world, browser, live_server, screenshot
 ):
-    _world()
+    _world(module_world)
     page = conftest.open_as(browser, live_server, "hicham", 1280)
     young = Convention.objects.get(reference="CPDH-TNG-JEUNE")
     page.goto(f"/conventions/{young.pk}/report/")

@@ -21,6 +21,12 @@ from projects.models import FollowUpVisit
 from projects.tests.factories import charge, make_project
 from reintegration.models import User
 from reintegration.tests.pdf_stub import skip_pdf_layout
+from reintegration.tests.worlds import (
+    built_once_committed,
+    make_centre,
+    make_convention,
+    make_users,
+)
 from tests_browser.conftest import open_as, take_screenshot
 
 # Screenshots (tests_browser/conftest.py): of every page, language and width with SCREENSHOTS=1,
@@ -132,8 +138,12 @@ def person(centre, by, latin, arabic, sex="M"):
     )
 
 
-def build_world(users, centre, convention):
-    """A centre's year: projects at every stage with amounts of five to seven digits."""
+def build_world():
+    """A centre's year: projects at every stage with amounts of five to seven digits. Returns
+    the staff's usernames by role and the pages to measure."""
+    centre = make_centre()
+    users = make_users(centre)
+    convention = make_convention(centre)
     coordinator = users["coordinator"]
     national = users["national"]
     foundation = Partner.objects.create(
@@ -205,7 +215,7 @@ def build_world(users, centre, convention):
     ]
     planned = plan_ceremony(coordinator, place="قاعة الاجتماعات بعمالة طنجة أصيلة")
     ceremonies.ceremony_add_projects(ceremony=planned, by=national, project_ids=[fresh[0].pk])
-    return {
+    world = {
         "draft": draft,
         "waiting": waiting,
         "held": held,
@@ -213,10 +223,12 @@ def build_world(users, centre, convention):
         "handover": planned.handovers.get(),
         "old": old[0],
     }
+    staff = {role: user.username for role, user in users.items()}
+    return staff, pages(world, convention)
 
 
 def pages(world, convention):
-    """(name, user, address) of every page that shows amounts or a table."""
+    """(name, role, address) of every page that shows amounts or a table."""
     planned, held = world["planned"], world["held"]
     return [
         ("project-draft", "coordinator", f"/projects/{world['draft'].pk}/"),
@@ -246,22 +258,23 @@ def pages(world, convention):
 
 @pytest.mark.parametrize("language", ["ar", "fr"])
 def test_no_amount_is_ever_clipped_on_a_phone_or_a_desk(
-    language, browser, live_server, reference_data, users, centre, convention, monkeypatch
+    language, browser, live_server, reference_data, module_world, monkeypatch
 ):
     # The held ceremony's certificates are issued, their PDFs never read here: their layout is
-    # skipped (reintegration/tests/pdf_stub.py).
+    # skipped (reintegration/tests/pdf_stub.py). The world is built by the first language's
+    # test, its rows inserted again for the other's (built_once_committed).
     skip_pdf_layout(monkeypatch)
-    world = build_world(users, centre, convention)
-    User.objects.filter(pk__in=[u.pk for u in users.values()]).update(language=language)
+    staff, addresses = built_once_committed(module_world, build_world)
+    User.objects.filter(username__in=staff.values()).update(language=language)
     found = {}
     problems = []
     # One tab per person, signed in once. Each page is loaded once on a phone's screen, then the
     # same tab is widened to an office screen, as the duplicate warning's test does: the layout
     # is the stylesheet's, which a change of width applies again.
     tabs = {}
-    for name, role, address in pages(world, convention):
+    for name, role, address in addresses:
         if role not in tabs:
-            tabs[role] = open_as(browser, live_server, users[role].username, WIDTHS[0])
+            tabs[role] = open_as(browser, live_server, staff[role], WIDTHS[0])
         page = tabs[role]
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         response = page.goto(address)

@@ -14,7 +14,7 @@ from projects.tests.referral_factories import days_ago, make_service, place
 from reintegration.models import User
 from reintegration.tests.factories import UserFactory
 from reintegration.tests.worlds import make_centre, make_convention
-from tests_browser.conftest import open_as
+from tests_browser.conftest import at_each_width, open_as
 
 TEXTS = {
     "ar": {"recorded": "تم تسجيل التوجيه", "accepted": "قبلها الشريك", "achieved": "تحققت"},
@@ -58,20 +58,29 @@ def world(language):
     return samira, person, workshop
 
 
-@pytest.mark.parametrize(
-    ("language", "width"), [("ar", 1280), ("ar", 390), ("fr", 1280), ("fr", 390)]
-)
+# Each language walks once, at its first width; at every step the same tab is resized to the
+# other width, where what the step reads is read again and what it fills in or clicks is checked
+# usable (``at_each_width``).
+WIDTHS = {"ar": (390, 1280), "fr": (1280, 390)}
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
 def test_a_coordinator_refers_a_person_and_records_the_answer_then_the_outcome(
-    browser, live_server, reference_data, screenshot, language, width
+    browser, live_server, reference_data, language
 ):
     samira, person, workshop = world(language)
     texts = TEXTS[language]
-    shot = f"{language}-{width}"
-    page = open_as(browser, live_server, samira.username, width=width)
+    widths = WIDTHS[language]
+    page = open_as(browser, live_server, samira.username, width=widths[0])
+
+    def at_both_widths(name, *controls, check=lambda: None):
+        at_each_width(page, widths, f"{name}-{language}", *controls, check=check)
+
     page.goto(f"/beneficiaries/{person.pk}/")
     assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
     section = page.locator("#referrals")
     assert section.locator("#placement-rows tbody tr").count() == 1
+    at_both_widths("referral-start", "#refer")
 
     # Refer: the service starts empty; a missing choice keeps what was typed.
     go(page, "#refer")
@@ -82,10 +91,17 @@ def test_a_coordinator_refers_a_person_and_records_the_answer_then_the_outcome(
     assert page.locator("#id_service.is-invalid").count() == 1
     page.select_option("[name=service]", str(workshop.pk))
     page.fill("[name=referred_on]", days_ago(10).strftime("%d/%m/%Y"))
-    screenshot(f"referral-create-{shot}", page)
+    at_both_widths(
+        "referral-create", "[name=request]", "[name=service]", "[name=referred_on]", "#save"
+    )
     go(page, "#save")
-    assert texts["recorded"] in page.locator("main").inner_text()
+
+    def recorded():
+        assert texts["recorded"] in page.locator("main").inner_text()
+
     referral = Referral.objects.get()
+    answer = f"#referral-rows a[href='/projects/referrals/{referral.pk}/answer/']"
+    at_both_widths("referral-recorded", answer, check=recorded)
     assert (referral.status, referral.service, referral.referred_on) == (
         "requested",
         workshop,
@@ -93,20 +109,25 @@ def test_a_coordinator_refers_a_person_and_records_the_answer_then_the_outcome(
     )
 
     # The partner accepted.
-    go(page, f"#referral-rows a[href='/projects/referrals/{referral.pk}/answer/']")
+    go(page, answer)
     assert page.locator("[name=answer]").input_value() == ""
     page.select_option("[name=answer]", "accepted")
     page.fill("[name=answered_on]", days_ago(7).strftime("%d/%m/%Y"))
-    screenshot(f"referral-answer-{shot}", page)
+    at_both_widths("referral-answer", "[name=answer]", "[name=answered_on]", "#save")
     go(page, "#save")
-    assert texts["accepted"] in page.locator("#referral-rows").inner_text()
+
+    def accepted():
+        assert texts["accepted"] in page.locator("#referral-rows").inner_text()
+
+    outcome = f"#referral-rows a[href='/projects/referrals/{referral.pk}/outcome/']"
+    at_both_widths("referral-accepted", outcome, check=accepted)
 
     # The workshop is over: achieved.
-    go(page, f"#referral-rows a[href='/projects/referrals/{referral.pk}/outcome/']")
+    go(page, outcome)
     assert page.locator("[name=outcome]").input_value() == ""
     page.select_option("[name=outcome]", "achieved")
     page.fill("[name=comment]", "حضر جميع الحصص وأعد سيرته الذاتية.")
-    screenshot(f"referral-outcome-{shot}", page)
+    at_both_widths("referral-outcome", "[name=outcome]", "[name=comment]", "#save")
     go(page, "#save")
     referral.refresh_from_db()
     assert (referral.status, referral.outcome, referral.outcome_on) == (
@@ -114,9 +135,12 @@ def test_a_coordinator_refers_a_person_and_records_the_answer_then_the_outcome(
         "achieved",
         timezone.localdate(),
     )
-    assert texts["achieved"] in page.locator("#referral-rows").inner_text()
-    page.locator("#referrals").scroll_into_view_if_needed()
-    screenshot(f"referral-file-{shot}", page)
+
+    def achieved():
+        assert texts["achieved"] in page.locator("#referral-rows").inner_text()
+        page.locator("#referrals").scroll_into_view_if_needed()
+
+    at_both_widths("referral-file", check=achieved)
     page.context.close()
 
 

@@ -19,9 +19,13 @@ from tests_browser import conftest
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
-@pytest.mark.parametrize(("language", "width"), [("ar", 390), ("fr", 1280), ("ar", 1280)])
+# Arabic on a phone and on a desk, in one walk: each step is read at both widths, the tab
+# resized (``at_each_width``); French on a desk.
+@pytest.mark.parametrize(
+    ("language", "widths"), [("ar", (390, 1280)), ("fr", (1280,))], ids=["ar", "fr"]
+)
 def test_a_coordinator_works_from_the_today_panel(
-    reference_data, browser, live_server, users, centre, convention, language, width, screenshot
+    reference_data, browser, live_server, users, centre, convention, language, widths
 ):
     coordinator = users["coordinator"]
     User.objects.filter(pk=coordinator.pk).update(username="samira", language=language)
@@ -36,31 +40,33 @@ def test_a_coordinator_works_from_the_today_panel(
     unread = Notification.objects.filter(recipient=coordinator, read_at=None).count()
     assert unread == 3
 
-    page = conftest.open_as(browser, live_server, "samira", width=width)
+    page = conftest.open_as(browser, live_server, "samira", width=widths[0])
     page.goto("/")
     visits = page.locator("#today-visits")
-    assert visits.locator(".today-count").inner_text() == "2"
-    assert page.locator("#today-returned .today-count").inner_text() == "1"
-    # The panel comes before the figures.
-    panel_top = page.locator("#today").bounding_box()["y"]
-    assert panel_top < page.locator("#dashboard").bounding_box()["y"]
     first = visits.locator(".today-item").first
-    name = "فاطمة الزهراء" if language == "ar" else "Fatima Zahra"
-    assert name in first.inner_text()
-    assert "06 12 34 56 78" in first.inner_text()
-    assert page.evaluate(NO_SIDEWAYS_SCROLL)
-    screenshot(f"today-{language}-{width}", page)
-
     visit = FollowUpVisit.objects.filter(done_on=None).order_by("due_on").first()
     visit_page = f"/projects/{visit.project_id}/visits/{visit.pk}/"
     # The system wrote a task for the overdue visit: it is in the day's tasks, leading to the
     # same page.
     task = Task.objects.get(kind="visit_due", subject=f"visit:{visit.pk}")
     assert (task.status, task.assignee) == (Task.Status.OPEN, coordinator)
-    assert page.locator(f"#today-tasks a[href='{visit_page}']").count() == 1
-    link = first.locator("a.fw-semibold")
-    assert link.get_attribute("href") == visit_page
-    link.click()
+
+    def panel():
+        assert visits.locator(".today-count").inner_text() == "2"
+        assert page.locator("#today-returned .today-count").inner_text() == "1"
+        # The panel comes before the figures.
+        panel_top = page.locator("#today").bounding_box()["y"]
+        assert panel_top < page.locator("#dashboard").bounding_box()["y"]
+        name = "فاطمة الزهراء" if language == "ar" else "Fatima Zahra"
+        assert name in first.inner_text()
+        assert "06 12 34 56 78" in first.inner_text()
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        assert page.locator(f"#today-tasks a[href='{visit_page}']").count() == 1
+        assert first.locator("a.fw-semibold").get_attribute("href") == visit_page
+
+    link = "#today-visits .today-item >> nth=0 >> a.fw-semibold"
+    conftest.at_each_width(page, widths, f"today-{language}", link, check=panel)
+    first.locator("a.fw-semibold").click()
     page.wait_for_selector("#id_kind")
     page.fill("#id_done_on", timezone.localdate().strftime("%d/%m/%Y"))
     page.select_option("#id_kind", "phone")
@@ -70,21 +76,36 @@ def test_a_coordinator_works_from_the_today_panel(
     page.wait_for_load_state("domcontentloaded")
     assert page.url.endswith(f"/projects/{visit.project_id}/")
     page.goto("/")
-    assert page.locator("#today-visits .today-count").inner_text() == "1"
-    # Recording the visit settled its task: it left the day's tasks.
-    assert page.locator(f"#today-tasks a[href='{visit_page}']").count() == 0
+    bell = page.locator("#notification-badge")
+
+    def after_the_visit():
+        assert page.locator("#today-visits .today-count").inner_text() == "1"
+        # Recording the visit settled its task: it left the day's tasks.
+        assert page.locator(f"#today-tasks a[href='{visit_page}']").count() == 0
+        assert bell.is_visible()
+        assert page.locator("#notification-count").inner_text() == "3"
+        assert "3" in bell.get_attribute("aria-label")
+
+    conftest.at_each_width(
+        page, widths, f"today-after-{language}", "#notification-badge", check=after_the_visit
+    )
     task.refresh_from_db()
     assert task.status == Task.Status.SETTLED
 
-    bell = page.locator("#notification-badge")
-    assert bell.is_visible()
-    assert page.locator("#notification-count").inner_text() == "3"
-    assert "3" in bell.get_attribute("aria-label")
     bell.click()
     page.wait_for_selector("#notifications")
-    assert page.locator("#notifications .notification-unread").count() == 3
-    assert page.evaluate(NO_SIDEWAYS_SCROLL)
-    screenshot(f"notifications-{language}-{width}", page)
+
+    def notifications():
+        assert page.locator("#notifications .notification-unread").count() == 3
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+    conftest.at_each_width(
+        page,
+        widths,
+        f"notifications-{language}",
+        "#notifications li a >> nth=0",
+        check=notifications,
+    )
     page.locator("#notifications li a").first.click()
     page.wait_for_load_state("domcontentloaded")
     assert page.url.endswith(f"/projects/{returned.pk}/")

@@ -46,6 +46,70 @@ def built_once(django_db_blocker, tmp_path_factory, build: Callable[[], T]) -> I
             atomic.__exit__(None, None, None)
 
 
+# --- Rows kept for tests on a live server ----------------------------------------------------
+# Tests on a live server commit, and the flush after each empties the database: what several of
+# them need alike is read once as rows (model instances, a list per table) and inserted again,
+# with the same primary keys, one statement per table.
+
+# The rows the migrations leave (regions and provinces, trades, programmes, the questionnaire),
+# read by conftest.py once the test database is set up; ``reference_data`` inserts them again.
+REFERENCE_ROWS: list[list] = []
+
+
+def every_row() -> list[list]:
+    """Every row of the database, a list per table, but for the content types and permissions,
+    which the flush keeps (conftest.py)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    tables = [
+        list(model._base_manager.order_by("pk"))
+        for model in apps.get_models(include_auto_created=True)
+        if model not in (ContentType, Permission)
+        and model._meta.managed
+        and not model._meta.proxy
+        and not model._meta.parents  # bulk_create cannot insert those
+    ]
+    return [rows for rows in tables if rows]
+
+
+def insert_again(tables: list[list]) -> None:
+    """Inserts rows read by ``every_row`` into the tables they came from, with their keys."""
+    with transaction.atomic():
+        for rows in tables:
+            type(rows[0])._base_manager.bulk_create(rows)
+
+
+def _values(row) -> list:
+    return [getattr(row, field.attname) for field in row._meta.concrete_fields]
+
+
+def built_once_committed(kept: dict, build: Callable[[], T]) -> T:
+    """For a module whose tests on a live server start from the same data. The first test
+    builds it with ``build()`` (through the services, as any test), in one transaction, and
+    every row it wrote is read into ``kept`` (a module-scoped dict), with what ``build()``
+    returned; each later test, its database emptied by the flush and the reference data back,
+    inserts those rows again and gets the same value back. So ``build()`` returns plain values
+    (primary keys, names), never model instances, which a test could change for the next. The
+    build starts from the reference data alone and may not change them."""
+    if kept:
+        insert_again(kept["rows"])
+        return kept["built"]
+    with transaction.atomic():  # one commit, not one per service call
+        built = build()
+    reference = {(type(row), row.pk): _values(row) for rows in REFERENCE_ROWS for row in rows}
+    written = []
+    for rows in every_row():
+        changed = [
+            row for row in rows if reference.get((type(row), row.pk), _values(row)) != _values(row)
+        ]
+        assert not changed, f"the build changed reference rows, which are not kept: {changed}"
+        written.append([row for row in rows if (type(row), row.pk) not in reference])
+    kept.update(rows=[rows for rows in written if rows], built=built)
+    return built
+
+
 # The people and places most tests share; the fixtures of the same names in conftest.py return
 # them for one test, modules with a world of their own build them once with it.
 
