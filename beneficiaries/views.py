@@ -241,7 +241,8 @@ def beneficiary_detail(request, pk):
         file_number=beneficiary.file_number,
         detention_records=int(detention is not None),
     )
-    projects = list(beneficiary.projects.select_related("trade"))
+    # What the page lists of each project; the timeline needs their keys.
+    projects = list(beneficiary.projects.only("beneficiary", "title", "status", "requested_total"))
     needs_latest, needs_previous = assessments.latest_two(beneficiary)
     return render(
         request,
@@ -257,7 +258,7 @@ def beneficiary_detail(request, pk):
             "detention": detention,
             "can_view_detention": can_view_detention,
             "consents": beneficiary.consents.select_related("text", "collected_by"),
-            "documents": beneficiary.documents.select_related("uploaded_by"),
+            "documents": beneficiary.documents.all(),
             "timeline": _timeline(beneficiary, projects)[:50],
             "projects": projects,
             "document_form": DocumentForm(),
