@@ -92,7 +92,7 @@ class BeneficiaryQuerySet(ScopedQuerySet):
     def without_consent(self):
         return self.exclude(pk__in=_holding_consents().values("beneficiary"))
 
-    def with_consent_flag(self):
+    def with_consent_flag(self) -> "BeneficiaryQuerySet":
         """Each file with ``has_consent``, read in the same query."""
         return self.annotate(
             has_consent=Exists(_holding_consents().filter(beneficiary=OuterRef("pk")))
