@@ -114,7 +114,7 @@ def prepare(runs: int, seed: int) -> tuple[str, dict[str, list[int]]]:
 
 
 @contextlib.contextmanager
-def authenticator_apps():
+def authenticator_apps(usernames=USERS):
     """Each benchmark account with a confirmed authenticator app for the run: the one it has,
     or one made here and removed at the end."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -122,7 +122,7 @@ def authenticator_apps():
     from reintegration.models import User
 
     made = []
-    for username in USERS:
+    for username in usernames:
         user = User.objects.get(username=username)
         if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             made.append(TOTPDevice.objects.create(user=user, name="benchmark", confirmed=True))

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -87,10 +87,20 @@ class BeneficiaryQuerySet(ScopedQuerySet):
 
     # A file's consent holds while one given consent is not withdrawn (law 09-08 art. 4).
     def consented(self):
-        return self.filter(pk__in=Consent.objects.filter(withdrawn_on=None).values("beneficiary"))
+        return self.filter(pk__in=_holding_consents().values("beneficiary"))
 
     def without_consent(self):
-        return self.exclude(pk__in=Consent.objects.filter(withdrawn_on=None).values("beneficiary"))
+        return self.exclude(pk__in=_holding_consents().values("beneficiary"))
+
+    def with_consent_flag(self) -> "BeneficiaryQuerySet":
+        """Each file with ``has_consent``, read in the same query."""
+        return self.annotate(
+            has_consent=Exists(_holding_consents().filter(beneficiary=OuterRef("pk")))
+        )
+
+
+def _holding_consents() -> models.QuerySet:
+    return Consent.objects.filter(withdrawn_on=None)
 
 
 class Beneficiary(models.Model):

@@ -93,14 +93,38 @@ def _file_count(request, queryset) -> int:
     return count
 
 
+# What a row of the list shows; the rest of the file is not read.
+LIST_COLUMNS = (
+    "file_number",
+    "first_name_ar",
+    "last_name_ar",
+    "first_name_latin",
+    "last_name_latin",
+    "sex",
+    "status",
+    "archived_at",
+    "created_at",
+    "track__name_ar",
+    "track__name_fr",
+    "centre__code",
+)
+
+
+def _list_rows(pks: list[int]) -> dict[int, Beneficiary]:
+    """The list's rows by primary key (already chosen within the user's scope and filters),
+    with ``has_consent`` read in the same query: one query for the page."""
+    return (
+        Beneficiary.objects.select_related("centre", "track")
+        .only(*LIST_COLUMNS)
+        .with_consent_flag()
+        .in_bulk(pks)
+    )
+
+
 @requires(permissions.can_view_beneficiaries)
 def beneficiary_list(request):
     form = SearchForm(request.GET or None, user=request.user)
-    queryset = form.filter(
-        Beneficiary.objects.visible_to(request.user).select_related(
-            "centre", "track", "residence_province"
-        )
-    )
+    queryset = form.filter(Beneficiary.objects.visible_to(request.user))
     # Paginate on primary keys, then load the page's rows with their joins: a deep page then
     # skips bare ids instead of joining every skipped row (docs/benchmarks.md).
     page = paginate(
@@ -109,13 +133,9 @@ def beneficiary_list(request):
         paginator_class=_KeptCountPaginator,
         count=_file_count(request, queryset),
     )
-    rows = queryset.in_bulk(list(page.object_list))
+    rows = _list_rows(list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list]
-    consented = set(
-        Beneficiary.objects.filter(pk__in=[b.pk for b in page.object_list])
-        .consented()
-        .values_list("pk", flat=True)
-    )
+    consented = {b.pk for b in page.object_list if b.has_consent}
     return render(
         request,
         "beneficiaries/list.html",
@@ -221,7 +241,8 @@ def beneficiary_detail(request, pk):
         file_number=beneficiary.file_number,
         detention_records=int(detention is not None),
     )
-    projects = list(beneficiary.projects.select_related("trade"))
+    # What the page lists of each project; the timeline needs their keys.
+    projects = list(beneficiary.projects.only("beneficiary", "title", "status", "requested_total"))
     needs_latest, needs_previous = assessments.latest_two(beneficiary)
     return render(
         request,
@@ -237,7 +258,7 @@ def beneficiary_detail(request, pk):
             "detention": detention,
             "can_view_detention": can_view_detention,
             "consents": beneficiary.consents.select_related("text", "collected_by"),
-            "documents": beneficiary.documents.select_related("uploaded_by"),
+            "documents": beneficiary.documents.all(),
             "timeline": _timeline(beneficiary, projects)[:50],
             "projects": projects,
             "document_form": DocumentForm(),

@@ -106,9 +106,9 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_files(
         BeneficiaryFactory(centre=centre, by=users["coordinator"])
     client.force_login(users["national"])
     # session, user, the filter choices (centres, tracks, provinces), the count kept in the
-    # cache (a query with the default database cache), count, page ids, page rows, consents,
-    # the top bar's unread notifications
-    with django_assert_max_num_queries(14):
+    # cache (a query with the default database cache), count, page ids, page rows with their
+    # consents, the top bar's unread notifications
+    with django_assert_max_num_queries(13):
         assert client.get("/beneficiaries/?q=fatima").status_code == 200
 
 
