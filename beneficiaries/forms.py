@@ -383,7 +383,9 @@ class SearchForm(forms.Form):
                 continue  # a lone "el" or "ال": names written without it must match too
             # The typed spelling, or any other of the same name (beneficiaries.names).
             matches = Q(search_text__contains=term)
-            if key and key != term:
+            # A word with a digit is a number (CIN, file number): its letters alone ("j" of
+            # "J812503", "tng" of a file number) would match thousands of unrelated files.
+            if key and key != term and not any(char.isdigit() for char in term):
                 matches |= Q(search_text__contains=key)
             queryset = queryset.filter(matches)
         for field in ("status", "sex"):

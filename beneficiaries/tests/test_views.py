@@ -74,6 +74,27 @@ def test_search_finds_a_file_by_any_spelling_or_number(client, users, centre, qu
         assert len(found) == 1
 
 
+def test_a_cin_or_file_number_finds_that_file_and_no_name_sharing_its_letters(
+    client, users, centre
+):
+    person = BeneficiaryFactory(centre=centre, by=users["coordinator"], cin="AB1234")
+    # Another file of the same centre (same file number prefix) whose name holds "ab".
+    other = BeneficiaryFactory(
+        centre=centre,
+        by=users["coordinator"],
+        first_name_ar="عبد القادر",
+        first_name_latin="Abdelkader",
+        cin="K998877",
+        phone="",
+    )
+    client.force_login(users["coordinator"])
+    assert listed(client, "?q=AB1234") == [person.file_number]
+    assert listed(client, f"?q={person.file_number}") == [person.file_number]
+    assert listed(client, f"?q={other.file_number.lower()}") == [other.file_number]
+    # A name is still found by its key, whatever its spelling.
+    assert listed(client, "?q=abdelkader") == [other.file_number]
+
+
 def test_filters_combine(client, users, centre):
     woman = BeneficiaryFactory(centre=centre, by=users["coordinator"])
     BeneficiaryFactory(centre=centre, by=users["coordinator"], sex="M", first_name_latin="Ali")
