@@ -429,3 +429,31 @@ def test_a_user_without_a_dashboard_counts_nothing(world):
     assert not summary.centres_of(gone, Filters()).exists()
     assert kept(gone)["people"]["registered"] == 0
     assert kept(readers[0])["people"]["registered"] > 0
+
+
+def test_the_worker_brings_a_changed_centre_current_before_its_next_reader(
+    world, django_capture_on_commit_callbacks, run_jobs
+):
+    """After a change commits, the background task recomputes the centre: the national reader
+    then merges current rows, with the change counted, and recomputes no centre."""
+    network, readers = world
+    national, coordinator = readers[0], network.staff["TNG"]["coordinator"]
+    before = kept(national)["people"]["registered"]
+    with CaptureQueriesContext(connection) as current:
+        kept(national)
+    with django_capture_on_commit_callbacks(execute=True):
+        BeneficiaryFactory(centre=network.centres["TNG"], by=coordinator)
+    row = CentreFigures.objects.get(pk=network.centres["TNG"].pk)
+    assert row.computed_version != row.version  # stale until the worker runs
+    run_jobs()
+    row.refresh_from_db()
+    assert row.computed_version == row.version
+    computed_at = row.computed_at
+    assert kept(national)["people"]["registered"] == before + 1
+    row.refresh_from_db()
+    assert row.computed_at == computed_at  # the reader recomputed nothing
+    # (That first read computed the cost per sustained outcome again, whose key holds every
+    # centre's version; the next read costs what a read of current rows costs.)
+    with CaptureQueriesContext(connection) as after:
+        kept(national)
+    assert len(after) == len(current)
