@@ -50,6 +50,7 @@ from django.utils import timezone
 
 from beneficiaries.assessments import DomainCounts, domain_counts, needs_by_domain
 from beneficiaries.models import Beneficiary
+from beneficiaries.needs import DOMAINS
 from ceremonies import outcomes as measured
 from ceremonies.models import Ceremony, Handover
 from dashboard import selectors as live
@@ -109,6 +110,9 @@ def parts_of(figures: dict) -> dict[str, Part]:
     return {key: value for key, value in parts.items() if value}
 
 
+SCORES = ("red", "amber", "green")
+
+
 def needs_parts(centre_id: int) -> dict[str, Part]:
     """The needs by domain of one centre's open files, as parts (two queries)."""
     rows = needs_by_domain(Beneficiary.objects.filter(centre=centre_id))
@@ -118,14 +122,11 @@ def needs_parts(centre_id: int) -> dict[str, Part]:
     return {key: value for key, value in parts.items() if value}
 
 
-SCORES = ("red", "amber", "green")
-
-
 def needs_rows(parts: Counter) -> list[DomainCounts]:
     """The needs by domain of the sum of some centres' parts."""
     scored = {
         (domain, score): int(parts[f"{NEEDS}{domain}:{score}"])
-        for domain in {key.split(":")[1] for key in parts if key.startswith(NEEDS)}
+        for domain in DOMAINS
         for score in SCORES
     }
     return domain_counts(scored, int(parts[NEEDS_OPEN]))
