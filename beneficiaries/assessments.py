@@ -306,18 +306,22 @@ def needs_by_domain(people: QuerySet[Beneficiary]) -> list[DomainCounts]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    by_domain: dict[str, dict[str, int]] = {domain: {} for domain in needs.DOMAINS}
-    for row in counted:
-        by_domain.setdefault(row["domain"], {})[row["score"]] = row["n"]
-    total = people.count()
-    return [
-        DomainCounts(
-            domain,
-            red=scores.get(needs.Score.RED, 0),
-            amber=scores.get(needs.Score.AMBER, 0),
-            green=scores.get(needs.Score.GREEN, 0),
-            none=total - sum(scores.values()),
+    scored = {(row["domain"], row["score"]): row["n"] for row in counted}
+    return domain_counts(scored, people.count())
+
+
+def domain_counts(scored: Mapping[tuple[str, str], int], people: int) -> list[DomainCounts]:
+    """The rows of ``needs_by_domain`` from how many of ``people`` open files have each
+    (domain, score) on their latest assessment: the dashboard adds these up centre by centre."""
+    rows = []
+    for domain in needs.DOMAINS:
+        red, amber, green = (
+            scored.get((domain, score), 0)
+            for score in (needs.Score.RED.value, needs.Score.AMBER.value, needs.Score.GREEN.value)
         )
-        for domain, scores in by_domain.items()
-        if domain in needs.DOMAINS
-    ]
+        rows.append(
+            DomainCounts(
+                domain, red=red, amber=amber, green=green, none=people - red - amber - green
+            )
+        )
+    return rows

@@ -1,14 +1,11 @@
 import datetime
-import html
 import re
 
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries import needs
@@ -25,7 +22,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.services import EDITABLE_FIELDS, sniff_upload
 from reintegration.formatting import format_phone
-from reintegration.forms import DateInput
+from reintegration.forms import DateInput, ListSelect
 from reintegration.models import Centre, Province, Role
 from reintegration.numbers import numbers_formfield
 from reintegration.territories import lazy_province_choices
@@ -280,32 +277,6 @@ class ArchiveForm(forms.Form):
         widget=forms.TextInput(),
         error_messages={"required": _("Say why the file is archived.")},
     )
-
-
-class ListSelect(forms.Select):
-    """A select whose options are written in Python. Django renders every option through its
-    own template, about 0.1 ms each: 11 ms for the 83 provinces on every list page
-    (docs/benchmarks.md). Same markup, escaped the same way; grouped choices are left to
-    Django."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        # iter(): list() would first ask a model choice iterator its length, one COUNT query.
-        choices = list(iter(self.choices))
-        if any(isinstance(label, list | tuple) for _value, label in choices):
-            return super().render(name, value, attrs, renderer)
-        chosen = self.format_value(value)
-        options, selected = [], False
-        for option_value, label in choices:
-            option_value = "" if option_value is None else str(option_value)
-            mark = ""
-            if not selected and option_value in chosen:
-                mark, selected = " selected", True
-            text = html.escape(str(label))
-            options.append(f'<option value="{html.escape(option_value)}"{mark}>{text}</option>')
-        attributes = flatatt(self.build_attrs(self.attrs, attrs))
-        return mark_safe(  # noqa: S308 (every value above is escaped)
-            f'<select name="{html.escape(name)}"{attributes}>{"".join(options)}</select>'
-        )
 
 
 class SearchForm(forms.Form):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.models import ProgrammeTrack
 from dashboard.selectors import Filters
 from projects.models import Sector
-from reintegration.forms import DateInput
+from reintegration.forms import DateInput, ListSelect
 from reintegration.models import Centre, Role
 from reintegration.territories import name_order
 
@@ -19,9 +19,9 @@ class DashboardFilterForm(forms.Form):
 
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    track = forms.ChoiceField(label=_("Programme track"), required=False)
-    sector = forms.ChoiceField(label=_("Sector"), required=False)
-    territory = forms.ChoiceField(label=_("Territory"), required=False)
+    track = forms.ChoiceField(label=_("Programme track"), required=False, widget=ListSelect)
+    sector = forms.ChoiceField(label=_("Sector"), required=False, widget=ListSelect)
+    territory = forms.ChoiceField(label=_("Territory"), required=False, widget=ListSelect)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,6 +28,9 @@ class CentreFigures(models.Model):
     computed_version = models.PositiveBigIntegerField(_("computed at version"), null=True)
     computed_for = models.DateField(_("computed for the day"), null=True)
     computed_at = models.DateTimeField(_("computed at"), null=True)
+    # What the parts hold (``summary.LAYOUT``): a row of an older layout is computed again.
+    # A default in the database, so that the release before it can still add rows.
+    computed_layout = models.PositiveSmallIntegerField(_("computed in layout"), db_default=1)
     parts = models.JSONField(_("parts"), default=dict, encoder=DjangoJSONEncoder)
 
     class Meta:

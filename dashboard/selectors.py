@@ -46,6 +46,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.assessments import DomainCounts
 from beneficiaries.models import Beneficiary, Consent, ProgrammeTrack
 from ceremonies import outcomes as measured
 from dashboard import summary
@@ -613,6 +614,8 @@ class Dashboard:
     cache_key: str = ""
     #: Merged from the figures kept per centre, current after every change (not cached).
     current: bool = False
+    #: The needs by domain of the user's whole scope (``beneficiaries.assessments``), current.
+    needs: list[DomainCounts] = field(default_factory=list)
 
     def table(self, key: str) -> Table:
         return self.tables_by_key[key]
@@ -716,6 +719,7 @@ def build_dashboard(
     current = summary.covers(filters)
     if current:
         figures, digest = summary.figures_for(user, filters)
+        needs = figures["needs"]
         # The figures themselves name the rendered page: it is reused only while they hold.
         key = f"dashboard:{FIGURES_VERSION}:kept:{digest}"
     else:
@@ -724,6 +728,7 @@ def build_dashboard(
         figures = cached if cached is not None else _figures(user, filters)
         if cached is None and settings.DASHBOARD_CACHE_SECONDS:
             cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
+        needs = summary.needs_for(user)
     people, projects = figures["people"], figures["projects"]
     money, outcomes = figures["money"], figures["outcomes"]
     tables = [
@@ -744,6 +749,7 @@ def build_dashboard(
         figures["computed_at"],
         key,
         current=current,
+        needs=needs,
     )
 
 

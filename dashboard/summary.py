@@ -11,6 +11,10 @@ and averages after merging (``merged``). What is not kept:
   (``selectors.waiting_figures``, a few hundred rows through their partial index);
 - the conventions: their ~200 rows carry their own committed and disbursed totals, read live.
 
+The rows also keep the needs by domain (people of open files by the score of each domain on
+their latest assessment, and the open files): the block below the figures reads the user's
+whole scope from them, whatever the filters.
+
 **Fresh after every change.** Every change writes an audit entry inside its transaction
 (``reintegration.audit.RECORDED``); ``entry_recorded`` notes the centres it touched (the
 file's, the project's, the ceremony's handovers', both centres of a transfer) and, once the
@@ -45,7 +49,9 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django_tasks import task
 
+from beneficiaries.assessments import DomainCounts, domain_counts, needs_by_domain
 from beneficiaries.models import Beneficiary
+from beneficiaries.needs import DOMAINS
 from ceremonies import outcomes as measured
 from ceremonies.models import Ceremony, Handover
 from dashboard import selectors as live
@@ -57,6 +63,11 @@ from reintegration.models import AuditEntry, Centre, Role, User
 Part = int | Decimal
 # Parts whose key starts with this are amounts (kept as text in JSON, summed as Decimal).
 MONEY = "$"
+# The needs by domain: "needs:<domain>:<score>" people, and the open files.
+NEEDS = "needs:"
+NEEDS_OPEN = f"{NEEDS}open"
+# What the parts hold: a row computed under another layout is stale (``_current``).
+LAYOUT = 2
 
 
 # --- The parts of one centre -------------------------------------------------------------------
@@ -98,6 +109,28 @@ def parts_of(figures: dict) -> dict[str, Part]:
         for outcome in cohort.reincarcerated:
             parts[f"{prefix}:back:{outcome.months}"] = outcome.count
     return {key: value for key, value in parts.items() if value}
+
+
+SCORES = ("red", "amber", "green")
+
+
+def needs_parts(centre_id: int) -> dict[str, Part]:
+    """The needs by domain of one centre's open files, as parts (two queries)."""
+    rows = needs_by_domain(Beneficiary.objects.filter(centre=centre_id))
+    parts: dict[str, Part] = {NEEDS_OPEN: rows[0].total if rows else 0}
+    for row in rows:
+        parts.update({f"{NEEDS}{row.domain}:{score}": getattr(row, score) for score in SCORES})
+    return {key: value for key, value in parts.items() if value}
+
+
+def needs_rows(parts: Counter) -> list[DomainCounts]:
+    """The needs by domain of the sum of some centres' parts."""
+    scored = {
+        (domain, score): int(parts[f"{NEEDS}{domain}:{score}"])
+        for domain in DOMAINS
+        for score in SCORES
+    }
+    return domain_counts(scored, int(parts[NEEDS_OPEN]))
 
 
 # The counts kept of each outcome row; the others are derived from them (``_outcome_rows``).
@@ -247,7 +280,11 @@ def centres_of(user: User, filters: live.Filters) -> Any:
 
 
 def _current(row: CentreFigures, today: datetime.date) -> bool:
-    return row.computed_version == row.version and row.computed_for == today
+    return (
+        row.computed_version == row.version
+        and row.computed_for == today
+        and row.computed_layout == LAYOUT
+    )
 
 
 def scope_parts(user: User, filters: live.Filters, now: datetime.datetime) -> Counter:
@@ -284,6 +321,8 @@ def figures_for(user: User, filters: live.Filters) -> tuple[dict, str]:
     conventions = live.convention_rows(user, filters)
     figures["money"]["conventions"] = conventions
     figures["money"]["costs"] = convention_costs(conventions, today)
+    # The needs block counts the user's whole scope: the territory chosen does not apply.
+    figures["needs"] = needs_rows(parts) if filters.territory is None else needs_for(user)
     digest = _digest(
         today,
         parts,
@@ -293,6 +332,11 @@ def figures_for(user: User, filters: live.Filters) -> tuple[dict, str]:
         conventions,
     )
     return figures, digest
+
+
+def needs_for(user: User) -> list[DomainCounts]:
+    """The needs by domain of the user's whole scope, from the kept rows."""
+    return needs_rows(scope_parts(user, live.Filters(), timezone.now()))
 
 
 def _digest(*values: object) -> str:
@@ -354,11 +398,20 @@ def refresh(
             row = CentreFigures.objects.get(pk=pk)
             if force or not _current(row, today):
                 figures = live.scope_figures(live.centre_scope(pk), live.Filters(), now)
-                row.parts = parts_of(figures)
+                row.parts = parts_of(figures) | needs_parts(pk)
                 row.computed_version = row.version
                 row.computed_for = today
                 row.computed_at = now
-                row.save(update_fields=["parts", "computed_version", "computed_for", "computed_at"])
+                row.computed_layout = LAYOUT
+                row.save(
+                    update_fields=[
+                        "parts",
+                        "computed_version",
+                        "computed_for",
+                        "computed_at",
+                        "computed_layout",
+                    ]
+                )
         rows[pk] = row
     return rows
 

@@ -487,11 +487,11 @@ def test_the_page_costs_the_same_queries_for_three_times_the_data(client, networ
     populate(network)
     populate(network)
     assert queries() == once
-    # The kept figures (dashboard/tests/test_summary.py), then headquarters' today panel (two
-    # per block, three blocks, computed live: dashboard/tests/test_today.py), the needs by
-    # domain (two, live: dashboard/tests/test_needs_block.py) and the top bar's unread
-    # notifications.
-    assert once <= 25
+    # The kept figures (dashboard/tests/test_summary.py), with the needs by domain among them,
+    # then headquarters' today panel (two per block, three blocks, computed live:
+    # dashboard/tests/test_today.py), the filters' tracks, sectors and centres, and the top
+    # bar's unread notifications.
+    assert once <= 15
 
 
 def test_each_table_downloads_as_a_workbook_with_the_same_numbers(client, network, users):
