@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from beneficiaries.access_request import Section
     from beneficiaries.models import Beneficiary
     from beneficiaries.texting import TextKind
@@ -17,6 +19,14 @@ ARCHIVE_CHECKS: list[Callable[[Beneficiary], str]] = []
 
 # Extra context for the file page (e.g. whether a life project can be started from it).
 FILE_PAGE_CONTEXT: list[Callable[[User, Beneficiary], dict[str, Any]]] = []
+
+# Whether a section of the file page may have anything to show, read with the file in its one
+# query: each returns, for the user, flags by name, each the rows of a model with a
+# ``beneficiary`` foreign key (e.g. {"has_transfers": TransferRequest.objects.all()}). The page
+# annotates the file with whether the file has any such row, and the section's
+# ``FILE_PAGE_CONTEXT`` skips its own query when it has none (``section_may_show``). A flag is
+# only a bound: with rows, the section still reads them within the user's scope.
+FILE_PAGE_FLAGS: list[Callable[[User], dict[str, QuerySet[Any]]]] = []
 
 # What the retention job must also strip from records of the apps above when a file is
 # anonymised (a decision's comment about the person). Each runs inside
@@ -46,3 +56,9 @@ def files_changed(beneficiary_ids: Iterable[int]) -> None:
     if ids:
         for receiver in FILE_CHANGED:
             receiver(ids)
+
+
+def section_may_show(beneficiary: Beneficiary, flag: str) -> bool:
+    """Whether the file page must read a section's rows: not when the file was read with the
+    section's flag (``FILE_PAGE_FLAGS``) and it has no row; always anywhere else."""
+    return bool(getattr(beneficiary, flag, True))

@@ -35,11 +35,19 @@ from beneficiaries.forms import (
     DocumentForm,
     SearchForm,
 )
-from beneficiaries.models import Beneficiary, DetentionRecord, Document
+from beneficiaries.models import (
+    Beneficiary,
+    Consent,
+    DetentionRecord,
+    Document,
+    NeedsAssessment,
+    TextMessage,
+)
 from reintegration import access_log, audit
 from reintegration.access_log import Kind
 from reintegration.confirmation import Confirmation, code, is_confirmed, pending, person_name
-from reintegration.models import AuditEntry, Centre, Job, Role
+from reintegration.forms import blank_fields
+from reintegration.models import AuditEntry, Centre, Job, Role, User
 from reintegration.pagination import paginate
 from reintegration.pdf import pdf_response, render_pdf
 from reintegration.permissions import allow, requires
@@ -51,10 +59,13 @@ CACHED_COUNT = 10_000
 CACHED_COUNT_SECONDS = 60
 
 
-def _get_beneficiary(request, pk, *, detention_flag: bool = False) -> Beneficiary:
+def _get_beneficiary(
+    request, pk, *, detention_flag: bool = False, section_flags: bool = False
+) -> Beneficiary:
     """The file in the user's scope (404 outside it). ``detention_flag`` adds
     ``has_detention``, read in the same query, so that the file page can offer to show a
-    record without reading it."""
+    record without reading it; ``section_flags`` adds whether each section of the file page
+    has anything to show (``_section_flags``)."""
     files = Beneficiary.objects.select_related(
         "centre", "track", "residence_province", "sms_consent_by", "referent"
     )
@@ -62,7 +73,25 @@ def _get_beneficiary(request, pk, *, detention_flag: bool = False) -> Beneficiar
         files = files.annotate(
             has_detention=Exists(DetentionRecord.objects.filter(beneficiary=OuterRef("pk")))
         )
+    if section_flags:
+        files = files.annotate(**_section_flags(request.user))
     return get_visible_or_404(files, request.user, pk=pk)
+
+
+def _section_flags(user: User) -> dict[str, Exists]:
+    """Whether the file has consents, text messages, needs assessments, and what the apps above
+    ask (``hooks.FILE_PAGE_FLAGS``): read with the file, they spare an empty section its own
+    query (a new file has none of them)."""
+    sections = {
+        "has_consents": Consent.objects.all(),
+        "has_text_messages": TextMessage.objects.all(),
+        "has_assessments": NeedsAssessment.objects.all(),
+    }
+    for flags in hooks.FILE_PAGE_FLAGS:
+        sections.update(flags(user))
+    return {
+        name: Exists(rows.filter(beneficiary=OuterRef("pk"))) for name, rows in sections.items()
+    }
 
 
 class _KeptCountPaginator(Paginator):
@@ -226,7 +255,9 @@ def beneficiary_detail(request, pk):
     opening a file to attach a document is not reading the person's detention."""
     user = request.user
     can_view_detention = permissions.can_view_detention(user)
-    beneficiary = _get_beneficiary(request, pk, detention_flag=can_view_detention)
+    beneficiary = _get_beneficiary(
+        request, pk, detention_flag=can_view_detention, section_flags=True
+    )
     detention = None
     if can_view_detention and beneficiary.has_detention and request.GET.get("show") == "detention":
         detention = (
@@ -243,7 +274,11 @@ def beneficiary_detail(request, pk):
     )
     # What the page lists of each project; the timeline needs their keys.
     projects = list(beneficiary.projects.only("beneficiary", "title", "status", "requested_total"))
-    needs_latest, needs_previous = assessments.latest_two(beneficiary)
+    can_edit = permissions.can_edit_beneficiary(user, beneficiary)
+    can_archive = permissions.can_archive_beneficiary(user, beneficiary)
+    needs_latest, needs_previous = (
+        assessments.latest_two(beneficiary) if beneficiary.has_assessments else (None, None)
+    )
     return render(
         request,
         "beneficiaries/detail.html",
@@ -257,17 +292,21 @@ def beneficiary_detail(request, pk):
             "b": beneficiary,
             "detention": detention,
             "can_view_detention": can_view_detention,
-            "consents": beneficiary.consents.select_related("text", "collected_by"),
+            "consents": (
+                beneficiary.consents.select_related("text", "collected_by")
+                if beneficiary.has_consents
+                else []
+            ),
             "documents": beneficiary.documents.all(),
             "timeline": _timeline(beneficiary, projects)[:50],
             "projects": projects,
-            "document_form": DocumentForm(),
-            "archive_form": ArchiveForm(),
-            "can_edit": permissions.can_edit_beneficiary(user, beneficiary),
-            "can_archive": permissions.can_archive_beneficiary(user, beneficiary),
+            "document_fields": blank_fields(DocumentForm) if can_edit else {},
+            "archive_fields": blank_fields(ArchiveForm) if can_archive else {},
+            "can_edit": can_edit,
+            "can_archive": can_archive,
             "can_restore": permissions.can_restore_beneficiary(user, beneficiary),
             "can_access_request": permissions.can_export_access_request(user, beneficiary),
-            "text_messages": texting.recent(beneficiary),
+            "text_messages": texting.recent(beneficiary) if beneficiary.has_text_messages else [],
             "can_text": permissions.can_text_beneficiary(user, beneficiary),
             **{
                 key: value

@@ -9,8 +9,10 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from beneficiaries import hooks
 from beneficiaries.models import Beneficiary
 from casework import milestones, permissions, selectors
 from casework.models import Task
@@ -49,9 +51,20 @@ def file_page(user: User, beneficiary: Beneficiary) -> dict[str, Any]:
     if not permissions.can_view_tasks(user):
         return {}
     return {
-        "task_rows": rows(user, selectors.file_tasks(user, beneficiary)),
+        "task_rows": (
+            rows(user, selectors.file_tasks(user, beneficiary))
+            if hooks.section_may_show(beneficiary, "has_open_tasks")
+            else []
+        ),
         "can_add_task": permissions.can_add_task(user, beneficiary),
     }
+
+
+def file_page_flags(user: User) -> dict[str, QuerySet[Task]]:
+    """Whether the file has an open task, read with the file (``FILE_PAGE_FLAGS``)."""
+    if not permissions.can_view_tasks(user):
+        return {}
+    return {"has_open_tasks": Task.objects.open()}
 
 
 def project_page(user: User, project: Any) -> dict[str, Any]:

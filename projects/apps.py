@@ -12,7 +12,8 @@ class ProjectsConfig(AppConfig):
         from projects import caseload as project_figures
         from projects import milestones, permissions, services
         from projects.access_request import project_sections
-        from projects.models import OPEN_STATUSES
+        from projects.models import OPEN_STATUSES, LifeProject
+        from reintegration.permissions import has_role
 
         def open_project(beneficiary) -> str:
             if beneficiary.projects.filter(status__in=OPEN_STATUSES).exists():
@@ -26,8 +27,15 @@ class ProjectsConfig(AppConfig):
         def file_page(user, beneficiary) -> dict:
             return {"can_start_project": permissions.can_create_project(user, beneficiary)}
 
+        def file_page_flags(user) -> dict:
+            # What can_create_project asks, read with the file.
+            if not has_role(user, permissions.WRITERS):
+                return {}
+            return {"has_open_project": LifeProject.objects.filter(status__in=OPEN_STATUSES)}
+
         hooks.ARCHIVE_CHECKS.append(open_project)
         hooks.FILE_PAGE_CONTEXT.append(file_page)
+        hooks.FILE_PAGE_FLAGS.append(file_page_flags)
         hooks.ANONYMISERS.append(services.project_records_anonymise)
         hooks.ACCESS_REQUEST_SECTIONS.append(project_sections)
         services.register_notifications()
@@ -47,6 +55,7 @@ class ProjectsConfig(AppConfig):
         from projects.access_request import referral_sections
 
         hooks.FILE_PAGE_CONTEXT.append(referral_views.file_section)
+        hooks.FILE_PAGE_FLAGS.append(referral_views.file_section_flags)
         hooks.ACCESS_REQUEST_SECTIONS.append(referral_sections)
         hooks.ANONYMISERS.append(referrals.referrals_anonymise)
         hooks.ANONYMISERS.append(placements.placements_anonymise)

@@ -38,8 +38,16 @@ def can_create_project(user, beneficiary) -> bool:
     return (
         has_role(user, WRITERS)
         and not beneficiary.is_archived
-        and not beneficiary.projects.filter(status__in=OPEN_STATUSES).exists()
+        and not _has_open_project(beneficiary)
     )
+
+
+def _has_open_project(beneficiary) -> bool:
+    # The file page reads it with the file (``has_open_project``, projects/apps.py).
+    known = getattr(beneficiary, "has_open_project", None)
+    if known is not None:
+        return bool(known)
+    return beneficiary.projects.filter(status__in=OPEN_STATUSES).exists()
 
 
 def can_edit_project(user, project) -> bool:

@@ -3,13 +3,16 @@ placements in employment: reached from the "Referrals and employment" section of
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from beneficiaries import hooks
 from beneficiaries.models import Beneficiary
 from projects import placements, referrals
 from projects.models import Placement, PlacementCheck, Referral
@@ -337,13 +340,21 @@ def file_section(user, beneficiary: Beneficiary) -> dict:
     if not can_view_referrals(user):
         return {}
     checks = PlacementCheck.objects.order_by("-checked_on", "-pk")
-    rows = list(
-        beneficiary.referrals.select_related("service__partner").order_by("-referred_on", "-pk")
-    )
-    jobs = list(
-        beneficiary.placements.order_by("-started_on", "-pk").prefetch_related(
-            Prefetch("checks", queryset=checks, to_attr="latest_checks")
+    rows = (
+        list(
+            beneficiary.referrals.select_related("service__partner").order_by("-referred_on", "-pk")
         )
+        if hooks.section_may_show(beneficiary, "has_referrals")
+        else []
+    )
+    jobs = (
+        list(
+            beneficiary.placements.order_by("-started_on", "-pk").prefetch_related(
+                Prefetch("checks", queryset=checks, to_attr="latest_checks")
+            )
+        )
+        if hooks.section_may_show(beneficiary, "has_placements")
+        else []
     )
     # The buttons ask the same checks as the pages they lead to (the file is known: no query).
     for referral in rows:
@@ -362,3 +373,11 @@ def file_section(user, beneficiary: Beneficiary) -> dict:
             "can_record_placement": can_record_placement(user, beneficiary),
         }
     }
+
+
+def file_section_flags(user) -> dict[str, QuerySet[Any]]:
+    """Whether the file has referrals and placements, read with the file
+    (``beneficiaries.hooks.FILE_PAGE_FLAGS``)."""
+    if not can_view_referrals(user):
+        return {}
+    return {"has_referrals": Referral.objects.all(), "has_placements": Placement.objects.all()}

@@ -1,10 +1,13 @@
 import datetime
+import functools
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reintegration import passwords
@@ -59,6 +62,20 @@ def _attributes(attrs: dict) -> str:
         for name, value in attrs.items()
         if value is not False
     )
+
+
+def blank_fields(form_class: type[forms.BaseForm]) -> dict[str, str]:
+    """The fields of an empty ``form_class`` as ``as_crispy_field`` renders them, by name, in
+    the active language. A form whose empty fields read nothing from the database (no model
+    choices, no initial values from data) renders the same on every page: it is rendered once
+    per language and process instead of on every request (about 1 ms a field)."""
+    return _blank_fields(form_class, get_language())
+
+
+@functools.cache
+def _blank_fields(form_class: type[forms.BaseForm], language: str) -> dict[str, str]:
+    form = form_class()
+    return {name: as_crispy_field(form[name]) for name in form.fields}
 
 
 class SignInForm(AuthenticationForm):

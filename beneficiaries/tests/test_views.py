@@ -3,11 +3,21 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from beneficiaries import services
 from beneficiaries.models import Beneficiary, Document
-from beneficiaries.tests.factories import PDF_BYTES, BeneficiaryFactory, detention_for
+from beneficiaries.tests.factories import (
+    PDF_BYTES,
+    BeneficiaryFactory,
+    consent_text,
+    detention_for,
+)
+from casework import services as tasks
+from projects.tests.factories import make_project
+from projects.tests.referral_factories import refer
 from reintegration.models import AccessEntry, AuditEntry, Province, User
 from reintegration.tests.confirming import confirm
 
@@ -246,18 +256,61 @@ def test_the_file_page_costs_a_fixed_number_of_queries(
     detention_for(person)
     client.force_login(users["coordinator"])
     client.get(f"/beneficiaries/{person.pk}/")  # the first request of a session records its time
-    # session, user, the file (with whether it has a detention record), the access entry's
-    # INSERT, projects, the file's open tasks, whether a project is open (may a project
-    # start), the user's centre, consents, documents, text messages, transfers between
-    # centres, referrals to partners' services, placements in employment, timeline, the latest
-    # needs assessments (their scores too, once there are some), the top bar's unread
-    # notifications. Recording the view adds its INSERT and nothing else.
-    with django_assert_num_queries(17):
+    # session, user, the file (with whether it has a detention record, and whether each
+    # section that may be empty has anything: consents, text messages, needs assessments, open
+    # tasks, transfers between centres, referrals, placements, an open project), the access
+    # entry's INSERT, projects, the top bar's unread notifications, the user's centre,
+    # documents, timeline. Empty sections read nothing more. Recording the view adds its
+    # INSERT and nothing else.
+    with django_assert_num_queries(9):
         assert client.get(f"/beneficiaries/{person.pk}/").status_code == 200
     # Shown: the record itself; its entry goes in the same INSERT as the file page's.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(10):
         assert client.get(f"/beneficiaries/{person.pk}/?show=detention").status_code == 200
     assert AccessEntry.objects.count() == 4
+
+
+def test_sections_with_rows_read_and_show_them(client, users, person, english):
+    coordinator = users["coordinator"]
+    client.force_login(coordinator)
+    url = f"/beneficiaries/{person.pk}/"
+    client.get(url)
+    empty = client.get(url).content.decode()
+    assert "No consent recorded" in empty
+    assert "Start a life project" in empty
+    services.consent_record(
+        beneficiary=person,
+        by=coordinator,
+        data={"given_on": person.created_at.date(), "language": "ar", "text": consent_text()},
+    )
+    tasks.task_create(
+        beneficiary=person,
+        project=None,
+        title="Call the employer",
+        due_on=person.created_at.date(),
+        assignee=coordinator,
+        by=coordinator,
+    )
+    refer(person, coordinator)
+    make_project(person, coordinator)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url).content.decode()
+    # The tables whose rows were read (not the file's flags, subqueries of its own query).
+    read = {query["sql"].split(".")[0].removeprefix("SELECT ") for query in captured}
+    assert {'"beneficiaries_consent"', '"casework_task"', '"projects_referral"'} <= read
+    # Still empty: neither read nor shown.
+    assert (
+        not {
+            '"beneficiaries_textmessage"',
+            '"casework_transferrequest"',
+            '"projects_placement"',
+        }
+        & read
+    )
+    assert "No consent recorded" not in html
+    assert "Call the employer" in html
+    assert 'id="referral-rows"' in html
+    assert "Start a life project" not in html  # the project just started is open
 
 
 def test_a_file_without_consent_is_flagged(client, users, person, english):
