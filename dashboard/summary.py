@@ -508,5 +508,6 @@ def bump_pending() -> None:
 # Below the other background tasks: a message or a requested document never waits for it.
 @task(priority=-10)
 def refresh_soon(centre_ids: list[int]) -> None:
-    """Recompute the rows of these centres if a reader has not done it already."""
-    refresh(centre_ids)
+    """Recompute the rows of these centres if a reader has not done it already. The keys a
+    rolled-back change left behind may name a centre that no longer exists: it is skipped."""
+    refresh(Centre.objects.filter(pk__in=centre_ids).values_list("pk", flat=True))

@@ -503,3 +503,17 @@ def test_the_worker_brings_a_changed_centre_current_before_its_next_reader(
     with CaptureQueriesContext(connection) as after:
         kept(national)
     assert len(after) == len(current)
+
+
+def test_a_queued_recompute_skips_a_centre_that_no_longer_exists(world, run_jobs):
+    """Keys left by a rolled-back change can name a centre since removed: the worker skips it
+    rather than writing a row for it."""
+    network, _readers = world
+    tanger = network.centres["TNG"]
+    missing = Centre.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    summary.refresh_soon.enqueue([missing, tanger.pk])
+    run_jobs()
+    assert not CentreFigures.objects.filter(pk=missing).exists()
+    row = CentreFigures.objects.get(pk=tanger.pk)
+    assert row.computed_version == row.version
+    connection.check_constraints()
