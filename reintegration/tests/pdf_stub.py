@@ -3,8 +3,10 @@ redirects), never at what it says.
 
 The template is still rendered, with its context and language, so a broken template or a
 missing variable still fails the test; only WeasyPrint's layout, the slow part, is replaced by a
-one-page PDF that pikepdf can still merge (the ceremony batch). Tests that read a PDF's text
-keep the real rendering: they never use this.
+one-page PDF that pikepdf can still merge (the ceremony batch). Handover certificates are drawn
+without WeasyPrint (ceremonies/certificate_pdf.py): their snapshot is still built and checked,
+only the drawing is skipped. Tests that read a PDF's text keep the real rendering: they never
+use this.
 """
 
 import io
@@ -42,8 +44,19 @@ class LayoutSkipped:
         return BLANK_PDF
 
 
+def certificate_skipped(snapshot: dict, labels: dict) -> bytes:
+    """Stands for ``ceremonies.certificate_pdf.render``: what the drawing would read is there."""
+    missing = {"number", "verify_url", "beneficiary", "items", "total", "words"} - set(snapshot)
+    assert not missing, f"the certificate's snapshot lacks {sorted(missing)}"
+    assert labels and all(labels.values()), "a certificate label is empty"
+    return BLANK_PDF
+
+
 def skip_pdf_layout(monkeypatch) -> None:
+    from ceremonies import certificate_pdf
+
     monkeypatch.setattr(pdf, "HTML", LayoutSkipped)
+    monkeypatch.setattr(certificate_pdf, "render", certificate_skipped)
     # Scanning the system fonts is WeasyPrint's too (once per process, but a second or so the
     # first time): skipped.
     monkeypatch.setattr(pdf, "font_config", lambda: None)
