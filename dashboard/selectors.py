@@ -42,7 +42,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -602,20 +602,102 @@ def _drawn(values: list, unit: str) -> list:
 
 
 @dataclass
+class Page:
+    """The dashboard's rendered figures as kept in the cache (``html``, None when they are to be
+    rendered), and where to keep them once rendered (``dashboard.templatetags``)."""
+
+    key: str
+    seconds: int
+    html: str | None = None
+
+    def store(self, html: str) -> None:
+        if self.seconds:
+            cache.set(self.key, html, self.seconds)
+
+
 class Dashboard:
-    filters: Filters
-    today: datetime.date
-    people: dict
-    projects: dict
-    money: dict
-    outcomes: dict
-    tables: list[Table]
-    computed_at: datetime.datetime | None = None
-    cache_key: str = ""
-    #: Merged from the figures kept per centre, current after every change (not cached).
-    current: bool = False
-    #: The needs by domain of the user's whole scope (``beneficiaries.assessments``), current.
-    needs: list[DomainCounts] = field(default_factory=list)
+    """Every figure of the page, computed (or read from the kept rows) when first asked for: a
+    page whose figures are already rendered (``page``) reads none of them."""
+
+    def __init__(
+        self,
+        filters: Filters,
+        today: datetime.date,
+        *,
+        figures: Callable[[], dict],
+        tracks: Callable[[], dict[int, ProgrammeTrack]],
+        needs: Callable[[], list[DomainCounts]],
+        computed_at: datetime.datetime | None = None,
+        cache_key: str = "",
+        current: bool = False,
+        kept: summary.Kept | None = None,
+    ):
+        self.filters = filters
+        self.today = today
+        self._figures = figures
+        self._tracks = tracks
+        self._needs = needs
+        self.computed_at = computed_at
+        self.cache_key = cache_key
+        #: Merged from the figures kept per centre, current after every change (not cached).
+        self.current = current
+        self.kept = kept
+        # The cost per sustained outcome, when read from the cache with the rendered page.
+        self._costs: Any = None
+
+    @cached_property
+    def figures(self) -> dict:
+        return self._figures()
+
+    @property
+    def people(self) -> dict:
+        return self.figures["people"]
+
+    @property
+    def projects(self) -> dict:
+        return self.figures["projects"]
+
+    @property
+    def money(self) -> dict:
+        return self.figures["money"]
+
+    @property
+    def outcomes(self) -> dict:
+        return self.figures["outcomes"]
+
+    @cached_property
+    def needs(self) -> list[DomainCounts]:
+        """The needs by domain of the user's whole scope (``beneficiaries.assessments``),
+        current."""
+        return self._needs()
+
+    @cached_property
+    def tables(self) -> list[Table]:
+        """The tables, in the reader's language."""
+        people, projects = self.people, self.projects
+        money, outcomes = self.money, self.outcomes
+        return [
+            *_people_tables(people),
+            *_project_tables(projects),
+            *_money_tables(money, self._tracks()),
+            *_outcome_tables(outcomes),
+            *cost_tables(money["conventions"], money["costs"]),
+        ]
+
+    def page(self, *vary: object) -> Page:
+        """The rendered figures for these values (the language, the query), read from the cache
+        with the cost per sustained outcome in one read. Current figures name their page by
+        a digest of themselves, so it is reused exactly while they are unchanged (and kept
+        ``summary.KEPT_SECONDS``); computed ones for DASHBOARD_CACHE_SECONDS."""
+        key = "dashboard-page:" + summary._digest(self.cache_key, *vary)
+        seconds = summary.KEPT_SECONDS if self.current else settings.DASHBOARD_CACHE_SECONDS
+        if not seconds:
+            return Page(key, 0)
+        keys = [key, self.kept.costs_key] if self.kept else [key]
+        found = cache.get_many(keys)
+        if self.kept:
+            self._costs = found.get(self.kept.costs_key)
+        return Page(key, seconds, found.get(key))
 
     def table(self, key: str) -> Table:
         return self.tables_by_key[key]
@@ -706,7 +788,10 @@ def _figures(user: User, filters: Filters) -> dict:
 
 
 def build_dashboard(
-    user: User, filters: Filters, *, tracks: dict[int, ProgrammeTrack]
+    user: User,
+    filters: Filters,
+    *,
+    tracks: dict[int, ProgrammeTrack] | Callable[[], dict[int, ProgrammeTrack]],
 ) -> Dashboard:
     """Every figure of the page. ``tracks`` names the tracks (the filter form has them).
 
@@ -716,40 +801,35 @@ def build_dashboard(
     for DASHBOARD_CACHE_SECONDS per role, scope, filters and day, and the page says when they
     were computed. The tables are built from them in the reader's language."""
     today = timezone.localdate()
-    current = summary.covers(filters)
-    if current:
-        figures, digest = summary.figures_for(user, filters)
-        needs = figures["needs"]
-        # The figures themselves name the rendered page: it is reused only while they hold.
-        key = f"dashboard:{FIGURES_VERSION}:kept:{digest}"
-    else:
-        key = _cache_key(user, filters, today)
-        cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
-        figures = cached if cached is not None else _figures(user, filters)
-        if cached is None and settings.DASHBOARD_CACHE_SECONDS:
-            cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
-        needs = summary.needs_for(user)
-    people, projects = figures["people"], figures["projects"]
-    money, outcomes = figures["money"], figures["outcomes"]
-    tables = [
-        *_people_tables(people),
-        *_project_tables(projects),
-        *_money_tables(money, tracks),
-        *_outcome_tables(outcomes),
-        *cost_tables(money["conventions"], money["costs"]),
-    ]
+    named = tracks if callable(tracks) else lambda: tracks
+    if summary.covers(filters):
+        kept = summary.Kept(user, filters)
+        dashboard = Dashboard(
+            filters,
+            today,
+            figures=lambda: kept.figures(dashboard._costs),
+            tracks=named,
+            needs=lambda: kept.needs,
+            computed_at=kept.now,
+            # The figures themselves name the rendered page: it is reused only while they hold.
+            cache_key=f"dashboard:{FIGURES_VERSION}:kept:{kept.key}",
+            current=True,
+            kept=kept,
+        )
+        return dashboard
+    key = _cache_key(user, filters, today)
+    cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
+    figures = cached if cached is not None else _figures(user, filters)
+    if cached is None and settings.DASHBOARD_CACHE_SECONDS:
+        cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
     return Dashboard(
         filters,
         today,
-        people,
-        projects,
-        money,
-        outcomes,
-        tables,
-        figures["computed_at"],
-        key,
-        current=current,
-        needs=needs,
+        figures=lambda: figures,
+        tracks=named,
+        needs=lambda: summary.needs_for(user),
+        computed_at=figures["computed_at"],
+        cache_key=key,
     )
 
 
