@@ -324,8 +324,8 @@ class Kept:
     """The kept figures of one reader's dashboard (no filter, or a territory alone).
 
     Read in three queries whatever the number of files: every centre with its row's version and
-    computation (and whether it is in the reader's scope and territory), the waiting projects,
-    and the conventions' rows. That is enough to name the figures (``key``) and the cost per
+    computation (and whether it is in the reader's scope and territory), then, when asked for,
+    the waiting projects and the conventions' rows. That is enough to name the figures (``key``) and the cost per
     sustained outcome (``costs_key``) without reading the kept parts: a page rendered under
     ``key`` is reused without them. The parts, the merged figures and the needs by domain are
     read when asked for (one query more, or none when ``parts`` asked for them with the rest).
@@ -391,25 +391,41 @@ class Kept:
             self.versions[pk] = row.version
             self.computed[pk] = tuple(getattr(row, name) for name in COMPUTE_FIELDS)
             self._parts[pk] = _loaded(row.parts)
-        everywhere = scope is not None and not scope and filters.territory is None
+        self._everywhere = scope is not None and not scope and filters.territory is None
+
+    @cached_property
+    def waiting(self) -> dict:
+        """The projects waiting for approval, live (they count from the hour)."""
         projects = LifeProject.objects.all()
-        if not everywhere:
+        if not self._everywhere:
             # The centres in scope by their keys: the same projects as ``dashboard_scope``
             # within the territory, without joining the files to their region.
             projects = projects.filter(beneficiary__centre__in=self.scoped)
-        self.waiting = live.waiting_figures(lambda _model: projects, self.now)
-        self.conventions = live.convention_rows(user, filters)
-        self.costs_key = "dashboard-costs:" + _digest(
+        return live.waiting_figures(lambda _model: projects, self.now)
+
+    @cached_property
+    def conventions(self) -> list[dict]:
+        """The conventions' rows, live: they carry their own totals."""
+        return live.convention_rows(self.user, self.filters)
+
+    @cached_property
+    def costs_key(self) -> str:
+        return "dashboard-costs:" + _digest(
             self.today,
             sorted(self.versions.items()),
             [(row["pk"], row["disbursed"]) for row in self.conventions],
         )
-        self.key = _digest(
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of every figure of the page: the same key, the same figures."""
+        user = self.user
+        return _digest(
             self.today,
             # The filters' options follow the reader's role and scope.
             [user.role, user.centre_id, user.region_id, user.province_id],
             [(pk, self.computed[pk]) for pk in self.scoped],
-            [(pk, self.computed[pk]) for pk in self.whole] if filters.territory else [],
+            [(pk, self.computed[pk]) for pk in self.whole] if self.filters.territory else [],
             self.waiting["waiting"],
             self.waiting["longest_wait_days"],
             [count for _label, count in self.waiting["waiting_brackets"]],
@@ -482,7 +498,7 @@ def figures_for(user: User, filters: live.Filters) -> tuple[dict, str]:
 
 
 def needs_for(user: User) -> list[DomainCounts]:
-    """The needs by domain of the user's whole scope, from the kept rows."""
+    """The needs by domain of the user's whole scope, from the kept rows (one query)."""
     return Kept(user, live.Filters(), parts=True).needs
 
 
