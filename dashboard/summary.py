@@ -325,10 +325,11 @@ class Kept:
 
     Read in three queries whatever the number of files: every centre with its row's version and
     computation (and whether it is in the reader's scope and territory), then, when asked for,
-    the waiting projects and the conventions' rows. That is enough to name the figures (``key``) and the cost per
-    sustained outcome (``costs_key``) without reading the kept parts: a page rendered under
-    ``key`` is reused without them. The parts, the merged figures and the needs by domain are
-    read when asked for (one query more, or none when ``parts`` asked for them with the rest).
+    the waiting projects and the conventions' rows. That is enough to name the figures
+    (``key``) and the cost per sustained outcome (``costs_key``) without reading the kept
+    parts: a page rendered under ``key`` is reused without them. The parts, the merged figures
+    and the needs by domain are read when asked for (one query more, or none when ``parts``
+    asked for them with the rest).
     Centres of the scope whose row is stale are recomputed first (``refresh``)."""
 
     def __init__(
