@@ -534,9 +534,7 @@ def test_the_kept_page_follows_a_change_of_the_costs_elsewhere(
     client.force_login(regional)
     first = client.get("/").context["dashboard"]
     with django_capture_on_commit_callbacks(execute=True):
-        BeneficiaryFactory(
-            centre=network.centres["CAS"], by=network.staff["CAS"]["coordinator"]
-        )
+        BeneficiaryFactory(centre=network.centres["CAS"], by=network.staff["CAS"]["coordinator"])
     second = client.get("/").context["dashboard"]
     assert second.people["registered"] == first.people["registered"]
     assert second.kept.costs_key != first.kept.costs_key
