@@ -33,6 +33,7 @@ period, track or sector changes.
 from __future__ import annotations
 
 import datetime
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -277,9 +278,11 @@ def people_figures(scope: Scope, filters: Filters) -> dict:
     return figures
 
 
-def _waiting_counts(now: datetime.datetime) -> dict[str, Any]:
-    """The projects waiting for approval, as of ``now``: aggregate expressions."""
-    waiting = Q(status__in=WAITING)
+def _waiting_counts(now: datetime.datetime, *, waiting_only: bool = False) -> dict[str, Any]:
+    """The projects waiting for approval, as of ``now``: aggregate expressions. With
+    ``waiting_only``, over rows already restricted to the waiting projects (fewer conditions
+    to build and to evaluate, the same counts)."""
+    waiting = Q() if waiting_only else Q(status__in=WAITING)
     counts: dict[str, Any] = {
         "waiting": Count("pk", filter=waiting),
         "oldest_submission": Min("submitted_at", filter=waiting),
@@ -305,7 +308,11 @@ def _waiting_found(figures: dict, now: datetime.datetime) -> None:
 def waiting_figures(scope: Scope, now: datetime.datetime) -> dict:
     """The waiting projects alone (their partial index makes it cheap): they depend on the
     hour, so the pre-aggregated figures (``dashboard.summary``) leave them to this query."""
-    figures = scope(LifeProject).filter(status__in=WAITING).aggregate(**_waiting_counts(now))
+    figures = (
+        scope(LifeProject)
+        .filter(status__in=WAITING)
+        .aggregate(**_waiting_counts(now, waiting_only=True))
+    )
     _waiting_found(figures, now)
     return figures
 
@@ -612,7 +619,13 @@ class Page:
 
     def store(self, html: str) -> None:
         if self.seconds:
-            cache.set(self.key, html, self.seconds)
+            # Compressed: a sixth of the size to write and to read back from the cache's table
+            # (the tables and chart data repeat themselves), quicker to read than the text.
+            cache.set(self.key, zlib.compress(html.encode(), 1), self.seconds)
+
+    @staticmethod
+    def found(value: bytes | None) -> str | None:
+        return None if value is None else zlib.decompress(value).decode()
 
 
 class Dashboard:
@@ -689,7 +702,7 @@ class Dashboard:
         with the cost per sustained outcome in one read. Current figures name their page by
         a digest of themselves, so it is reused exactly while they are unchanged (and kept
         ``summary.KEPT_SECONDS``); computed ones for DASHBOARD_CACHE_SECONDS."""
-        key = "dashboard-page:" + summary._digest(self.cache_key, *vary)
+        key = "dashboard-page-z:" + summary._digest(self.cache_key, *vary)
         seconds = summary.KEPT_SECONDS if self.current else settings.DASHBOARD_CACHE_SECONDS
         if not seconds:
             return Page(key, 0)
@@ -697,7 +710,7 @@ class Dashboard:
         found = cache.get_many(keys)
         if self.kept:
             self._costs = found.get(self.kept.costs_key)
-        return Page(key, seconds, found.get(key))
+        return Page(key, seconds, Page.found(found.get(key)))
 
     def table(self, key: str) -> Table:
         return self.tables_by_key[key]
