@@ -323,9 +323,9 @@ COMPUTE_FIELDS = ("computed_version", "computed_for", "computed_at", "computed_l
 class Kept:
     """The kept figures of one reader's dashboard (no filter, or a territory alone).
 
-    Read in three queries whatever the number of files: every centre with its row's version and
-    computation (and whether it is in the reader's scope and territory), then, when asked for,
-    the waiting projects and the conventions' rows. That is enough to name the figures
+    Read in one query whatever the number of files: every centre with its row's version and
+    computation (and whether it is in the reader's scope and territory); then, when asked for,
+    the waiting projects and the conventions' rows (one each). That is enough to name the figures
     (``key``) and the cost per sustained outcome (``costs_key``) without reading the kept
     parts: a page rendered under ``key`` is reused without them. The parts, the merged figures
     and the needs by domain are read when asked for (one query more, or none when ``parts``
