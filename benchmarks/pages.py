@@ -3,6 +3,7 @@ with production settings on the loopback interface, and this script signs in thr
 form and requests each page over HTTP, as a national administrator and as regional staff.
 
     DATABASE_URL=postgres://… .venv/bin/python benchmarks/pages.py [--runs 100] [--duration 10]
+        [--pages dashboard]
 
 For every page and user: ``--warmup`` untimed requests, then ``--runs`` sequential requests
 (median and p95 latency; the pages take turns, so a slower minute of the machine weighs on all
@@ -309,12 +310,12 @@ def paths(page: str, files: list[int], count: int) -> list[str]:
 def measure_user(base: str, username: str, password: str, files: list[int], args) -> list[Result]:
     browser = Browser(base)
     browser.sign_in(username, password, lambda: app_code(username))
-    results = {page: Result(page, username) for page in PAGES}
-    for page in PAGES:
+    results = {page: Result(page, username) for page in args.pages}
+    for page in args.pages:
         for path in paths(page, files[::-1], args.warmup):
             browser.get(path)
     # Sequential: the pages take turns, so any change in the machine's load hits all alike.
-    sequences = {page: paths(page, files, args.runs) for page in PAGES}
+    sequences = {page: paths(page, files, args.runs) for page in args.pages}
     for index in range(args.runs):
         for page, result in results.items():
             elapsed, size = browser.get(sequences[page][index])
@@ -384,7 +385,15 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds of throughput run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--seed", type=int, default=1, help="picks the files opened")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=[page for page in PAGES if page != FLOOR],
+        default=[page for page in PAGES if page != FLOOR],
+        help="the pages to measure (the floor always is)",
+    )
     args = parser.parse_args()
+    args.pages = [FLOOR, *(page for page in PAGES if page in args.pages and page != FLOOR)]
     sys.stdout.reconfigure(line_buffering=True)
     setup_django()
     password, files = prepare(args.runs + args.warmup, args.seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import ProgrammeTrack
@@ -11,6 +12,19 @@ from projects.models import Sector
 from reintegration.forms import DateInput, ListSelect
 from reintegration.models import Centre, Role
 from reintegration.territories import name_order
+
+# The levels of territory each role may choose among, and their headings in the select.
+OFFERED = {
+    Role.NATIONAL: ("region", "province", "centre"),
+    Role.AUDITOR: ("region", "province", "centre"),
+    Role.REGIONAL: ("province", "centre"),
+    Role.OFFICIAL: ("centre",),
+}
+HEADINGS = {
+    "region": _("Regions"),
+    "province": _("Prefectures and provinces"),
+    "centre": _("Centres"),
+}
 
 
 class DashboardFilterForm(forms.Form):
@@ -25,41 +39,51 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        # The options are read when the form is validated or drawn, not before: an unfiltered
+        # page whose figures are already rendered (dashboard.views) reads none of them.
         everything = [("", _("All"))]
-        self.tracks = {t.pk: t for t in ProgrammeTrack.objects.all()}
-        self.sectors = {s.pk: s for s in Sector.objects.all()}
-        self.fields["track"].choices = everything + _named(self.tracks)
-        self.fields["sector"].choices = everything + _named(self.sectors)
-        # The territories are those of the centres in scope: one query gives all three levels.
-        centres = list(Centre.objects.visible_to(user).select_related("province__region"))
-        levels = {
-            "region": {c.province.region_id: c.province.region for c in centres},
-            "province": {c.province_id: c.province for c in centres},
-            "centre": {c.pk: c for c in centres},
-        }
-        offered = {
-            Role.NATIONAL: ("region", "province", "centre"),
-            Role.AUDITOR: ("region", "province", "centre"),
-            Role.REGIONAL: ("province", "centre"),
-            Role.OFFICIAL: ("centre",),
-        }.get(user.role, ())
-        headings = {
-            "region": _("Regions"),
-            "province": _("Prefectures and provinces"),
-            "centre": _("Centres"),
-        }
-        self.territories = {
-            f"{level}-{pk}": place for level in offered for pk, place in levels[level].items()
-        }
+        self.fields["track"].choices = lambda: everything + _named(self.tracks)
+        self.fields["sector"].choices = lambda: everything + _named(self.sectors)
+        offered = OFFERED.get(user.role, ())
         if offered:
-            self.fields["territory"].choices = everything + [
-                (headings[level], _named(levels[level], prefix=f"{level}-")) for level in offered
-            ]
+            self.fields["territory"].choices = lambda: (
+                everything
+                + [
+                    (HEADINGS[level], _named(self._levels[level], prefix=f"{level}-"))
+                    for level in offered
+                ]
+            )
         else:
             del self.fields["territory"]
         for field in self.fields.values():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs["class"] = f"{css} {css}-sm"
+
+    @cached_property
+    def tracks(self) -> dict:
+        return {t.pk: t for t in ProgrammeTrack.objects.all()}
+
+    @cached_property
+    def sectors(self) -> dict:
+        return {s.pk: s for s in Sector.objects.all()}
+
+    @cached_property
+    def _levels(self) -> dict[str, dict]:
+        # The territories are those of the centres in scope: one query gives all three levels.
+        centres = list(Centre.objects.visible_to(self.user).select_related("province__region"))
+        return {
+            "region": {c.province.region_id: c.province.region for c in centres},
+            "province": {c.province_id: c.province for c in centres},
+            "centre": {c.pk: c for c in centres},
+        }
+
+    @cached_property
+    def territories(self) -> dict:
+        offered = OFFERED.get(self.user.role, ())
+        return {
+            f"{level}-{pk}": place for level in offered for pk, place in self._levels[level].items()
+        }
 
     def clean(self):
         data = super().clean()

@@ -33,6 +33,7 @@ period, track or sector changes.
 from __future__ import annotations
 
 import datetime
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,7 +43,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -277,9 +278,11 @@ def people_figures(scope: Scope, filters: Filters) -> dict:
     return figures
 
 
-def _waiting_counts(now: datetime.datetime) -> dict[str, Any]:
-    """The projects waiting for approval, as of ``now``: aggregate expressions."""
-    waiting = Q(status__in=WAITING)
+def _waiting_counts(now: datetime.datetime, *, waiting_only: bool = False) -> dict[str, Any]:
+    """The projects waiting for approval, as of ``now``: aggregate expressions. With
+    ``waiting_only``, over rows already restricted to the waiting projects (fewer conditions
+    to build and to evaluate, the same counts)."""
+    waiting = Q() if waiting_only else Q(status__in=WAITING)
     counts: dict[str, Any] = {
         "waiting": Count("pk", filter=waiting),
         "oldest_submission": Min("submitted_at", filter=waiting),
@@ -305,7 +308,11 @@ def _waiting_found(figures: dict, now: datetime.datetime) -> None:
 def waiting_figures(scope: Scope, now: datetime.datetime) -> dict:
     """The waiting projects alone (their partial index makes it cheap): they depend on the
     hour, so the pre-aggregated figures (``dashboard.summary``) leave them to this query."""
-    figures = scope(LifeProject).filter(status__in=WAITING).aggregate(**_waiting_counts(now))
+    figures = (
+        scope(LifeProject)
+        .filter(status__in=WAITING)
+        .aggregate(**_waiting_counts(now, waiting_only=True))
+    )
     _waiting_found(figures, now)
     return figures
 
@@ -602,20 +609,108 @@ def _drawn(values: list, unit: str) -> list:
 
 
 @dataclass
+class Page:
+    """The dashboard's rendered figures as kept in the cache (``html``, None when they are to be
+    rendered), and where to keep them once rendered (``dashboard.templatetags``)."""
+
+    key: str
+    seconds: int
+    html: str | None = None
+
+    def store(self, html: str) -> None:
+        if self.seconds:
+            # Compressed: a sixth of the size to write and to read back from the cache's table
+            # (the tables and chart data repeat themselves), quicker to read than the text.
+            cache.set(self.key, zlib.compress(html.encode(), 1), self.seconds)
+
+    @staticmethod
+    def found(value: bytes | None) -> str | None:
+        return None if value is None else zlib.decompress(value).decode()
+
+
 class Dashboard:
-    filters: Filters
-    today: datetime.date
-    people: dict
-    projects: dict
-    money: dict
-    outcomes: dict
-    tables: list[Table]
-    computed_at: datetime.datetime | None = None
-    cache_key: str = ""
-    #: Merged from the figures kept per centre, current after every change (not cached).
-    current: bool = False
-    #: The needs by domain of the user's whole scope (``beneficiaries.assessments``), current.
-    needs: list[DomainCounts] = field(default_factory=list)
+    """Every figure of the page, computed (or read from the kept rows) when first asked for: a
+    page whose figures are already rendered (``page``) reads none of them."""
+
+    def __init__(
+        self,
+        filters: Filters,
+        today: datetime.date,
+        *,
+        figures: Callable[[], dict],
+        tracks: Callable[[], dict[int, ProgrammeTrack]],
+        needs: Callable[[], list[DomainCounts]],
+        computed_at: datetime.datetime | None = None,
+        cache_key: str = "",
+        current: bool = False,
+        kept: summary.Kept | None = None,
+    ):
+        self.filters = filters
+        self.today = today
+        self._figures = figures
+        self._tracks = tracks
+        self._needs = needs
+        self.computed_at = computed_at
+        self.cache_key = cache_key
+        #: Merged from the figures kept per centre, current after every change (not cached).
+        self.current = current
+        self.kept = kept
+        # The cost per sustained outcome, when read from the cache with the rendered page.
+        self._costs: Any = None
+
+    @cached_property
+    def figures(self) -> dict:
+        return self._figures()
+
+    @property
+    def people(self) -> dict:
+        return self.figures["people"]
+
+    @property
+    def projects(self) -> dict:
+        return self.figures["projects"]
+
+    @property
+    def money(self) -> dict:
+        return self.figures["money"]
+
+    @property
+    def outcomes(self) -> dict:
+        return self.figures["outcomes"]
+
+    @cached_property
+    def needs(self) -> list[DomainCounts]:
+        """The needs by domain of the user's whole scope (``beneficiaries.assessments``),
+        current."""
+        return self._needs()
+
+    @cached_property
+    def tables(self) -> list[Table]:
+        """The tables, in the reader's language."""
+        people, projects = self.people, self.projects
+        money, outcomes = self.money, self.outcomes
+        return [
+            *_people_tables(people),
+            *_project_tables(projects),
+            *_money_tables(money, self._tracks()),
+            *_outcome_tables(outcomes),
+            *cost_tables(money["conventions"], money["costs"]),
+        ]
+
+    def page(self, *vary: object) -> Page:
+        """The rendered figures for these values (the language, the query), read from the cache
+        with the cost per sustained outcome in one read. Current figures name their page by
+        a digest of themselves, so it is reused exactly while they are unchanged (and kept
+        ``summary.KEPT_SECONDS``); computed ones for DASHBOARD_CACHE_SECONDS."""
+        key = "dashboard-page-z:" + summary._digest(self.cache_key, *vary)
+        seconds = summary.KEPT_SECONDS if self.current else settings.DASHBOARD_CACHE_SECONDS
+        if not seconds:
+            return Page(key, 0)
+        keys = [key, self.kept.costs_key] if self.kept else [key]
+        found = cache.get_many(keys)
+        if self.kept:
+            self._costs = found.get(self.kept.costs_key)
+        return Page(key, seconds, Page.found(found.get(key)))
 
     def table(self, key: str) -> Table:
         return self.tables_by_key[key]
@@ -706,7 +801,10 @@ def _figures(user: User, filters: Filters) -> dict:
 
 
 def build_dashboard(
-    user: User, filters: Filters, *, tracks: dict[int, ProgrammeTrack]
+    user: User,
+    filters: Filters,
+    *,
+    tracks: dict[int, ProgrammeTrack] | Callable[[], dict[int, ProgrammeTrack]],
 ) -> Dashboard:
     """Every figure of the page. ``tracks`` names the tracks (the filter form has them).
 
@@ -716,40 +814,35 @@ def build_dashboard(
     for DASHBOARD_CACHE_SECONDS per role, scope, filters and day, and the page says when they
     were computed. The tables are built from them in the reader's language."""
     today = timezone.localdate()
-    current = summary.covers(filters)
-    if current:
-        figures, digest = summary.figures_for(user, filters)
-        needs = figures["needs"]
-        # The figures themselves name the rendered page: it is reused only while they hold.
-        key = f"dashboard:{FIGURES_VERSION}:kept:{digest}"
-    else:
-        key = _cache_key(user, filters, today)
-        cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
-        figures = cached if cached is not None else _figures(user, filters)
-        if cached is None and settings.DASHBOARD_CACHE_SECONDS:
-            cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
-        needs = summary.needs_for(user)
-    people, projects = figures["people"], figures["projects"]
-    money, outcomes = figures["money"], figures["outcomes"]
-    tables = [
-        *_people_tables(people),
-        *_project_tables(projects),
-        *_money_tables(money, tracks),
-        *_outcome_tables(outcomes),
-        *cost_tables(money["conventions"], money["costs"]),
-    ]
+    named = tracks if callable(tracks) else lambda: tracks
+    if summary.covers(filters):
+        kept = summary.Kept(user, filters)
+        dashboard = Dashboard(
+            filters,
+            today,
+            figures=lambda: kept.figures(dashboard._costs),
+            tracks=named,
+            needs=lambda: kept.needs,
+            computed_at=kept.now,
+            # The figures themselves name the rendered page: it is reused only while they hold.
+            cache_key=f"dashboard:{FIGURES_VERSION}:kept:{kept.key}",
+            current=True,
+            kept=kept,
+        )
+        return dashboard
+    key = _cache_key(user, filters, today)
+    cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
+    figures = cached if cached is not None else _figures(user, filters)
+    if cached is None and settings.DASHBOARD_CACHE_SECONDS:
+        cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
     return Dashboard(
         filters,
         today,
-        people,
-        projects,
-        money,
-        outcomes,
-        tables,
-        figures["computed_at"],
-        key,
-        current=current,
-        needs=needs,
+        figures=lambda: figures,
+        tracks=named,
+        needs=lambda: summary.needs_for(user),
+        computed_at=figures["computed_at"],
+        cache_key=key,
     )
 
 

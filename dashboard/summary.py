@@ -45,8 +45,9 @@ from typing import Any
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import Case, F, JSONField, Model, Q, Value, When
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_tasks import task
 
 from beneficiaries.assessments import DomainCounts, domain_counts, needs_by_domain
@@ -58,7 +59,7 @@ from dashboard import selectors as live
 from dashboard.models import CentreFigures
 from projects.models import LifeProject, Status
 from reintegration.concurrency import lock_rows
-from reintegration.models import AuditEntry, Centre, Role, User
+from reintegration.models import AuditEntry, Centre, Province, Region, Role, User
 
 Part = int | Decimal
 # Parts whose key starts with this are amounts (kept as text in JSON, summed as Decimal).
@@ -264,19 +265,46 @@ def covers(filters: live.Filters) -> bool:
     return live.Filters(territory=filters.territory) == filters
 
 
+def _scope_condition(user: User) -> Q | None:
+    """The centres whose files the user's dashboard counts, as a condition on the centres
+    (``selectors.dashboard_scope``); ``Q()`` for every centre, None for none."""
+    if not live.can_view_dashboard(user):
+        return None
+    if user.role == Role.COORDINATOR:
+        return Q(pk=user.centre_id) if user.centre_id else None
+    if user.role == Role.REGIONAL:
+        return Q(province__region=user.region_id) if user.region_id else None
+    if user.role == Role.OFFICIAL:
+        return Q(province=user.province_id) if user.province_id else None
+    return Q()
+
+
 def centres_of(user: User, filters: live.Filters) -> Any:
     """The centres whose files the user's dashboard counts (``selectors.dashboard_scope``),
     within the chosen territory."""
-    centres = Centre.objects.all()
-    if not live.can_view_dashboard(user):
-        return centres.none()
-    if user.role == Role.COORDINATOR:
-        centres = centres.filter(pk=user.centre_id)
-    elif user.role == Role.REGIONAL:
-        centres = centres.filter(province__region=user.region_id)
-    elif user.role == Role.OFFICIAL:
-        centres = centres.filter(province=user.province_id)
-    return live.in_territory(centres, filters.territory, "pk")
+    scope = _scope_condition(user)
+    if scope is None:
+        return Centre.objects.none()
+    return live.in_territory(Centre.objects.filter(scope), filters.territory, "pk")
+
+
+def _flag(condition: Q | None) -> Any:
+    """A boolean column: whether the centre meets the condition."""
+    if condition is None:
+        return Value(False)
+    if not condition:
+        return Value(True)
+    return Case(When(condition, then=Value(True)), default=Value(False))
+
+
+def _in_territory(territory: Region | Province | Centre | None) -> Q:
+    if isinstance(territory, Region):
+        return Q(province__region=territory.pk)
+    if isinstance(territory, Province):
+        return Q(province=territory.pk)
+    if isinstance(territory, Centre):
+        return Q(pk=territory.pk)
+    return Q()
 
 
 def _current(row: CentreFigures, today: datetime.date) -> bool:
@@ -287,56 +315,192 @@ def _current(row: CentreFigures, today: datetime.date) -> bool:
     )
 
 
+# What names one computation of a centre's row: its parts are written by ``refresh`` alone,
+# which sets all of these, so rows read with the same values hold the same parts.
+COMPUTE_FIELDS = ("computed_version", "computed_for", "computed_at", "computed_layout")
+
+
+class Kept:
+    """The kept figures of one reader's dashboard (no filter, or a territory alone).
+
+    Read in one query whatever the number of files: every centre with its row's version and
+    computation (and whether it is in the reader's scope and territory); then, when asked for,
+    the waiting projects and the conventions' rows (one each). That is enough to name the figures
+    (``key``) and the cost per sustained outcome (``costs_key``) without reading the kept
+    parts: a page rendered under ``key`` is reused without them. The parts, the merged figures
+    and the needs by domain are read when asked for (one query more, or none when ``parts``
+    asked for them with the rest).
+    Centres of the scope whose row is stale are recomputed first (``refresh``)."""
+
+    def __init__(
+        self,
+        user: User,
+        filters: live.Filters,
+        *,
+        now: datetime.datetime | None = None,
+        parts: bool = False,
+    ):
+        self.user, self.filters = user, filters
+        self.now = now or timezone.now()
+        self.today = timezone.localdate(self.now)
+        scope = _scope_condition(user)
+        territory = _in_territory(filters.territory)
+        flags = {
+            "whole": _flag(scope),
+            "scoped": _flag(None if scope is None else scope & territory),
+        }
+        fields = ["pk", "figures__version", *(f"figures__{name}" for name in COMPUTE_FIELDS)]
+        centres = Centre.objects.annotate(**flags)
+        if parts:
+            fields.append("kept_parts")
+            centres = centres.annotate(
+                kept_parts=Case(
+                    When(whole=True, then=F("figures__parts")),
+                    default=Value(None),
+                    output_field=JSONField(),
+                )
+            )
+        rows = list(centres.order_by("pk").values(*fields, *flags))
+        self.versions = {row["pk"]: row["figures__version"] for row in rows}
+        self.computed = {
+            row["pk"]: tuple(row[f"figures__{name}"] for name in COMPUTE_FIELDS) for row in rows
+        }
+        self.whole = [row["pk"] for row in rows if row["whole"]]
+        self.scoped = [row["pk"] for row in rows if row["scoped"]]
+        self._parts: dict[int, dict[str, Part]] = {
+            row["pk"]: _loaded(row["kept_parts"] or {}) for row in rows if parts and row["whole"]
+        }
+        missing = [pk for pk, version in self.versions.items() if version is None]
+        if missing:
+            # From now on, changes to these centres raise their version.
+            CentreFigures.objects.bulk_create(
+                [CentreFigures(centre_id=pk) for pk in missing], ignore_conflicts=True
+            )
+            self.versions.update(
+                CentreFigures.objects.filter(pk__in=missing).values_list("pk", "version")
+            )
+        stale = [
+            pk
+            for pk in self.whole
+            if not (
+                self.versions[pk] == self.computed[pk][0]
+                and self.computed[pk][1] == self.today
+                and self.computed[pk][3] == LAYOUT
+            )
+        ]
+        for pk, row in refresh(stale, now=self.now).items():
+            self.versions[pk] = row.version
+            self.computed[pk] = tuple(getattr(row, name) for name in COMPUTE_FIELDS)
+            self._parts[pk] = _loaded(row.parts)
+        self._everywhere = scope is not None and not scope and filters.territory is None
+
+    @cached_property
+    def waiting(self) -> dict:
+        """The projects waiting for approval, live (they count from the hour)."""
+        projects = LifeProject.objects.all()
+        if not self._everywhere:
+            # The centres in scope by their keys: the same projects as ``dashboard_scope``
+            # within the territory, without joining the files to their region.
+            projects = projects.filter(beneficiary__centre__in=self.scoped)
+        return live.waiting_figures(lambda _model: projects, self.now)
+
+    @cached_property
+    def conventions(self) -> list[dict]:
+        """The conventions' rows, live: they carry their own totals."""
+        return live.convention_rows(self.user, self.filters)
+
+    @cached_property
+    def costs_key(self) -> str:
+        return "dashboard-costs:" + _digest(
+            self.today,
+            sorted(self.versions.items()),
+            [(row["pk"], row["disbursed"]) for row in self.conventions],
+        )
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of every figure of the page: the same key, the same figures."""
+        user = self.user
+        return _digest(
+            self.today,
+            # The filters' options follow the reader's role and scope.
+            [user.role, user.centre_id, user.region_id, user.province_id],
+            [(pk, self.computed[pk]) for pk in self.scoped],
+            [(pk, self.computed[pk]) for pk in self.whole] if self.filters.territory else [],
+            self.waiting["waiting"],
+            self.waiting["longest_wait_days"],
+            [count for _label, count in self.waiting["waiting_brackets"]],
+            self.conventions,
+            self.costs_key,
+        )
+
+    def _sum(self, centres: list[int]) -> Counter:
+        unread = [pk for pk in centres if pk not in self._parts]
+        if unread:
+            self._parts.update(
+                (pk, _loaded(parts))
+                for pk, parts in CentreFigures.objects.filter(pk__in=unread).values_list(
+                    "pk", "parts"
+                )
+            )
+        total: Counter = Counter()
+        for pk in centres:
+            total.update(self._parts.get(pk, {}))
+        return total
+
+    @cached_property
+    def parts(self) -> Counter:
+        """The summed parts of the centres in scope and territory."""
+        return self._sum(self.scoped)
+
+    @cached_property
+    def needs(self) -> list[DomainCounts]:
+        """The needs by domain of the user's whole scope: the territory chosen does not apply."""
+        if self.filters.territory is None:
+            return needs_rows(self.parts)
+        return needs_rows(self._sum(self.whole))
+
+    def costs(self, found: Any = None) -> dict:
+        """The cost per sustained outcome of the listed conventions: each convention's own
+        totals over every project it paid for, whatever the reader's scope, so not a sum of the
+        scope's rows. Computed live (``selectors.convention_costs``, tens of milliseconds
+        nationally) and kept in the cache under the versions of every centre's row, today and
+        the conventions' disbursed amounts: any change to any file, project, visit or money
+        raises a version, so the key changes with the figures and a kept value is never out of
+        date. ``found`` is the value already read from the cache under ``costs_key``."""
+        costs = found if found is not None else cache.get(self.costs_key)
+        if costs is None:
+            costs = live.convention_costs(self.conventions, self.today)
+            cache.set(self.costs_key, costs, KEPT_SECONDS)
+        return costs
+
+    def figures(self, costs: Any = None) -> dict:
+        """Every figure of the dashboard (``selectors.scope_figures``' shape)."""
+        figures = merged(self.parts, self.today)
+        figures["computed_at"] = self.now
+        figures["projects"].update(self.waiting)
+        figures["money"]["conventions"] = self.conventions
+        figures["money"]["costs"] = self.costs(costs)
+        figures["needs"] = self.needs
+        return figures
+
+
 def scope_parts(user: User, filters: live.Filters, now: datetime.datetime) -> Counter:
     """The summed parts of the centres in scope, recomputing the centres changed since their
     row was computed (or computed for another day) first."""
-    today = timezone.localdate(now)
-    rows: dict[int, CentreFigures] = {}
-    stale = []
-    for centre in centres_of(user, filters).select_related("figures").order_by("pk"):
-        row = getattr(centre, "figures", None)
-        if row is not None and _current(row, today):
-            rows[centre.pk] = row
-        else:
-            stale.append(centre.pk)
-    rows.update(refresh(stale, now=now))
-    total: Counter = Counter()
-    for row in rows.values():
-        total.update(_loaded(row.parts))
-    return total
+    return Kept(user, filters, now=now, parts=True).parts
 
 
 def figures_for(user: User, filters: live.Filters) -> tuple[dict, str]:
     """Every figure of the user's dashboard from the kept rows, and a key naming them (the
     same figures, the same key: the rendered page may be reused for exactly as long)."""
-    now = timezone.now()
-    today = timezone.localdate(now)
-    parts = scope_parts(user, filters, now)
-    figures = merged(parts, today)
-    figures["computed_at"] = now
-    narrowed = live._narrow(
-        live.user_scope(user)(LifeProject), live.Filters(territory=filters.territory)
-    )
-    figures["projects"].update(live.waiting_figures(lambda _model: narrowed, now))
-    conventions = live.convention_rows(user, filters)
-    figures["money"]["conventions"] = conventions
-    figures["money"]["costs"] = convention_costs(conventions, today)
-    # The needs block counts the user's whole scope: the territory chosen does not apply.
-    figures["needs"] = needs_rows(parts) if filters.territory is None else needs_for(user)
-    digest = _digest(
-        today,
-        parts,
-        figures["projects"]["waiting"],
-        figures["projects"]["longest_wait_days"],
-        [count for _label, count in figures["projects"]["waiting_brackets"]],
-        conventions,
-    )
-    return figures, digest
+    kept = Kept(user, filters, parts=True)
+    return kept.figures(), kept.key
 
 
 def needs_for(user: User) -> list[DomainCounts]:
-    """The needs by domain of the user's whole scope, from the kept rows."""
-    return needs_rows(scope_parts(user, live.Filters(), timezone.now()))
+    """The needs by domain of the user's whole scope, from the kept rows (one query)."""
+    return Kept(user, live.Filters(), parts=True).needs
 
 
 def _digest(*values: object) -> str:
@@ -345,34 +509,9 @@ def _digest(*values: object) -> str:
 
 
 # How long what is cached under a key made of the figures themselves may be reused: the cost
-# per sustained outcome (``convention_costs``) and the rendered page (``dashboard.views``).
+# per sustained outcome (``Kept.costs``) and the rendered page (``dashboard.views``).
 # Such a key changes with the figures, so this bounds only the cache's size, never staleness.
 KEPT_SECONDS = 24 * 3600
-
-
-def convention_costs(conventions: list[dict], today: datetime.date) -> dict:
-    """The cost per sustained outcome of the listed conventions: each convention's own totals
-    over every project it paid for, whatever the reader's scope, so not a sum of the scope's
-    rows. Computed live (``selectors.convention_costs``, tens of milliseconds nationally) and
-    kept in the cache under the versions of every centre's row, today and the conventions'
-    disbursed amounts: any change to any file, project, visit or money raises a version, so
-    the key changes with the figures and a kept value is never out of date."""
-    versions = list(Centre.objects.order_by("pk").values_list("pk", "figures__version"))
-    missing = [pk for pk, version in versions if version is None]
-    if missing:
-        # From now on, changes to these centres raise their version.
-        CentreFigures.objects.bulk_create(
-            [CentreFigures(centre_id=pk) for pk in missing], ignore_conflicts=True
-        )
-        versions = list(CentreFigures.objects.order_by("pk").values_list("pk", "version"))
-    key = "dashboard-costs:" + _digest(
-        today, versions, [(row["pk"], row["disbursed"]) for row in conventions]
-    )
-    costs = cache.get(key)
-    if costs is None:
-        costs = live.convention_costs(conventions, today)
-        cache.set(key, costs, KEPT_SECONDS)
-    return costs
 
 
 # --- Computing ---------------------------------------------------------------------------------

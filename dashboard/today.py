@@ -3,8 +3,8 @@
 Computed live on each request, never from the figures' five-minute cache (a coordinator who
 has just recorded a visit must see it leave the panel). Each block reads its rule from the
 app that owns it (``projects.services.visits_due``, ``ceremonies.services.awaiting_ceremony``,
-``Convention.objects.needing_attention``...) and costs two queries, its count and its first
-few rows, whatever the amount of data: the panel's cost is fixed per role.
+``Convention.objects.needing_attention``...) and costs one query, its first few rows with
+their number in all, whatever the amount of data: the panel's cost is fixed per role.
 
 Officials see planned ceremonies of their province (date, place, how many people), no name.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -84,6 +84,17 @@ class Panel:
         return [block for block in self.blocks if not block.count]
 
 
+# What a row of a block shows of the person: the rows read these columns alone (``only``), so
+# the query has a few columns to write and read instead of every field of the file.
+PERSON = (
+    "beneficiary__file_number",
+    "beneficiary__first_name_ar",
+    "beneficiary__last_name_ar",
+    "beneficiary__first_name_latin",
+    "beneficiary__last_name_latin",
+)
+
+
 def _number(value: int) -> str:
     return ltr(value) if translation.get_language_bidi() else str(value)
 
@@ -130,8 +141,11 @@ def _block(
     see_all: str = "",
     see_all_label: str | Promise | None = None,
 ) -> Block:
-    count = rows.count()
-    items = [item(row) for row in rows[:FIRST_FEW]] if count else []
+    # One query: the first few rows, each with the number of rows in all (a window over the
+    # rows the query finds, counted before the limit).
+    first = list(rows.annotate(found=Window(Count("pk")))[:FIRST_FEW])
+    count = first[0].found if first else 0
+    items = [item(row) for row in first]
     extra = {"see_all_label": see_all_label} if see_all_label else {}
     return Block(key, title, count, items, empty, see_all, **extra)
 
@@ -214,18 +228,20 @@ def projects_awaiting_ceremony(user: User) -> Block:
 
 def certificates_to_issue(user: User) -> Block:
     missing = ceremony_services.certificates_missing(user)
-    count = missing.count()
     per_ceremony = (
         Handover.objects.filter(pk__in=missing.values("pk"), ceremony=OuterRef("pk"))
         .values("ceremony")
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # Every handover missing its certificate belongs to one of these ceremonies: their sum over
+    # all of them (a window, before the limit) is the block's count, in the same query.
     ceremonies = (
         Ceremony.objects.filter(pk__in=missing.values("ceremony"))
         .annotate(missing=Subquery(per_ceremony))
+        .annotate(found=Window(Sum("missing")))
         .order_by("held_on", "pk")
-        .values("pk", "place", "held_on", "missing")
+        .values("pk", "place", "held_on", "missing", "found")
     )
 
     def item(ceremony: dict[str, Any]) -> Item:
@@ -241,7 +257,9 @@ def certificates_to_issue(user: User) -> Block:
             url=reverse("ceremony_detail", args=[ceremony["pk"]]),
         )
 
-    items = [item(ceremony) for ceremony in ceremonies[:FIRST_FEW]] if count else []
+    first = list(ceremonies[:FIRST_FEW])
+    count = first[0]["found"] if first else 0
+    items = [item(ceremony) for ceremony in first]
     return Block(
         "certificates",
         _("Certificates to issue"),
@@ -278,10 +296,11 @@ def open_tasks(user: User, today: datetime.date) -> Block:
     )
 
 
-def approvals_waiting(user: User, today: datetime.date) -> Block:
+def approvals_waiting(user: User, today: datetime.date, centres: list[int] | None = None) -> Block:
     rows = (
-        project_services.approval_waiting(user)
+        project_services.approval_waiting(user, centres=centres)
         .select_related("beneficiary")
+        .only("submitted_at", *PERSON)
         .order_by("submitted_at", "pk")
     )
 
@@ -314,6 +333,7 @@ def ceremonies_to_hold(user: User) -> Block:
     rows = (
         ceremony_services.ceremonies_to_hold(user)
         .select_related("centre")
+        .only("place", "held_on", "centre__name_ar", "centre__name_fr")
         .annotate(people=Count("handovers"))
         .order_by("held_on", "pk")
     )
@@ -335,7 +355,12 @@ def ceremonies_to_hold(user: User) -> Block:
 
 
 def failed_messages(user: User) -> Block:
-    rows = outbox.troubled().order_by("created_at", "pk")
+    rows = (
+        outbox.troubled()
+        .select_related(None)
+        .only("subject", "body", "channel", "to", "status")
+        .order_by("created_at", "pk")
+    )
     return _block(
         "outbox",
         _("Messages that could not be sent"),
@@ -353,7 +378,15 @@ def failed_messages(user: User) -> Block:
 
 
 def conventions_to_watch(user: User, today: datetime.date) -> Block:
-    rows = Convention.objects.visible_to(user).needing_attention(today).order_by("ends_on", "pk")
+    # The visible conventions by their keys rather than DISTINCT over the provinces' join, so
+    # that the count rides along with the rows (``_block``).
+    visible = Convention.objects.visible_to(user).values("pk")
+    rows = (
+        Convention.objects.filter(pk__in=visible)
+        .needing_attention(today)
+        .only("title", "reference", "committed", "envelope", "ends_on")
+        .order_by("ends_on", "pk")
+    )
 
     def item(convention: Convention) -> Item:
         return Item(
@@ -381,8 +414,12 @@ def conventions_to_watch(user: User, today: datetime.date) -> Block:
 # --- The panel of each role ------------------------------------------------------------------
 
 
-def today_panel(user: User, today: datetime.date | None = None) -> Panel | None:
-    """The blocks of ``user``'s role; None for a role with nothing to act on (auditors)."""
+def today_panel(
+    user: User, today: datetime.date | None = None, *, centres: list[int] | None = None
+) -> Panel | None:
+    """The blocks of ``user``'s role; None for a role with nothing to act on (auditors).
+    ``centres``: the keys of the centres the user sees, when the caller has read them already
+    (the dashboard's kept figures do)."""
     today = today or timezone.localdate()
     if user.role == Role.COORDINATOR:
         blocks = [
@@ -394,7 +431,7 @@ def today_panel(user: User, today: datetime.date | None = None) -> Panel | None:
             open_tasks(user, today),
         ]
     elif user.role == Role.REGIONAL:
-        blocks = [approvals_waiting(user, today), ceremonies_to_hold(user)]
+        blocks = [approvals_waiting(user, today, centres), ceremonies_to_hold(user)]
     elif user.role == Role.OFFICIAL:
         blocks = [ceremonies_to_hold(user)]
     elif user.role == Role.NATIONAL:

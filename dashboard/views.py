@@ -4,18 +4,16 @@ summary in Arabic then French (prepared by a job: ``dashboard/jobs.py``)."""
 import io
 from decimal import Decimal
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dashboard import jobs as report_jobs
-from dashboard import summary as kept_figures
 from dashboard.forms import DashboardFilterForm
 from dashboard.reports import convention_report
 from dashboard.selectors import TABLE_KEYS, Cell, build_dashboard, can_view_dashboard, scope_of
@@ -35,13 +33,15 @@ NUMBER_FORMATS = {"mad": "#,##0.00", "percent": "0.0%", "count": "0", "days": "0
 
 def _dashboard(request):
     form = DashboardFilterForm(request.GET or None, user=request.user)
-    return form, build_dashboard(request.user, form.filters(), tracks=form.tracks)
+    # The form's tracks are read only if the tables are built (their names).
+    return form, build_dashboard(request.user, form.filters(), tracks=lambda: form.tracks)
 
 
 @requires(can_view_dashboard)
 def home(request):
     form, dashboard = _dashboard(request)
     summary = report_jobs.summary_key(request.user, report_jobs.summary_query(request.GET))
+    query = request.GET.urlencode()
     return render(
         request,
         "dashboard/home.html",
@@ -49,17 +49,18 @@ def home(request):
             "form": form,
             "dashboard": dashboard,
             # Live on every request, outside the figures' cache: what waits for the user now.
-            "today": today_panel(request.user),
+            "today": today_panel(
+                request.user, centres=dashboard.kept.whole if dashboard.kept else None
+            ),
             "summary_job": jobs.latest_job(report_jobs.dashboard_summary, summary, request.user),
-            "query": request.GET.urlencode(),
+            "query": query,
             "currency": CURRENCY_SUFFIX[resolve_language()],
             # The rendered figures are kept as long as the figures themselves (the page's
             # 120 kB of tables and chart data cost more to render than to fetch): current
             # figures name their page by a digest of themselves, so it is reused exactly while
-            # they are unchanged; computed ones for DASHBOARD_CACHE_SECONDS.
-            "fragment_seconds": (
-                kept_figures.KEPT_SECONDS if dashboard.current else settings.DASHBOARD_CACHE_SECONDS
-            ),
+            # they are unchanged; computed ones for DASHBOARD_CACHE_SECONDS. Found in the
+            # cache, the figures are not even read (``selectors.Dashboard``).
+            "page": dashboard.page(get_language(), query),
         },
     )
 

@@ -37,3 +37,28 @@ def cell(value, kind: str) -> str:
 def column_label(columns, index: int) -> str:
     """The heading of a cell's column, repeated beside the cell when rows stack on a phone."""
     return columns[index].label
+
+
+class KeptPageNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, page: template.base.FilterExpression):
+        self.nodelist, self.page = nodelist, page
+
+    def render(self, context) -> str:
+        page = self.page.resolve(context)
+        if page.html is not None:
+            return page.html
+        html = self.nodelist.render(context)
+        page.store(html)
+        return html
+
+
+@register.tag
+def kept_page(parser, token):
+    """``{% kept_page page %}…{% endkept_page %}``: the rendered figures kept in the cache
+    (``selectors.Page``), or the content rendered and kept."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("kept_page takes the page to keep.")
+    nodelist = parser.parse(("endkept_page",))
+    parser.delete_first_token()
+    return KeptPageNode(nodelist, parser.compile_filter(bits[1]))
