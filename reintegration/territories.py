@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Case, Q, Value, When
+from django.utils.translation import get_language
 
 from reintegration.text import fold
 
@@ -48,9 +49,11 @@ def load(region_model: Any, province_model: Any) -> tuple[int, int]:
     return len(regions), len(provinces)
 
 
+@lru_cache(maxsize=1024)
 def name_order(name: str) -> str:
     """How place names are sorted for the reader: case, accents and hamza folded
-    (``text.fold``), so "Écoles" sorts among the E and "أزيلال" among the alif."""
+    (``text.fold``), so "Écoles" sorts among the E and "أزيلال" among the alif. Kept for the
+    names seen (a few hundred places): every list page sorts the 83 provinces again."""
     return fold(name)
 
 
@@ -78,13 +81,19 @@ def province_choices(user: User | None) -> list[tuple[int, str]]:
     from reintegration.models import Province
 
     home = _home(user)
-    rows = Province.objects.only("pk", "name_ar", "name_fr").annotate(
+    # Plain rows, the name column of the active language chosen once: 83 model instances
+    # and their ``name`` looked up for each cost more than the query.
+    column = "name_ar" if (get_language() or "ar").startswith("ar") else "name_fr"
+    rows = Province.objects.annotate(
         home=Case(When(home, then=Value(True)), default=Value(False), output_field=BooleanField())
         if home is not None
         else Value(False)
-    )
+    ).values_list("pk", column, "home")
     return [
-        (p.pk, p.name) for p in sorted(rows, key=lambda p: (not p.home, name_order(p.name), p.pk))
+        (pk, name)
+        for pk, name, _home_first in sorted(
+            rows, key=lambda row: (not row[2], name_order(row[1]), row[0])
+        )
     ]
 
 
