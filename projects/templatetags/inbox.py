@@ -1,0 +1,89 @@
+"""The approval inbox's rows, written in Python.
+
+A page of the inbox holds 50 rows of eight cells; through the template engine each row cost
+about 0.2 ms of variable look-ups, filters and a ``{% url %}``, which put the national inbox
+above three times the cost of the smallest page (docs/benchmarks.md). The markup is the one
+the template wrote, to the character, escaped the same way:
+``projects/tests/test_inbox_rows.py`` renders both and compares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from projects.models import LifeProject
+from reintegration.templatetags.formatting import mad, shortdate
+
+register = template.Library()
+
+ROW = (
+    "\n  <tr>"
+    '\n    <td data-label="{project}"><a href="{url}">{title}</a><br>'
+    '<span class="small ltr text-body-secondary">{file_number}</span></td>'
+    '\n    <td data-label="{person}" class="inbox-name">{name}</td>'
+    '\n    <td data-label="{centre}">{centre_name}</td>'
+    '\n    <td data-label="{track}">{track_name}</td>'
+    '\n    <td data-label="{trade}">{trade_name}</td>'
+    '\n    <td class="text-end amount" data-label="{budget}">{total}{over}</td>'
+    '\n    <td class="text-nowrap" data-label="{submitted}">{submitted_on}</td>'
+    '\n    <td class="text-end" data-label="{days}"><span class="ltr">{days_waiting}</span></td>'
+    "\n  </tr>\n  "
+)
+OVER = '<br><span class="badge text-bg-warning text-wrap over-ceiling">{}</span>'
+
+
+def _text(value: object) -> str:
+    """What ``{{ value }}`` writes: nothing for None, the text escaped otherwise."""
+    return "" if value is None else str(conditional_escape(value))
+
+
+@register.simple_tag
+def inbox_rows(projects: Iterable[LifeProject]) -> SafeString:
+    """The table rows of ``projects`` (with ``days_waiting`` set by the view)."""
+    # The column names, repeated in each cell for narrow screens, translated once; written
+    # as ``{% translate ... as name %}`` wrote them, as trusted text.
+    labels = {
+        "project": gettext("Project"),
+        "person": gettext("Beneficiary"),
+        "centre": gettext("Centre"),
+        "track": gettext("Programme track"),
+        "trade": gettext("Trade"),
+        "budget": gettext("Budget"),
+        "submitted": gettext("Submitted"),
+        "days": gettext("Days waiting"),
+    }
+    over_ceiling = gettext("over the ceiling of %(ceiling)s")
+    # Every row's link differs only by the project's key.
+    url = reverse("project_detail", args=[0])
+    head, tail = url[: url.rindex("/0/") + 1], url[url.rindex("/0/") + 2 :]
+    rows = []
+    for project in projects:
+        person = project.beneficiary
+        ceiling = person.track.ceiling
+        over = ""
+        if ceiling is not None and project.requested_total > ceiling:
+            over = OVER.format(over_ceiling % {"ceiling": _text(mad(ceiling))})
+        trade = project.trade.name if project.trade is not None else ""
+        rows.append(
+            ROW.format(
+                **labels,
+                url=_text(f"{head}{project.pk}{tail}"),
+                title=_text(project.title),
+                file_number=_text(person.file_number),
+                name=_text(person.display_name),
+                centre_name=_text(person.centre.name),
+                track_name=_text(person.track.name),
+                trade_name=_text(trade or "—"),
+                total=_text(mad(project.requested_total)),
+                over=over,
+                submitted_on=_text(shortdate(project.submitted_at)),
+                days_waiting=_text(project.days_waiting),
+            )
+        )
+    return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)
