@@ -628,9 +628,10 @@ def approval_waiting(user: User, centres: list[int] | None = None) -> QuerySet[L
     centres the user sees (``Centre.objects.visible_to``), when the caller has them: regional
     staff's projects are then found by their centre, not by joining every file of the region to
     it (a few waiting projects read instead of the region's files)."""
-    waiting = LifeProject.objects.visible_to(user)
     if centres is not None and user.role == Role.REGIONAL:
         waiting = LifeProject.objects.filter(beneficiary__centre__in=centres)
+    else:
+        waiting = LifeProject.objects.visible_to(user)
     if user.role == Role.NATIONAL:
         return waiting.filter(status=Status.AWAITING_NATIONAL)
     return waiting.filter(status=Status.SUBMITTED)

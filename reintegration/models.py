@@ -22,9 +22,14 @@ class BilingualNameMixin(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def name_field() -> str:
+        """The column of the name in the active language."""
+        return "name_ar" if (get_language() or "ar").startswith("ar") else "name_fr"
+
     @property
     def name(self) -> str:
-        return self.name_ar if (get_language() or "ar").startswith("ar") else self.name_fr
+        return getattr(self, self.name_field())
 
 
 class Region(BilingualNameMixin):

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Case, Q, Value, When
-from django.utils.translation import get_language
 
 from reintegration.text import fold
 
@@ -83,7 +82,7 @@ def province_choices(user: User | None) -> list[tuple[int, str]]:
     home = _home(user)
     # Plain rows, the name column of the active language chosen once: 83 model instances
     # and their ``name`` looked up for each cost more than the query.
-    column = "name_ar" if (get_language() or "ar").startswith("ar") else "name_fr"
+    column = Province.name_field()
     rows = Province.objects.annotate(
         home=Case(When(home, then=Value(True)), default=Value(False), output_field=BooleanField())
         if home is not None

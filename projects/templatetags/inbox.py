@@ -53,10 +53,9 @@ def inbox_rows(projects: Iterable[LifeProject]) -> SafeString:
     rows = []
     for project in projects:
         person = project.beneficiary
-        ceiling = person.track.ceiling
         over = ""
-        if ceiling is not None and project.requested_total > ceiling:
-            over = OVER.format(over_ceiling % {"ceiling": text(mad(ceiling))})
+        if project.over_ceiling:
+            over = OVER.format(over_ceiling % {"ceiling": text(mad(project.ceiling))})
         trade = project.trade.name if project.trade is not None else ""
         rows.append(
             ROW.format(
