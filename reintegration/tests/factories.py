@@ -1,9 +1,19 @@
+import functools
+
 import factory
+from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
 from reintegration.models import Centre, Province, Region, Role, User
 
 TEST_PASSWORD = "Correct-Horse-Battery-9"
+
+
+@functools.cache
+def hashed_test_password() -> str:
+    """``TEST_PASSWORD`` hashed once for every user the tests make (the suite's hasher is set in
+    conftest.py before any user is made): setting it on each user cost a hash and an UPDATE."""
+    return make_password(TEST_PASSWORD)
 
 
 class ProvinceFactory(DjangoModelFactory):
@@ -39,18 +49,12 @@ class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = "Amina"
     last_name = "Test"
     role = Role.NATIONAL
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
-
-    @factory.post_generation
-    def _save_password(obj, create, extracted, **kwargs):
-        if create:
-            obj.save(update_fields=["password"])
+    password = factory.LazyFunction(hashed_test_password)
 
     class Params:
         coordinator = factory.Trait(role=Role.COORDINATOR, centre=factory.SubFactory(CentreFactory))
