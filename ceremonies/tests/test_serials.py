@@ -5,8 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
@@ -14,7 +13,7 @@ from pypdf import PdfReader
 from beneficiaries.tests.factories import BeneficiaryFactory
 from ceremonies import certificates
 from ceremonies import services as ceremonies
-from ceremonies.models import Certificate, Handover, HandoverItem, HandoverItemSerial
+from ceremonies.models import Certificate, Handover, HandoverItemSerial
 from ceremonies.tests.factories import held_ceremony, plan_ceremony
 from partners.models import Allocation
 from projects.tests.factories import approved, make_project
@@ -32,7 +31,6 @@ ONE_FOR_TWO = (
 
 @pytest.fixture(autouse=True)
 def english():
-    # No database fixture here: the migration test loads its reference data first.
     with translation.override("en"):
         yield
 
@@ -309,33 +307,6 @@ def test_a_certificate_issued_before_serials_per_unit_still_renders_its_serial(p
         del item["serials"]
         item["serial"] = "LEGACY-77"  # the shape certificates had, one serial per line
     assert "LEGACY-77" in pdf_text(certificates.render_certificate(snapshot))
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_keeps_existing_serials(reference_data, centre, users, convention):
-    coordinator = users["coordinator"]
-    person = BeneficiaryFactory(centre=centre, by=coordinator)
-    project = approved(make_project(person, coordinator, lines=SEWING), users)
-    handover = planned(project, users)
-    machine_pk, scissors_pk = handover.items.values_list("pk", flat=True)
-
-    before = [("partners", "0004_amounts_in_centimes")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps.get_model("partners", "HandoverItem")
-    old.objects.filter(pk=machine_pk).update(serial_number="JUKI-8700")  # two machines, one serial
-    old.objects.filter(pk=scissors_pk).update(serial_number="MQ-7")
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    assert list(
-        HandoverItemSerial.objects.order_by("item").values_list(
-            "item", "handover", "unit", "serial"
-        )
-    ) == [(machine_pk, handover.pk, 1, "JUKI-8700"), (scissors_pk, handover.pk, 1, "MQ-7")]
-    # The machines' line now lacks its second serial and says so.
-    assert ceremonies.incomplete_serials(handover) == ONE_FOR_TWO
-    assert HandoverItem.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F, Sum
 from hypothesis import given
 from hypothesis import strategies as st
@@ -88,34 +87,3 @@ def test_sums_and_differences_read_back_as_dirhams(users, centre):
         net=Sum(F("amount") - money("0.10"), output_field=MoneyField()),
     )
     assert figures == {"total": Decimal("22310.75"), "net": Decimal("22310.35")}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_existing_amounts_migrate_to_centimes_without_loss():
-    executor = MigrationExecutor(connection)
-    before = [("partners", "0003_ceremonies")]
-    latest = executor.loader.graph.leaf_nodes()
-    executor.migrate(before)
-    try:
-        apps = executor.loader.project_state(before).apps
-        old = apps.get_model("partners", "Convention")
-        convention = old.objects.create(
-            reference="OLD-1",
-            title="Old",
-            starts_on=datetime.date(2024, 1, 1),
-            ends_on=datetime.date(2030, 1, 1),
-            envelope=Decimal("535443.60"),
-            committed=Decimal("535443.60"),
-            disbursed=Decimal("22310.15"),
-            status="active",
-        )
-        executor = MigrationExecutor(connection)
-        executor.migrate(latest)
-    finally:
-        MigrationExecutor(connection).migrate(latest)
-    migrated = Convention.objects.get(pk=convention.pk)
-    assert (migrated.envelope, migrated.committed, migrated.disbursed) == (
-        Decimal("535443.60"),
-        Decimal("535443.60"),
-        Decimal("22310.15"),
-    )
