@@ -99,7 +99,12 @@ def test_with_javascript_a_double_click_sends_the_form_once_and_the_choice_still
     User.objects.filter(username="samira").update(language="fr")
     page = open_as(browser, live_server, "samira", height=720, timeout=30_000)
     posts = []
-    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    def sent(request):
+        if request.method == "POST":
+            posts.append(request.url)
+
+    page.on("request", sent)
 
     page.goto("/beneficiaries/new/")
     fill(page)
@@ -123,4 +128,6 @@ def test_with_javascript_a_double_click_sends_the_form_once_and_the_choice_still
     page.get_by_role("button", name=TEXTS["fr"]["different"]).click()
     page.wait_for_url(re.compile(r"/beneficiaries/\d+/$"))
     assert Beneficiary.objects.exclude(pk=first.pk).count() == 1
+    # The context is kept for the next test (conftest.KeptContexts), without this listener.
+    page.remove_listener("request", sent)
     page.context.close()
