@@ -199,7 +199,8 @@ class KeptContexts:
 
     A new context starts a renderer process, and its first page parses Bootstrap's stylesheet
     and compiles its scripts again: a signed-in file page took 640 ms in a new context, 360 ms
-    in a kept one (each figure the mean of four). The browser tests open about a hundred.
+    in a kept one (each figure the mean of four). The browser tests take some sixty contexts
+    this way; one process running them all opened four.
 
     A context is given back when the test closes it, or at the test's end: its tab goes to a
     blank page (which ends whatever the last page was doing, a job's progress polling) and its
