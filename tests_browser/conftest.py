@@ -9,6 +9,7 @@ those of a routine run.
 import contextlib
 import os
 import threading
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -255,14 +256,31 @@ class KeptContexts:
         for context in list(self.taken):
             self.give_back(context)
 
+    def close(self) -> None:
+        """Closes every context, then waits for the live server's threads that served them.
+
+        A kept context keeps its connections to the live server open between tests, and the
+        server's thread for each connection keeps its own database connection (persistent on
+        PostgreSQL: ``CONN_MAX_AGE``) until the browser closes it; the test database can only
+        be dropped once they are gone."""
+        for _key, _page, close in self.taken.values():
+            close()
+        for contexts in self.idle.values():
+            for _context, _page, close in contexts:
+                close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(
+            "process_request_thread" in thread.name for thread in threading.enumerate()
+        ):
+            time.sleep(0.05)
+
 
 @pytest.fixture(scope="session")
-def kept_contexts(chromium):
+def kept_contexts(chromium, live_server, django_db_setup):
+    # After the live server and the test database, so as to be closed before them.
     kept = KeptContexts(chromium)
     yield kept
-    for contexts in kept.idle.values():
-        for _context, _page, close in contexts:
-            close()
+    kept.close()
 
 
 @pytest.fixture
