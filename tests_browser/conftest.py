@@ -137,13 +137,12 @@ class PageWatch:
     a page that breaks the policy breaks in production, where the policy is enforced too."""
 
     def __init__(self):
-        self.problems: list[str] = []
-        self.contexts = []
+        self.begin()
 
     def begin(self) -> None:
         """For the next test: nothing reported yet, no context of its own yet."""
-        self.problems = []
-        self.contexts = []
+        self.problems: list[str] = []
+        self.contexts: list = []
 
     def context(self, context) -> None:
         context.add_init_script(REPORT_VIOLATIONS)
